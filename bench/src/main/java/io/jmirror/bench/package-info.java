@@ -1,0 +1,4 @@
+/**
+ * JMH benchmarks for jmirror.
+ */
+package io.jmirror.bench;

@@ -1,0 +1,4 @@
+/**
+ * jmirror harness module. See DESIGN.md for what it owns; its implementation lands with its own issue.
+ */
+package io.jmirror.harness;

@@ -1,0 +1,151 @@
+package io.jmirror.journal;
+
+import org.agrona.concurrent.UnsafeBuffer;
+
+import java.nio.ByteBuffer;
+import java.util.zip.CRC32C;
+
+import static io.jmirror.journal.RecordDescriptor.*;
+
+/**
+ * Decides whether the bytes at a position are a complete, intact frame, and computes frame checksums. Each thread
+ * that reads or writes frames owns one: it keeps a reusable {@link CRC32C} and a private view of the current file's
+ * mapping, since {@code CRC32C} sums a {@link ByteBuffer} by moving its position.
+ */
+final class FrameChecker
+{
+    /** Nothing written here yet. */
+    static final int EMPTY = 0;
+    /** A complete record frame. */
+    static final int RECORD = 1;
+    /** A complete padding frame running to the end of the file. */
+    static final int PADDING = 2;
+    /** Frame length not aligned-in-file or too short. */
+    static final int BAD_LENGTH = -1;
+    /** Stored checksum differs from the computed one. */
+    static final int BAD_CHECKSUM = -2;
+    /** Field lengths do not add up to the frame length. */
+    static final int BAD_STRUCTURE = -3;
+    /** Type byte names no record type. */
+    static final int BAD_TYPE = -4;
+    /** Padding that does not run exactly to the file end or has a wrong check value. */
+    static final int BAD_PADDING = -5;
+
+    private final CRC32C crc = new CRC32C();
+    private JournalFile viewFile;
+    private ByteBuffer view;
+    private int lastExpected;
+    private int lastActual;
+
+    /**
+     * @return the checksum over {@code [offset + 8, offset + frameLength)} of the file's mapping.
+     */
+    int checksum(final JournalFile file, final int frameOffset, final int frameLength)
+    {
+        if (file != viewFile)
+        {
+            viewFile = file;
+            view = file.mappedBuffer().duplicate();
+        }
+        view.limit(frameOffset + frameLength).position(frameOffset + CHECKSUM_START_OFFSET);
+        crc.reset();
+        crc.update(view);
+        return (int)crc.getValue();
+    }
+
+    /**
+     * Check the frame at {@code offset} of {@code file}.
+     *
+     * @param verifyChecksum false to skip the CRC (lengths and structure are always checked).
+     * @return EMPTY, RECORD, PADDING, or a negative BAD_* code.
+     */
+    int check(final JournalFile file, final int offset, final boolean verifyChecksum)
+    {
+        final UnsafeBuffer buffer = file.buffer();
+        final int frameLength = buffer.getIntAcquire(offset + FRAME_LENGTH_OFFSET);
+        if (frameLength == 0)
+        {
+            return EMPTY;
+        }
+
+        final long fileEnd = file.fileLength();
+        if (frameLength < 0)
+        {
+            final long paddingLength = -(long)frameLength;
+            if (offset + paddingLength != fileEnd || paddingLength < MIN_PADDING_LENGTH ||
+                buffer.getInt(offset + CHECKSUM_OFFSET) != paddingChecksum(frameLength))
+            {
+                return BAD_PADDING;
+            }
+            return PADDING;
+        }
+
+        if (frameLength < HEADER_LENGTH || offset + (long)RecordDescriptor.alignedLength(frameLength) > fileEnd)
+        {
+            return BAD_LENGTH;
+        }
+
+        final RecordType type = RecordType.fromCode(buffer.getByte(offset + TYPE_OFFSET));
+        if (null == type || type == RecordType.PADDING)
+        {
+            return BAD_TYPE;
+        }
+
+        final long parts = frameLength(
+            buffer.getByte(offset + DATABASE_LENGTH_OFFSET) & 0xFF,
+            buffer.getShort(offset + GLOBAL_LENGTH_OFFSET) & 0xFFFF,
+            buffer.getInt(offset + KEY_LENGTH_OFFSET),
+            buffer.getInt(offset + VALUE_LENGTH_OFFSET));
+        if (parts != frameLength || buffer.getInt(offset + KEY_LENGTH_OFFSET) < 0 ||
+            buffer.getInt(offset + VALUE_LENGTH_OFFSET) < 0)
+        {
+            return BAD_STRUCTURE;
+        }
+
+        if (verifyChecksum)
+        {
+            final int expected = buffer.getInt(offset + CHECKSUM_OFFSET);
+            final int actual = checksum(file, offset, frameLength);
+            if (expected != actual)
+            {
+                lastExpected = expected;
+                lastActual = actual;
+                return BAD_CHECKSUM;
+            }
+        }
+
+        return RECORD;
+    }
+
+    /**
+     * @return an exception naming the file, LSN and what is wrong with the frame that got {@code status}.
+     */
+    JournalException corrupt(final int status, final JournalFile file, final long lsn)
+    {
+        final int offset = file.offsetOf(lsn);
+        final int frameLength = file.buffer().getInt(offset);
+        final String what;
+        switch (status)
+        {
+            case BAD_CHECKSUM:
+                what = "bad CRC: expected=" + lastExpected + " actual=" + lastActual;
+                break;
+            case BAD_LENGTH:
+                what = "bad frame length";
+                break;
+            case BAD_STRUCTURE:
+                what = "field lengths do not add up to the frame length";
+                break;
+            case BAD_TYPE:
+                what = "unknown record type: type=" + file.buffer().getByte(offset + TYPE_OFFSET);
+                break;
+            case BAD_PADDING:
+                what = "bad padding frame";
+                break;
+            default:
+                what = "status=" + status;
+        }
+        return new JournalException(JournalException.Code.CORRUPT_FRAME, what + ": file=" + file.path().getFileName() +
+            " lsn=" + lsn + " fileOffset=" + offset + " frameLength=" + frameLength);
+    }
+}

@@ -1,0 +1,470 @@
+package io.jmirror.journal;
+
+import org.agrona.CloseHelper;
+import org.agrona.concurrent.AgentRunner;
+import org.agrona.concurrent.IdleStrategy;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.ByteOrder;
+import java.nio.file.Path;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The journal: an ordered stream of records in memory-mapped files in one directory, addressed by LSN. The
+ * directory alone is enough to reopen it; opening recovers a torn tail.
+ * <pre>{@code
+ * try (Journal journal = Journal.open(new JournalContext().journalDir(dir)))
+ * {
+ *     long lsn = journal.writer().set(0, GlobalName.of("USER", "Patient"), key.clear().add(42), value);
+ *     journal.awaitDurable(lsn);
+ * }
+ * }</pre>
+ * Positions: {@link #tailLsn()} every byte below is claimed; {@link #completeLsn()} every record below is written;
+ * {@link #durableLsn()} every record below is on stable storage per the sync policy.
+ */
+public final class Journal implements AutoCloseable
+{
+    private static final Logger LOG = LoggerFactory.getLogger(Journal.class);
+
+    private final JournalContext ctx;
+    private final JournalFileSet files;
+    private final JournalWriter writer;
+    private final long recoveredLsn;
+    private final AtomicLong completeLsn;
+    private final AtomicLong durableLsn;
+    private final AtomicLong corruptFrames = new AtomicLong();
+    private final CopyOnWriteArrayList<JournalConsumer> consumers = new CopyOnWriteArrayList<>();
+    private final Object forceLock = new Object();
+    private final JournalSyncAgent syncAgent;
+    private final AgentRunner syncRunner;
+    private volatile boolean isClosed;
+
+    private Journal(final JournalContext ctx, final JournalFileSet files, final long recoveredLsn)
+    {
+        this.ctx = ctx;
+        this.files = files;
+        this.recoveredLsn = recoveredLsn;
+        this.completeLsn = new AtomicLong(recoveredLsn);
+        this.durableLsn = new AtomicLong(recoveredLsn);
+        this.writer = ctx.readOnly() ? null : new JournalWriter(this, files, recoveredLsn, ctx);
+        if (!ctx.readOnly() && ctx.syncPolicy() == SyncPolicy.GROUP)
+        {
+            syncAgent = new JournalSyncAgent(this, ctx);
+            if (ctx.startSyncAgent())
+            {
+                syncRunner = new AgentRunner(ctx.idleStrategySupplier().get(), this::onAgentError, null, syncAgent);
+                AgentRunner.startOnThread(syncRunner);
+            }
+            else
+            {
+                syncRunner = null;
+            }
+        }
+        else
+        {
+            syncAgent = null;
+            syncRunner = null;
+        }
+    }
+
+    /**
+     * Open the journal in {@code ctx.journalDir()}, creating it when the directory holds no journal files, and
+     * recover its tail.
+     *
+     * @param ctx configuration; concluded here.
+     * @return the open journal.
+     */
+    public static Journal open(final JournalContext ctx)
+    {
+        if (ByteOrder.nativeOrder() != ByteOrder.LITTLE_ENDIAN)
+        {
+            throw new JournalException(JournalException.Code.INVALID_CONFIG,
+                "jmirror journals are little-endian and need a little-endian platform: nativeOrder=" +
+                ByteOrder.nativeOrder());
+        }
+        ctx.conclude();
+        final JournalFileSet files = JournalFileSet.open(ctx);
+        try
+        {
+            final long end = JournalRecovery.recover(files, new FrameChecker());
+            LOG.info("journal open: dir={} mirror={} journalId={} startLsn={} endLsn={} files={} readOnly={}",
+                files.dir(), files.mirrorName(), files.journalId(), files.startLsn(), end, files.fileCount(),
+                ctx.readOnly());
+            return new Journal(ctx, files, end);
+        }
+        catch (final RuntimeException ex)
+        {
+            files.close();
+            throw ex;
+        }
+    }
+
+    /**
+     * Open an existing journal for reading only: no recovery writes, no appends.
+     *
+     * @param dir the journal directory.
+     * @return the open journal.
+     */
+    public static Journal openReadOnly(final Path dir)
+    {
+        return open(new JournalContext().journalDir(dir).readOnly(true).syncPolicy(SyncPolicy.NONE));
+    }
+
+    /**
+     * @return the thread-safe writer.
+     * @throws JournalException CLOSED when the journal is read-only.
+     */
+    public JournalWriter writer()
+    {
+        if (null == writer)
+        {
+            throw new JournalException(JournalException.Code.CLOSED, "journal is read-only: dir=" + files.dir());
+        }
+        return writer;
+    }
+
+    /**
+     * @param fromLsn where to start: a record's LSN, a position a reader reported, or {@link #startLsn()}.
+     * @return a new reader, registered as a consumer until closed.
+     */
+    public JournalReader reader(final long fromLsn)
+    {
+        final JournalConsumer consumer = registerConsumer("reader", fromLsn);
+        try
+        {
+            return new JournalReader(this, files, consumer, fromLsn);
+        }
+        catch (final RuntimeException ex)
+        {
+            consumer.close();
+            throw ex;
+        }
+    }
+
+    /**
+     * Register a consumer: purge keeps every file holding an LSN at or above its position.
+     *
+     * @param name for logs and status.
+     * @param lsn  lowest LSN the consumer needs.
+     * @return the consumer; close it to unregister.
+     */
+    public JournalConsumer registerConsumer(final String name, final long lsn)
+    {
+        checkOpen();
+        final JournalConsumer consumer = new JournalConsumer(name, this, lsn);
+        consumers.add(consumer);
+        return consumer;
+    }
+
+    void unregister(final JournalConsumer consumer)
+    {
+        consumers.remove(consumer);
+    }
+
+    /**
+     * Delete whole files that no consumer needs, oldest first, keeping at least {@code retainMinFiles} files and
+     * every file last written within {@code retainMs}.
+     *
+     * @return the number of files deleted.
+     */
+    public int purge()
+    {
+        checkWritable();
+        final long nowMs = ctx.epochClock().time();
+        final int deleted = files.deleteOldest((oldest) ->
+        {
+            if (files.fileCount() <= ctx.retainMinFiles() || nowMs - oldest.lastModifiedMs() < ctx.retainMs())
+            {
+                return true;
+            }
+            final long needed = Math.min(lowestNeededLsn(), durableLsn());
+            return oldest.endLsn() > needed;
+        });
+        if (deleted > 0)
+        {
+            LOG.info("journal purged: filesDeleted={} oldestLsnHeld={} dir={}", deleted, files.startLsn(),
+                files.dir());
+        }
+        return deleted;
+    }
+
+    private long lowestNeededLsn()
+    {
+        long lowest = writer.tailLsn();
+        for (final JournalConsumer consumer : consumers)
+        {
+            lowest = Math.min(lowest, consumer.position());
+        }
+        return lowest;
+    }
+
+    /**
+     * Wait until the record at {@code lsn} and every record before it are durable per the sync policy. Under
+     * EVERY_COMMIT the force happens on this thread; under GROUP the sync agent does it; under NONE it is enough that
+     * the records are complete in the page cache.
+     *
+     * @param lsn a record's LSN.
+     */
+    public void awaitDurable(final long lsn)
+    {
+        awaitDurable(lsn, Long.MAX_VALUE);
+    }
+
+    /**
+     * @param lsn       a record's LSN.
+     * @param timeoutNs how long to wait.
+     * @return true when durable, false on timeout.
+     */
+    public boolean awaitDurable(final long lsn, final long timeoutNs)
+    {
+        final long deadlineNs = timeoutNs == Long.MAX_VALUE ? Long.MAX_VALUE : System.nanoTime() + timeoutNs;
+        final IdleStrategy idle = ctx.idleStrategySupplier().get();
+        final SyncPolicy policy = ctx.readOnly() ? SyncPolicy.NONE : ctx.syncPolicy();
+        while (true)
+        {
+            checkOpen();
+            if (durableLsn() > lsn)
+            {
+                return true;
+            }
+            final long complete = advanceCompleteLsn();
+            if (complete > lsn && policy != SyncPolicy.GROUP)
+            {
+                forceTo(complete);
+                return true;
+            }
+            if (System.nanoTime() - deadlineNs > 0 && deadlineNs != Long.MAX_VALUE)
+            {
+                return false;
+            }
+            idle.idle();
+        }
+    }
+
+    /**
+     * Follow complete frames from the last known complete LSN towards the tail.
+     *
+     * @return the complete LSN: every record below it is whole.
+     */
+    long advanceCompleteLsn()
+    {
+        final long start = completeLsn.get();
+        final long tail = null == writer ? recoveredLsn : writer.tailLsn();
+        long position = start;
+        JournalFile file = null;
+        while (position < tail)
+        {
+            if (null == file || position >= file.endLsn())
+            {
+                file = files.fileForRead(files.indexOf(position));
+                if (null == file)
+                {
+                    break;
+                }
+            }
+            final int length = file.buffer().getIntAcquire(file.offsetOf(position));
+            if (length == 0)
+            {
+                break;
+            }
+            position = length > 0 ? position + RecordDescriptor.alignedLength(length) : file.endLsn();
+        }
+        if (position > start)
+        {
+            completeLsn.accumulateAndGet(position, Math::max);
+        }
+        return completeLsn.get();
+    }
+
+    /**
+     * Force complete records up to {@code lsn} to storage (unless the policy is NONE) and publish the durable LSN.
+     */
+    void forceTo(final long lsn)
+    {
+        synchronized (forceLock)
+        {
+            final long from = durableLsn.get();
+            if (lsn <= from || isClosed)
+            {
+                return;
+            }
+            if (ctx.syncPolicy() != SyncPolicy.NONE && !ctx.readOnly())
+            {
+                for (long index = files.indexOf(from); index <= files.indexOf(lsn - 1); index++)
+                {
+                    final JournalFile file = files.fileForRead(index);
+                    if (null != file)
+                    {
+                        file.force(from, lsn);
+                    }
+                }
+            }
+            durableLsn.set(lsn);
+        }
+    }
+
+    JournalException corrupt(final FrameChecker checker, final int status, final JournalFile file, final long lsn)
+    {
+        corruptFrames.incrementAndGet();
+        final JournalException ex = checker.corrupt(status, file, lsn);
+        LOG.error("journal frame is damaged: {}", ex.getMessage());
+        return ex;
+    }
+
+    private void onAgentError(final Throwable ex)
+    {
+        LOG.error("journal sync agent failed: dir={}", files.dir(), ex);
+    }
+
+    void checkOpen()
+    {
+        if (isClosed)
+        {
+            throw new JournalException(JournalException.Code.CLOSED, "journal is closed: dir=" + files.dir());
+        }
+    }
+
+    void checkWritable()
+    {
+        checkOpen();
+        if (null == writer)
+        {
+            throw new JournalException(JournalException.Code.CLOSED, "journal is read-only: dir=" + files.dir());
+        }
+    }
+
+    /**
+     * @return the sync agent under GROUP (drive it yourself when {@code startSyncAgent} is false), else null.
+     */
+    public JournalSyncAgent syncAgent()
+    {
+        return syncAgent;
+    }
+
+    /**
+     * @return LSN of the oldest record held (the base of the oldest file).
+     */
+    public long startLsn()
+    {
+        return files.startLsn();
+    }
+
+    /**
+     * @return every byte below is claimed by an appender (for a read-only journal: the end found on open).
+     */
+    public long tailLsn()
+    {
+        return null == writer ? recoveredLsn : writer.tailLsn();
+    }
+
+    /**
+     * @return every record below is completely written.
+     */
+    public long completeLsn()
+    {
+        return advanceCompleteLsn();
+    }
+
+    /**
+     * @return every record below is on stable storage per the sync policy.
+     */
+    public long durableLsn()
+    {
+        return durableLsn.get();
+    }
+
+    /**
+     * @return the end of intact records found when the journal was opened.
+     */
+    public long recoveredLsn()
+    {
+        return recoveredLsn;
+    }
+
+    /**
+     * @return damaged frames met by readers since open.
+     */
+    public long corruptFrames()
+    {
+        return corruptFrames.get();
+    }
+
+    /**
+     * @return bytes of records one file holds.
+     */
+    public long fileCapacity()
+    {
+        return files.capacity();
+    }
+
+    /**
+     * @return the number of journal files held.
+     */
+    public int fileCount()
+    {
+        return files.fileCount();
+    }
+
+    /**
+     * @return the journal's identity, the same on every member.
+     */
+    public long journalId()
+    {
+        return files.journalId();
+    }
+
+    /**
+     * @return the mirror this journal belongs to.
+     */
+    public String mirrorName()
+    {
+        return files.mirrorName();
+    }
+
+    /**
+     * @return the journal directory.
+     */
+    public Path dir()
+    {
+        return files.dir();
+    }
+
+    /**
+     * @return the configuration the journal was opened with.
+     */
+    public JournalContext context()
+    {
+        return ctx;
+    }
+
+    /**
+     * @return true once closed.
+     */
+    public boolean isClosed()
+    {
+        return isClosed;
+    }
+
+    /**
+     * Stop the sync agent after a last force, then unmap the files. Stop appenders and readers first. Safe to call
+     * twice.
+     */
+    @Override
+    public void close()
+    {
+        if (isClosed)
+        {
+            return;
+        }
+        CloseHelper.quietClose(syncRunner);
+        if (null != writer && ctx.syncPolicy() != SyncPolicy.NONE)
+        {
+            forceTo(advanceCompleteLsn());
+        }
+        isClosed = true;
+        files.close();
+        LOG.debug("journal closed: dir={} durableLsn={}", files.dir(), durableLsn());
+    }
+}

@@ -1,0 +1,333 @@
+package io.jmirror.journal;
+
+import org.agrona.IoUtil;
+import org.agrona.concurrent.UnsafeBuffer;
+
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.ByteBuffer;
+import java.nio.MappedByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.zip.CRC32C;
+
+import static io.jmirror.journal.JournalFileDescriptor.*;
+
+/**
+ * One memory-mapped journal file: its header, its mapping and its force. File I/O only; knows nothing of
+ * appenders or readers, so it can be tested on its own.
+ */
+final class JournalFile
+{
+    private final Path path;
+    private final long index;
+    private final long baseLsn;
+    private final long fileLength;
+    private final MappedByteBuffer mapped;
+    private final UnsafeBuffer buffer;
+    private final boolean readOnly;
+    private volatile boolean isUnmapped;
+
+    private JournalFile(
+        final Path path,
+        final long index,
+        final long baseLsn,
+        final long fileLength,
+        final MappedByteBuffer mapped,
+        final boolean readOnly)
+    {
+        this.path = path;
+        this.index = index;
+        this.baseLsn = baseLsn;
+        this.fileLength = fileLength;
+        this.mapped = mapped;
+        this.buffer = new UnsafeBuffer(mapped);
+        this.readOnly = readOnly;
+    }
+
+    /**
+     * Create and preallocate a new file with its header.
+     */
+    static JournalFile create(
+        final Path dir, final long index, final long fileLength, final long journalId, final String mirrorName)
+    {
+        final long baseLsn = index * capacity(fileLength);
+        final Path path = dir.resolve(fileName(baseLsn));
+        try (RandomAccessFile raf = new RandomAccessFile(path.toFile(), "rw"))
+        {
+            raf.setLength(fileLength);
+            final MappedByteBuffer mapped = raf.getChannel().map(FileChannel.MapMode.READ_WRITE, 0, fileLength);
+            final JournalFile file = new JournalFile(path, index, baseLsn, fileLength, mapped, false);
+            file.writeHeader(journalId, mirrorName);
+            return file;
+        }
+        catch (final IOException ex)
+        {
+            throw new JournalException(JournalException.Code.IO_ERROR,
+                "cannot create journal file: file=" + path + " reason=" + ex, ex);
+        }
+    }
+
+    /**
+     * Map an existing file and check its header against the journal it belongs to.
+     *
+     * @param journalId  expected journal id, or 0 to accept the file's.
+     * @param mirrorName expected mirror name, or null to accept the file's.
+     */
+    static JournalFile open(final Path path, final long journalId, final String mirrorName, final boolean readOnly)
+    {
+        final long nameBaseLsn = parseBaseLsn(path);
+        try (RandomAccessFile raf = new RandomAccessFile(path.toFile(), readOnly ? "r" : "rw"))
+        {
+            final long length = raf.length();
+            if (length < MIN_FILE_LENGTH || length > MAX_FILE_LENGTH)
+            {
+                throw corruptHeader(path, "length=" + length + " outside [" + MIN_FILE_LENGTH + ", " +
+                    MAX_FILE_LENGTH + "]");
+            }
+
+            final MappedByteBuffer mapped = raf.getChannel().map(
+                readOnly ? FileChannel.MapMode.READ_ONLY : FileChannel.MapMode.READ_WRITE, 0, length);
+            final UnsafeBuffer header = new UnsafeBuffer(mapped);
+            checkHeader(path, header, length, nameBaseLsn, journalId, mirrorName);
+            final long baseLsn = header.getLong(BASE_LSN_OFFSET);
+            return new JournalFile(path, baseLsn / capacity(length), baseLsn, length, mapped, readOnly);
+        }
+        catch (final IOException ex)
+        {
+            throw new JournalException(JournalException.Code.IO_ERROR,
+                "cannot open journal file: file=" + path + " reason=" + ex, ex);
+        }
+    }
+
+    private static void checkHeader(
+        final Path path,
+        final UnsafeBuffer header,
+        final long length,
+        final long nameBaseLsn,
+        final long journalId,
+        final String mirrorName)
+    {
+        if (header.getLong(MAGIC_OFFSET) != MAGIC)
+        {
+            throw corruptHeader(path, "bad magic: magic=0x" + Long.toHexString(header.getLong(MAGIC_OFFSET)));
+        }
+        final int version = header.getInt(FORMAT_VERSION_OFFSET);
+        if (version != FORMAT_VERSION)
+        {
+            throw corruptHeader(path, "unsupported format version: version=" + version + " supported=" +
+                FORMAT_VERSION);
+        }
+        final int expectedChecksum = header.getInt(HEADER_CHECKSUM_OFFSET);
+        final int actualChecksum = headerChecksum(header);
+        if (expectedChecksum != actualChecksum)
+        {
+            throw corruptHeader(path, "bad header checksum: expected=" + expectedChecksum + " actual=" +
+                actualChecksum);
+        }
+        final long fileLength = header.getLong(FILE_LENGTH_OFFSET);
+        final long baseLsn = header.getLong(BASE_LSN_OFFSET);
+        if (fileLength != length || baseLsn != nameBaseLsn || baseLsn % capacity(fileLength) != 0)
+        {
+            throw corruptHeader(path, "header disagrees with file: headerFileLength=" + fileLength + " length=" +
+                length + " headerBaseLsn=" + baseLsn + " nameBaseLsn=" + nameBaseLsn);
+        }
+        final long fileJournalId = header.getLong(JOURNAL_ID_OFFSET);
+        if (journalId != 0 && fileJournalId != journalId)
+        {
+            throw new JournalException(JournalException.Code.INVALID_LAYOUT, "journal file of another journal: file=" +
+                path + " journalId=" + fileJournalId + " expected=" + journalId);
+        }
+        final String fileMirrorName = mirrorName(header);
+        if (null != mirrorName && !fileMirrorName.equals(mirrorName))
+        {
+            throw new JournalException(JournalException.Code.INVALID_LAYOUT, "journal file of another mirror: file=" +
+                path + " mirrorName=" + fileMirrorName + " expected=" + mirrorName);
+        }
+    }
+
+    private static JournalException corruptHeader(final Path path, final String reason)
+    {
+        return new JournalException(JournalException.Code.CORRUPT_HEADER, reason + ": file=" + path);
+    }
+
+    private void writeHeader(final long journalId, final String mirrorName)
+    {
+        final byte[] name = mirrorName.getBytes(StandardCharsets.UTF_8);
+        buffer.setMemory(0, HEADER_LENGTH, (byte)0);
+        buffer.putLong(MAGIC_OFFSET, MAGIC);
+        buffer.putInt(FORMAT_VERSION_OFFSET, FORMAT_VERSION);
+        buffer.putInt(HEADER_LENGTH_OFFSET, HEADER_LENGTH);
+        buffer.putLong(FILE_LENGTH_OFFSET, fileLength);
+        buffer.putLong(BASE_LSN_OFFSET, baseLsn);
+        buffer.putLong(JOURNAL_ID_OFFSET, journalId);
+        buffer.putInt(MIRROR_NAME_LENGTH_OFFSET, name.length);
+        buffer.putBytes(MIRROR_NAME_OFFSET, name);
+        buffer.putInt(HEADER_CHECKSUM_OFFSET, headerChecksum(buffer));
+    }
+
+    private static int headerChecksum(final UnsafeBuffer header)
+    {
+        final CRC32C crc = new CRC32C();
+        final ByteBuffer view = header.byteBuffer().duplicate();
+        view.limit(HEADER_CHECKSUM_OFFSET).position(0);
+        crc.update(view);
+        return (int)crc.getValue();
+    }
+
+    static String mirrorName(final UnsafeBuffer header)
+    {
+        final int length = Math.min(Math.max(header.getInt(MIRROR_NAME_LENGTH_OFFSET), 0), MAX_MIRROR_NAME_LENGTH);
+        return header.getStringWithoutLengthUtf8(MIRROR_NAME_OFFSET, length);
+    }
+
+    Path path()
+    {
+        return path;
+    }
+
+    long index()
+    {
+        return index;
+    }
+
+    long baseLsn()
+    {
+        return baseLsn;
+    }
+
+    long endLsn()
+    {
+        return baseLsn + capacity(fileLength);
+    }
+
+    long fileLength()
+    {
+        return fileLength;
+    }
+
+    long journalId()
+    {
+        return buffer.getLong(JOURNAL_ID_OFFSET);
+    }
+
+    String mirrorName()
+    {
+        return mirrorName(buffer);
+    }
+
+    /**
+     * @return the whole mapped file; frame offsets are {@link #offsetOf(long)}.
+     */
+    UnsafeBuffer buffer()
+    {
+        return buffer;
+    }
+
+    /**
+     * @return the mapping itself, for zero-copy slices.
+     */
+    MappedByteBuffer mappedBuffer()
+    {
+        return mapped;
+    }
+
+    /**
+     * @param lsn an LSN inside this file.
+     * @return its byte offset in the file.
+     */
+    int offsetOf(final long lsn)
+    {
+        return (int)(lsn - baseLsn) + HEADER_LENGTH;
+    }
+
+    boolean isReadOnly()
+    {
+        return readOnly;
+    }
+
+    /**
+     * Force the records in {@code [fromLsn, toLsn)} (clamped to this file) to stable storage.
+     */
+    void force(final long fromLsn, final long toLsn)
+    {
+        final long from = Math.max(fromLsn, baseLsn);
+        final long to = Math.min(toLsn, endLsn());
+        if (to > from && !readOnly && !isUnmapped)
+        {
+            final int offset = offsetOf(from);
+            mapped.force(offset, (int)(to - from));
+        }
+    }
+
+    /**
+     * Zero every non-zero byte from {@code fromOffset} to the file's end, touching only pages that hold data so a
+     * sparse tail stays sparse. Used by recovery to remove what follows a torn record.
+     *
+     * @return the number of bytes that were not zero.
+     */
+    long zeroFrom(final int fromOffset)
+    {
+        long nonZero = 0;
+        final int end = (int)fileLength;
+        for (int offset = fromOffset; offset < end; offset += RecordDescriptor.ALIGNMENT)
+        {
+            if (buffer.getLong(offset) != 0)
+            {
+                nonZero += RecordDescriptor.ALIGNMENT;
+                buffer.putLong(offset, 0);
+            }
+        }
+        if (nonZero > 0)
+        {
+            mapped.force(fromOffset, end - fromOffset);
+        }
+        return nonZero;
+    }
+
+    long lastModifiedMs()
+    {
+        try
+        {
+            return Files.getLastModifiedTime(path).toMillis();
+        }
+        catch (final IOException ex)
+        {
+            return 0;
+        }
+    }
+
+    /**
+     * Release the mapping. Callers guarantee no reader or writer still touches it.
+     */
+    void unmap()
+    {
+        if (!isUnmapped)
+        {
+            isUnmapped = true;
+            IoUtil.unmap(mapped);
+        }
+    }
+
+    void delete()
+    {
+        unmap();
+        try
+        {
+            Files.deleteIfExists(path);
+        }
+        catch (final IOException ex)
+        {
+            throw new JournalException(JournalException.Code.IO_ERROR,
+                "cannot delete journal file: file=" + path + " reason=" + ex, ex);
+        }
+    }
+
+    @Override
+    public String toString()
+    {
+        return path.getFileName().toString();
+    }
+}

@@ -1,0 +1,325 @@
+package io.jmirror.journal;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+
+
+/**
+ * The journal's files in one directory, indexed by their position in the stream. File {@code i} holds LSNs
+ * {@code [i * capacity, (i + 1) * capacity)}. Lookups of the newest file are lock-free; creating, opening and
+ * deleting files take the set's lock.
+ */
+final class JournalFileSet implements AutoCloseable
+{
+    private final Path dir;
+    private final long fileLength;
+    private final long capacity;
+    private final long journalId;
+    private final String mirrorName;
+    private final boolean readOnly;
+    private final TreeMap<Long, JournalFile> filesByIndex = new TreeMap<>();
+    private volatile JournalFile newest;
+    private volatile long firstIndex;
+    private boolean isClosed;
+
+    private JournalFileSet(
+        final Path dir,
+        final long fileLength,
+        final long journalId,
+        final String mirrorName,
+        final boolean readOnly)
+    {
+        this.dir = dir;
+        this.fileLength = fileLength;
+        this.capacity = JournalFileDescriptor.capacity(fileLength);
+        this.journalId = journalId;
+        this.mirrorName = mirrorName;
+        this.readOnly = readOnly;
+    }
+
+    /**
+     * Open the files of {@code ctx.journalDir()}, or start a new journal there when it holds none.
+     */
+    static JournalFileSet open(final JournalContext ctx)
+    {
+        final Path dir = ctx.journalDir();
+        final List<Path> paths = listJournalFiles(dir, ctx.readOnly());
+        if (paths.isEmpty())
+        {
+            if (ctx.readOnly())
+            {
+                throw new JournalException(JournalException.Code.INVALID_LAYOUT, "no journal files: dir=" + dir);
+            }
+            final long journalId = 0 != ctx.journalId() ? ctx.journalId() : newJournalId();
+            final JournalFileSet set = new JournalFileSet(dir, ctx.fileLength(), journalId, ctx.mirrorName(), false);
+            set.firstIndex = 0;
+            set.fileForWrite(0);
+            return set;
+        }
+
+        final JournalFile first = JournalFile.open(paths.get(0), ctx.journalId(), ctx.readOnly() ? null :
+            ctx.mirrorName(), ctx.readOnly());
+        final JournalFileSet set = new JournalFileSet(
+            dir, first.fileLength(), first.journalId(), first.mirrorName(), ctx.readOnly());
+        try
+        {
+            set.add(first);
+            for (int i = 1; i < paths.size(); i++)
+            {
+                final JournalFile file = JournalFile.open(paths.get(i), set.journalId, set.mirrorName, ctx.readOnly());
+                if (file.fileLength() != set.fileLength)
+                {
+                    throw new JournalException(JournalException.Code.INVALID_LAYOUT, "journal files differ in length: " +
+                        "file=" + file.path() + " fileLength=" + file.fileLength() + " expected=" + set.fileLength);
+                }
+                if (file.index() != set.newest.index() + 1)
+                {
+                    throw new JournalException(JournalException.Code.INVALID_LAYOUT, "journal file missing: dir=" +
+                        dir + " missingBaseLsn=" + (set.newest.index() + 1) * set.capacity + " before=" +
+                        file.path().getFileName());
+                }
+                set.add(file);
+            }
+            set.firstIndex = first.index();
+            return set;
+        }
+        catch (final RuntimeException ex)
+        {
+            set.close();
+            throw ex;
+        }
+    }
+
+    private static long newJournalId()
+    {
+        long id = 0;
+        while (0 == id)
+        {
+            id = new SecureRandom().nextLong();
+        }
+        return id;
+    }
+
+    static List<Path> listJournalFiles(final Path dir, final boolean readOnly)
+    {
+        try
+        {
+            if (!Files.isDirectory(dir))
+            {
+                if (readOnly)
+                {
+                    throw new JournalException(JournalException.Code.INVALID_LAYOUT,
+                        "journal directory does not exist: dir=" + dir);
+                }
+                Files.createDirectories(dir);
+            }
+            try (Stream<Path> stream = Files.list(dir))
+            {
+                return stream
+                    .filter((path) -> JournalFileDescriptor.parseBaseLsn(path) >= 0)
+                    .sorted((a, b) -> Long.compareUnsigned(
+                        JournalFileDescriptor.parseBaseLsn(a), JournalFileDescriptor.parseBaseLsn(b)))
+                    .collect(java.util.stream.Collectors.toList());
+            }
+        }
+        catch (final IOException ex)
+        {
+            throw new JournalException(JournalException.Code.IO_ERROR,
+                "cannot list journal directory: dir=" + dir + " reason=" + ex, ex);
+        }
+    }
+
+    private void add(final JournalFile file)
+    {
+        filesByIndex.put(file.index(), file);
+        if (null == newest || file.index() > newest.index())
+        {
+            newest = file;
+        }
+    }
+
+    /**
+     * @return the file with this index, creating it (and any missing predecessor back to the newest) if needed.
+     */
+    JournalFile fileForWrite(final long index)
+    {
+        final JournalFile latest = newest;
+        if (null != latest && latest.index() == index)
+        {
+            return latest;
+        }
+        return fileForWriteSlow(index);
+    }
+
+    private synchronized JournalFile fileForWriteSlow(final long index)
+    {
+        checkOpen();
+        JournalFile file = filesByIndex.get(index);
+        if (null == file)
+        {
+            if (readOnly)
+            {
+                throw new JournalException(JournalException.Code.CLOSED, "journal is read-only: dir=" + dir);
+            }
+            if (index < firstIndex)
+            {
+                throw purged(index * capacity);
+            }
+            file = JournalFile.create(dir, index, fileLength, journalId, mirrorName);
+            add(file);
+        }
+        return file;
+    }
+
+    /**
+     * @return the file with this index, or null when it does not exist (yet, or any more).
+     */
+    JournalFile fileForRead(final long index)
+    {
+        final JournalFile latest = newest;
+        if (null != latest && latest.index() == index)
+        {
+            return latest;
+        }
+        return fileForReadSlow(index);
+    }
+
+    private synchronized JournalFile fileForReadSlow(final long index)
+    {
+        return isClosed ? null : filesByIndex.get(index);
+    }
+
+    /**
+     * Delete files, oldest first, while {@code keep} says no. Called with the decision made under this lock, so
+     * a reader that registered a lower position before the call is seen.
+     */
+    synchronized int deleteOldest(final FileKeeper keep)
+    {
+        int deleted = 0;
+        while (filesByIndex.size() > 1)
+        {
+            final Map.Entry<Long, JournalFile> oldest = filesByIndex.firstEntry();
+            if (keep.mustKeep(oldest.getValue()))
+            {
+                break;
+            }
+            filesByIndex.pollFirstEntry();
+            firstIndex = oldest.getKey() + 1;
+            oldest.getValue().delete();
+            deleted++;
+        }
+        return deleted;
+    }
+
+    /**
+     * Delete every file after {@code index} (recovery: they follow a torn record).
+     */
+    synchronized int deleteAfter(final long index)
+    {
+        int deleted = 0;
+        while (!filesByIndex.isEmpty() && filesByIndex.lastKey() > index)
+        {
+            filesByIndex.pollLastEntry().getValue().delete();
+            deleted++;
+        }
+        newest = filesByIndex.isEmpty() ? null : filesByIndex.lastEntry().getValue();
+        return deleted;
+    }
+
+    /**
+     * Decides, under the set's lock, whether the oldest file must stay.
+     */
+    interface FileKeeper
+    {
+        boolean mustKeep(JournalFile oldest);
+    }
+
+    synchronized List<JournalFile> files()
+    {
+        return new ArrayList<>(filesByIndex.values());
+    }
+
+    synchronized int fileCount()
+    {
+        return filesByIndex.size();
+    }
+
+    JournalException purged(final long lsn)
+    {
+        return new JournalException(JournalException.Code.LSN_PURGED, "lsn=" + lsn +
+            " is purged: oldestLsnHeld=" + startLsn() + " dir=" + dir);
+    }
+
+    /**
+     * @return LSN of the oldest record still held.
+     */
+    long startLsn()
+    {
+        return firstIndex * capacity;
+    }
+
+    long indexOf(final long lsn)
+    {
+        return lsn / capacity;
+    }
+
+    long capacity()
+    {
+        return capacity;
+    }
+
+    long fileLength()
+    {
+        return fileLength;
+    }
+
+    long journalId()
+    {
+        return journalId;
+    }
+
+    String mirrorName()
+    {
+        return mirrorName;
+    }
+
+    Path dir()
+    {
+        return dir;
+    }
+
+    boolean isReadOnly()
+    {
+        return readOnly;
+    }
+
+    private void checkOpen()
+    {
+        if (isClosed)
+        {
+            throw new JournalException(JournalException.Code.CLOSED, "journal is closed: dir=" + dir);
+        }
+    }
+
+    @Override
+    public synchronized void close()
+    {
+        if (!isClosed)
+        {
+            isClosed = true;
+            for (final JournalFile file : filesByIndex.values())
+            {
+                file.unmap();
+            }
+            filesByIndex.clear();
+            newest = null;
+        }
+    }
+}

@@ -1,0 +1,261 @@
+package io.jmirror.journal;
+
+import org.agrona.DirectBuffer;
+
+import java.nio.charset.StandardCharsets;
+
+import static io.jmirror.journal.RecordDescriptor.*;
+
+/**
+ * Flyweight over one complete, checked frame in a journal buffer. Wrapped again for every record; nothing is
+ * copied or allocated unless a {@code String} accessor is called. Valid only until the reader moves on.
+ */
+public final class JournalRecord
+{
+    private DirectBuffer buffer;
+    private int offset;
+    private long lsn;
+
+    /**
+     * Point this flyweight at a frame.
+     *
+     * @param buffer holding the frame.
+     * @param offset of the frame's first byte in the buffer.
+     * @param lsn    of the frame.
+     * @return this.
+     */
+    public JournalRecord wrap(final DirectBuffer buffer, final int offset, final long lsn)
+    {
+        this.buffer = buffer;
+        this.offset = offset;
+        this.lsn = lsn;
+        return this;
+    }
+
+    /**
+     * @return the buffer the frame lives in.
+     */
+    public DirectBuffer buffer()
+    {
+        return buffer;
+    }
+
+    /**
+     * @return offset of the frame in {@link #buffer()}.
+     */
+    public int offset()
+    {
+        return offset;
+    }
+
+    /**
+     * @return the record's LSN.
+     */
+    public long lsn()
+    {
+        return lsn;
+    }
+
+    /**
+     * @return unrounded frame length.
+     */
+    public int frameLength()
+    {
+        return buffer.getInt(offset + FRAME_LENGTH_OFFSET);
+    }
+
+    /**
+     * @return bytes the frame occupies in the journal.
+     */
+    public int alignedLength()
+    {
+        return RecordDescriptor.alignedLength(frameLength());
+    }
+
+    /**
+     * @return LSN of the frame that follows this one.
+     */
+    public long nextLsn()
+    {
+        return lsn + alignedLength();
+    }
+
+    /**
+     * @return the stored checksum.
+     */
+    public int checksum()
+    {
+        return buffer.getInt(offset + CHECKSUM_OFFSET);
+    }
+
+    /**
+     * @return the record type.
+     */
+    public RecordType type()
+    {
+        return RecordType.fromCode(buffer.getByte(offset + TYPE_OFFSET));
+    }
+
+    /**
+     * @return the record type's stored code.
+     */
+    public byte typeCode()
+    {
+        return buffer.getByte(offset + TYPE_OFFSET);
+    }
+
+    /**
+     * @return the transaction this record belongs to, 0 outside transactions.
+     */
+    public long transactionId()
+    {
+        return buffer.getLong(offset + TRANSACTION_ID_OFFSET);
+    }
+
+    /**
+     * @return when the record was appended, epoch milliseconds.
+     */
+    public long timestamp()
+    {
+        return buffer.getLong(offset + TIMESTAMP_OFFSET);
+    }
+
+    /**
+     * @return bytes of the database name.
+     */
+    public int databaseLength()
+    {
+        return buffer.getByte(offset + DATABASE_LENGTH_OFFSET) & 0xFF;
+    }
+
+    /**
+     * @return offset of the database name in {@link #buffer()}.
+     */
+    public int databaseOffset()
+    {
+        return offset + HEADER_LENGTH;
+    }
+
+    /**
+     * @return bytes of the global name.
+     */
+    public int globalLength()
+    {
+        return buffer.getShort(offset + GLOBAL_LENGTH_OFFSET) & 0xFFFF;
+    }
+
+    /**
+     * @return offset of the global name in {@link #buffer()}.
+     */
+    public int globalOffset()
+    {
+        return databaseOffset() + databaseLength();
+    }
+
+    /**
+     * @return bytes of the encoded subscripts.
+     */
+    public int keyLength()
+    {
+        return buffer.getInt(offset + KEY_LENGTH_OFFSET);
+    }
+
+    /**
+     * @return offset of the encoded subscripts in {@link #buffer()}.
+     */
+    public int keyOffset()
+    {
+        return globalOffset() + globalLength();
+    }
+
+    /**
+     * @return bytes of the value.
+     */
+    public int valueLength()
+    {
+        return buffer.getInt(offset + VALUE_LENGTH_OFFSET);
+    }
+
+    /**
+     * @return offset of the value in {@link #buffer()}.
+     */
+    public int valueOffset()
+    {
+        return keyOffset() + keyLength();
+    }
+
+    /**
+     * @return the database name (allocates).
+     */
+    public String database()
+    {
+        return buffer.getStringWithoutLengthUtf8(databaseOffset(), databaseLength());
+    }
+
+    /**
+     * @return the global name without the caret (allocates).
+     */
+    public String global()
+    {
+        return buffer.getStringWithoutLengthUtf8(globalOffset(), globalLength());
+    }
+
+    /**
+     * @return a copy of the value bytes (allocates).
+     */
+    public byte[] value()
+    {
+        final byte[] value = new byte[valueLength()];
+        buffer.getBytes(valueOffset(), value);
+        return value;
+    }
+
+    /**
+     * @return a copy of the encoded subscripts (allocates).
+     */
+    public byte[] key()
+    {
+        final byte[] key = new byte[keyLength()];
+        buffer.getBytes(keyOffset(), key);
+        return key;
+    }
+
+    /**
+     * Append the node in IRIS form, e.g. {@code ^Patient(42,"name")}.
+     *
+     * @param out to append to.
+     * @return out.
+     */
+    public StringBuilder appendNode(final StringBuilder out)
+    {
+        out.append('^').append(global());
+        SubscriptCodec.format(buffer, keyOffset(), keyLength(), out);
+        return out;
+    }
+
+    /**
+     * @return the value decoded as UTF-8 (allocates).
+     */
+    public String valueAsString()
+    {
+        return new String(value(), StandardCharsets.UTF_8);
+    }
+
+    @Override
+    public String toString()
+    {
+        final StringBuilder sb = new StringBuilder(128);
+        sb.append("lsn=").append(lsn).append(" type=").append(type()).append(" txn=").append(transactionId());
+        final RecordType type = type();
+        if (null != type && type.isNodeRecord())
+        {
+            sb.append(" db=").append(database()).append(' ');
+            appendNode(sb);
+            if (type == RecordType.SET)
+            {
+                sb.append(" valueLength=").append(valueLength());
+            }
+        }
+        return sb.toString();
+    }
+}

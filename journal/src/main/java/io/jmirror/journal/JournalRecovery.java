@@ -1,0 +1,83 @@
+package io.jmirror.journal;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.List;
+
+/**
+ * Finds the end of a journal after a restart or crash. It walks and checks frames from the start of the
+ * second-newest file (appenders work at the tail, so an unfinished record can only be in the last two files) and
+ * stops at the first frame that is empty, has a bad length or fails its CRC. Unless read-only, everything after
+ * that point is zeroed and later files deleted, so nothing written after a torn record survives.
+ */
+final class JournalRecovery
+{
+    private static final Logger LOG = LoggerFactory.getLogger(JournalRecovery.class);
+
+    private JournalRecovery()
+    {
+    }
+
+    /**
+     * @return the end LSN: every record below it is complete and intact.
+     */
+    static long recover(final JournalFileSet files, final FrameChecker checker)
+    {
+        final List<JournalFile> all = files.files();
+        final JournalFile scanFrom = all.size() >= 2 ? all.get(all.size() - 2) : all.get(0);
+        long position = scanFrom.baseLsn();
+        int status = FrameChecker.EMPTY;
+        JournalFile file = scanFrom;
+        while (true)
+        {
+            file = files.fileForRead(files.indexOf(position));
+            if (null == file)
+            {
+                break;
+            }
+            final int offset = file.offsetOf(position);
+            status = checker.check(file, offset, true);
+            if (status == FrameChecker.RECORD)
+            {
+                position += RecordDescriptor.alignedLength(file.buffer().getInt(offset));
+            }
+            else if (status == FrameChecker.PADDING)
+            {
+                position = file.endLsn();
+            }
+            else
+            {
+                break;
+            }
+        }
+
+        if (status < 0)
+        {
+            LOG.warn("journal ends at a damaged frame: {}", checker.corrupt(status, file, position).getMessage());
+        }
+
+        if (!files.isReadOnly())
+        {
+            truncate(files, position);
+        }
+        return position;
+    }
+
+    private static void truncate(final JournalFileSet files, final long endLsn)
+    {
+        final long endIndex = files.indexOf(endLsn);
+        final JournalFile endFile = files.fileForRead(endIndex);
+        long zeroed = 0;
+        if (null != endFile)
+        {
+            zeroed = endFile.zeroFrom(endFile.offsetOf(endLsn));
+        }
+        final int deleted = files.deleteAfter(endIndex);
+        if (zeroed > 0 || deleted > 0)
+        {
+            LOG.warn("journal recovery removed a torn tail: endLsn={} bytesZeroed={} filesDeleted={} dir={}",
+                endLsn, zeroed, deleted, files.dir());
+        }
+    }
+}

@@ -1,0 +1,65 @@
+package io.jmirror.journal;
+
+/**
+ * The kinds of journal record. The code is the byte stored in a frame; it is part of the on-disk format and never
+ * changes for an existing type.
+ */
+public enum RecordType
+{
+    /** Set a node to an absolute value (increments are journaled as the SET of their result). */
+    SET(1),
+    /** Remove a node and all its descendants. */
+    KILL(2),
+    /** Remove a node only, keeping its descendants. */
+    ZKILL(3),
+    /** Start of a transaction. */
+    TSTART(4),
+    /** Commit of a transaction. */
+    TCOMMIT(5),
+    /** Rollback of a transaction. */
+    TROLLBACK(6),
+    /** Filler from the last record of a file to the file's end, so that no record spans two files. */
+    PADDING(0x7F);
+
+    private static final RecordType[] BY_CODE = new RecordType[128];
+
+    static
+    {
+        for (final RecordType type : values())
+        {
+            BY_CODE[type.code] = type;
+        }
+    }
+
+    private final byte code;
+
+    RecordType(final int code)
+    {
+        this.code = (byte)code;
+    }
+
+    /**
+     * @return the byte stored in a frame for this type.
+     */
+    public byte code()
+    {
+        return code;
+    }
+
+    /**
+     * @return true for SET, KILL and ZKILL: records that name a node.
+     */
+    public boolean isNodeRecord()
+    {
+        return this == SET || this == KILL || this == ZKILL;
+    }
+
+    /**
+     * @param code the byte stored in a frame.
+     * @return the type, or null when the byte names no type.
+     */
+    public static RecordType fromCode(final int code)
+    {
+        return code >= 0 && code < BY_CODE.length ? BY_CODE[code] : null;
+    }
+}
