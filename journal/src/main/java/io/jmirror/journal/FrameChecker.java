@@ -38,7 +38,8 @@ final class FrameChecker
     private int lastActual;
 
     /**
-     * @return the checksum over {@code [offset + 8, offset + frameLength)} of the file's mapping.
+     * @return the checksum over {@code [offset + 8, offset + alignedLength)} of the file's mapping: the alignment
+     * bytes are summed too, so every byte of the journal is covered.
      */
     int checksum(final JournalFile file, final int frameOffset, final int frameLength)
     {
@@ -47,7 +48,7 @@ final class FrameChecker
             viewFile = file;
             view = file.mappedBuffer().duplicate();
         }
-        view.limit(frameOffset + frameLength).position(frameOffset + CHECKSUM_START_OFFSET);
+        view.limit(frameOffset + RecordDescriptor.alignedLength(frameLength)).position(frameOffset + CHECKSUM_START_OFFSET);
         crc.reset();
         crc.update(view);
         return (int)crc.getValue();

@@ -175,7 +175,8 @@ public final class Journal implements AutoCloseable
         final long nowMs = ctx.epochClock().time();
         final int deleted = files.deleteOldest((oldest) ->
         {
-            if (files.fileCount() <= ctx.retainMinFiles() || nowMs - oldest.lastModifiedMs() < ctx.retainMs())
+            if (files.fileCount() <= ctx.retainMinFiles() ||
+                (ctx.retainMs() > 0 && nowMs - oldest.lastModifiedMs() < ctx.retainMs()))
             {
                 return true;
             }
@@ -372,6 +373,10 @@ public final class Journal implements AutoCloseable
      */
     public long durableLsn()
     {
+        if (null == writer || ctx.syncPolicy() == SyncPolicy.NONE)
+        {
+            return advanceCompleteLsn();
+        }
         return durableLsn.get();
     }
 

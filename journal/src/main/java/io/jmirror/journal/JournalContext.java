@@ -23,6 +23,7 @@ public final class JournalContext
     private long journalId;
     private long fileLength = FILE_LENGTH_DEFAULT;
     private int maxRecordLength = MAX_RECORD_LENGTH_DEFAULT;
+    private boolean isMaxRecordLengthSet;
     private SyncPolicy syncPolicy = SYNC_POLICY_DEFAULT;
     private long groupSyncIntervalNs = GROUP_SYNC_INTERVAL_NS_DEFAULT;
     private long groupSyncBytes = GROUP_SYNC_BYTES_DEFAULT;
@@ -73,6 +74,11 @@ public final class JournalContext
                 JournalFileDescriptor.MAX_FILE_LENGTH + "]: fileLength=" + fileLength);
         }
         final long capacity = JournalFileDescriptor.capacity(fileLength);
+        if (!isMaxRecordLengthSet)
+        {
+            // Small files (tests, demos) get a default that still fits in one file.
+            maxRecordLength = (int)Math.min(MAX_RECORD_LENGTH_DEFAULT, capacity);
+        }
         if (maxRecordLength < RecordDescriptor.HEADER_LENGTH + 1 || maxRecordLength > capacity)
         {
             throw invalid("maxRecordLength must be in [" + (RecordDescriptor.HEADER_LENGTH + 1) + ", " + capacity +
@@ -180,12 +186,14 @@ public final class JournalContext
     }
 
     /**
-     * @param maxRecordLength largest frame, header included, an append may write.
+     * @param maxRecordLength largest frame, header included, an append may write. Defaults to 16 MiB, or the
+     *                        capacity of one file when files are smaller.
      * @return this.
      */
     public JournalContext maxRecordLength(final int maxRecordLength)
     {
         this.maxRecordLength = maxRecordLength;
+        this.isMaxRecordLengthSet = true;
         return this;
     }
 

@@ -36,7 +36,8 @@ import org.agrona.BitUtil;
  *   written last, with release semantics, so a reader that sees a non-zero length sees the whole frame.
  *   Zero means nothing has been written here yet. A negative length {@code -n} marks a padding frame of
  *   {@code n} bytes that runs to the end of its file.</li>
- *   <li><b>Checksum</b>: CRC32C of bytes {@code [8, frameLength)}. For padding it is the bitwise complement of
+ *   <li><b>Checksum</b>: CRC32C of bytes {@code [8, alignedLength)}, so the zero alignment bytes are checked
+ *   too. For padding it is the bitwise complement of
  *   the frame length, since padding has no body worth summing and can be as short as 8 bytes.</li>
  *   <li><b>Key</b>: the node's subscripts encoded in collation order by {@link SubscriptKey}.</li>
  * </ul>

@@ -518,6 +518,10 @@ public final class SubscriptCodec
         {
             return buffer.getByte(i + 1) - 1;
         }
+        if (lead < 0x80)
+        {
+            return lead;
+        }
         final int sequenceLength = utf8Length(lead);
         int codePoint = lead & (0x7F >> sequenceLength);
         for (int k = 1; k < sequenceLength; k++)

@@ -2,6 +2,8 @@ package io.jmirror.journal;
 
 import java.math.BigDecimal;
 import java.math.BigInteger;
+import java.math.MathContext;
+import java.math.RoundingMode;
 import java.util.List;
 import java.util.Objects;
 
@@ -169,8 +171,10 @@ public final class SubscriptKey implements Comparable<SubscriptKey>
     }
 
     /**
-     * Appends a number subscript: the shortest decimal that reads back as this double ({@code 0.1} is {@code .1}),
-     * -0.0 is 0, and integral values do not allocate.
+     * Appends a number subscript: the double's exact value rounded to the fewest significant digits (at most 17)
+     * that read back as the same double, so {@code 0.1} is {@code .1} and {@code 0.1 + 0.2} is
+     * {@code .30000000000000004}. This is defined by BigDecimal arithmetic rather than {@link Double#toString}, whose
+     * digits changed in JDK 19, so every JVM gives the same key. -0.0 is 0; integers below 2^53 do not allocate.
      *
      * @return this.
      * @throws IllegalArgumentException for NaN and the infinities, which IRIS cannot use as subscripts.
@@ -181,11 +185,20 @@ public final class SubscriptKey implements Comparable<SubscriptKey>
         {
             throw new IllegalArgumentException("not a finite number: " + number);
         }
-        if (Math.abs(number) < 1e18 && number == Math.rint(number))
+        if (Math.abs(number) < 0x1p53 && number == Math.rint(number))
         {
             return add((long)number);
         }
-        return add(BigDecimal.valueOf(number));
+        final BigDecimal exact = new BigDecimal(number);
+        // A normal double holds 15 significant decimal digits, so rounding to fewer never reads back differently.
+        int precision = Math.abs(number) >= Double.MIN_NORMAL ? 15 : 1;
+        BigDecimal rounded = exact.round(new MathContext(precision, RoundingMode.HALF_EVEN));
+        while (precision < 17 && rounded.doubleValue() != number)
+        {
+            precision++;
+            rounded = exact.round(new MathContext(precision, RoundingMode.HALF_EVEN));
+        }
+        return add(rounded);
     }
 
     /**
