@@ -32,6 +32,7 @@ public final class Journal implements AutoCloseable
     private final JournalFileSet files;
     private final JournalWriter writer;
     private final long recoveredLsn;
+    private final JournalException recoveryDamage;
     private final AtomicLong completeLsn;
     private final AtomicLong durableLsn;
     private final AtomicLong corruptFrames = new AtomicLong();
@@ -41,11 +42,13 @@ public final class Journal implements AutoCloseable
     private final AgentRunner syncRunner;
     private volatile boolean isClosed;
 
-    private Journal(final JournalContext ctx, final JournalFileSet files, final long recoveredLsn)
+    private Journal(final JournalContext ctx, final JournalFileSet files, final JournalRecovery.Result recovery)
     {
+        final long recoveredLsn = recovery.endLsn;
         this.ctx = ctx;
         this.files = files;
         this.recoveredLsn = recoveredLsn;
+        this.recoveryDamage = recovery.damage;
         this.completeLsn = new AtomicLong(recoveredLsn);
         this.durableLsn = new AtomicLong(recoveredLsn);
         this.writer = ctx.readOnly() ? null : new JournalWriter(this, files, recoveredLsn, ctx);
@@ -88,11 +91,11 @@ public final class Journal implements AutoCloseable
         final JournalFileSet files = JournalFileSet.open(ctx);
         try
         {
-            final long end = JournalRecovery.recover(files, new FrameChecker());
+            final JournalRecovery.Result recovery = JournalRecovery.recover(files, new FrameChecker());
             LOG.info("journal open: dir={} mirror={} journalId={} startLsn={} endLsn={} files={} readOnly={}",
-                files.dir(), files.mirrorName(), files.journalId(), files.startLsn(), end, files.fileCount(),
-                ctx.readOnly());
-            return new Journal(ctx, files, end);
+                files.dir(), files.mirrorName(), files.journalId(), files.startLsn(), recovery.endLsn,
+                files.fileCount(), ctx.readOnly());
+            return new Journal(ctx, files, recovery);
         }
         catch (final RuntimeException ex)
         {
@@ -386,6 +389,15 @@ public final class Journal implements AutoCloseable
     public long recoveredLsn()
     {
         return recoveredLsn;
+    }
+
+    /**
+     * @return when opening found the journal's end at a damaged frame rather than at unwritten space, what the damage
+     * was (file and LSN); null otherwise. A writable journal has already cut it off; a read-only one reports it.
+     */
+    public JournalException recoveryDamage()
+    {
+        return recoveryDamage;
     }
 
     /**

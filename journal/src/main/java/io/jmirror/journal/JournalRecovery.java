@@ -20,9 +20,25 @@ final class JournalRecovery
     }
 
     /**
-     * @return the end LSN: every record below it is complete and intact.
+     * What recovery found.
      */
-    static long recover(final JournalFileSet files, final FrameChecker checker)
+    static final class Result
+    {
+        final long endLsn;
+        final JournalException damage;
+
+        Result(final long endLsn, final JournalException damage)
+        {
+            this.endLsn = endLsn;
+            this.damage = damage;
+        }
+    }
+
+    /**
+     * @return the end LSN (every record below it is complete and intact) and, when the scan stopped at a damaged
+     * frame rather than an empty one, what the damage was.
+     */
+    static Result recover(final JournalFileSet files, final FrameChecker checker)
     {
         final List<JournalFile> all = files.files();
         final JournalFile scanFrom = all.size() >= 2 ? all.get(all.size() - 2) : all.get(0);
@@ -52,16 +68,18 @@ final class JournalRecovery
             }
         }
 
+        JournalException damage = null;
         if (status < 0)
         {
-            LOG.warn("journal ends at a damaged frame: {}", checker.corrupt(status, file, position).getMessage());
+            damage = checker.corrupt(status, file, position);
+            LOG.warn("journal ends at a damaged frame: {}", damage.getMessage());
         }
 
         if (!files.isReadOnly())
         {
             truncate(files, position);
         }
-        return position;
+        return new Result(position, damage);
     }
 
     private static void truncate(final JournalFileSet files, final long endLsn)

@@ -115,35 +115,12 @@ public final class SubscriptCodec
     public static void format(final DirectBuffer buffer, final int offset, final int length, final StringBuilder out)
     {
         validate(buffer, offset, length);
-        if (length == 0)
+        if (length > 0)
         {
-            return;
+            out.append('(');
+            render(buffer, offset, offset + length, out, null);
+            out.append(')');
         }
-        final int end = offset + length;
-        int position = offset;
-        out.append('(');
-        while (position < end)
-        {
-            if (position > offset)
-            {
-                out.append(',');
-            }
-            final byte tag = buffer.getByte(position);
-            if (tag == STRING_TAG)
-            {
-                position = formatString(buffer, position + 1, out);
-            }
-            else if (tag == ZERO_TAG)
-            {
-                out.append('0');
-                position++;
-            }
-            else
-            {
-                position = formatNumber(buffer, position, out);
-            }
-        }
-        out.append(')');
     }
 
     /**
@@ -154,32 +131,7 @@ public final class SubscriptCodec
     {
         validate(buffer, offset, length);
         final List<Object> subscripts = new ArrayList<>();
-        final StringBuilder text = new StringBuilder();
-        final int end = offset + length;
-        int position = offset;
-        while (position < end)
-        {
-            final byte tag = buffer.getByte(position);
-            text.setLength(0);
-            if (tag == STRING_TAG)
-            {
-                position = decodeString(buffer, position + 1, text);
-                subscripts.add(text.toString());
-            }
-            else if (tag == ZERO_TAG)
-            {
-                subscripts.add(0L);
-                position++;
-            }
-            else
-            {
-                final int exponent = exponent(buffer, position);
-                final int digitCount = digitCount(buffer, position);
-                appendDigits(buffer, position, 0, digitCount, text);
-                position = numberEnd(buffer, position);
-                subscripts.add(toNumber(tag == NEGATIVE_TAG, exponent, digitCount, text));
-            }
-        }
+        render(buffer, offset, offset + length, new StringBuilder(), subscripts);
         return subscripts;
     }
 
@@ -462,16 +414,14 @@ public final class SubscriptCodec
             {
                 throw malformed(i - offset, "invalid UTF-8 lead byte 0x" + hex(lead));
             }
-            int codePoint = lead & (0x7F >> sequenceLength);
             for (int k = 1; k < sequenceLength; k++)
             {
-                final int next = i + k < end ? buffer.getByte(i + k) & 0xFF : 0;
-                if ((next & 0xC0) != 0x80)
+                if (i + k >= end || (buffer.getByte(i + k) & 0xC0) != 0x80)
                 {
                     throw malformed(i + k - offset, "truncated UTF-8 sequence");
                 }
-                codePoint = (codePoint << 6) | (next & 0x3F);
             }
+            final int codePoint = codePointAt(buffer, i);
             if (sequenceLength > 1 && codePoint < (sequenceLength == 2 ? 0x80 : sequenceLength == 3 ? 0x800 : 0x10000))
             {
                 throw malformed(i - offset, "overlong UTF-8 sequence");
@@ -497,17 +447,10 @@ public final class SubscriptCodec
         return i + 1;
     }
 
+    /** Bytes in the UTF-8 sequence this lead byte starts, -1 if none can (continuations, overlong C0/C1, F5+). */
     private static int utf8Length(final int lead)
     {
-        if (lead < 0x80)
-        {
-            return 1;
-        }
-        if (lead < 0xC2)
-        {
-            return -1;
-        }
-        return lead < 0xE0 ? 2 : lead < 0xF0 ? 3 : lead < 0xF5 ? 4 : -1;
+        return lead < 0x80 ? 1 : lead < 0xC2 ? -1 : lead < 0xE0 ? 2 : lead < 0xF0 ? 3 : lead < 0xF5 ? 4 : -1;
     }
 
     /** The code point at {@code i} of a validated string, and {@link #encodedLength} says how many bytes it took. */
@@ -518,12 +461,8 @@ public final class SubscriptCodec
         {
             return buffer.getByte(i + 1) - 1;
         }
-        if (lead < 0x80)
-        {
-            return lead;
-        }
         final int sequenceLength = utf8Length(lead);
-        int codePoint = lead & (0x7F >> sequenceLength);
+        int codePoint = lead & (sequenceLength == 1 ? 0x7F : 0xFF >> (sequenceLength + 1));
         for (int k = 1; k < sequenceLength; k++)
         {
             codePoint = (codePoint << 6) | (buffer.getByte(i + k) & 0x3F);
@@ -537,152 +476,122 @@ public final class SubscriptCodec
         return lead == STRING_ESCAPE ? 2 : utf8Length(lead);
     }
 
-    private static int decodeString(final DirectBuffer buffer, final int from, final StringBuilder out)
+    /**
+     * Appends the display form of each subscript of a validated key to {@code out}, comma separated; or, when
+     * {@code subscripts} is given, adds each decoded value to it and uses {@code out} as scratch.
+     */
+    private static void render(
+        final DirectBuffer buffer, final int from, final int end, final StringBuilder out, final List<Object> subscripts)
     {
-        int i = from;
-        while (buffer.getByte(i) != STRING_TERMINATOR)
+        final boolean display = subscripts == null;
+        int position = from;
+        while (position < end)
         {
-            out.appendCodePoint(codePointAt(buffer, i));
-            i += encodedLength(buffer, i);
+            final int next = subscriptEnd(buffer, from, position, end);
+            final byte tag = buffer.getByte(position);
+            if (display && position > from)
+            {
+                out.append(',');
+            }
+            out.setLength(display ? out.length() : 0);
+            if (tag == ZERO_TAG)
+            {
+                out.append('0');
+            }
+            else if (tag == STRING_TAG)
+            {
+                appendString(buffer, position + 1, next - 1, out, display);
+            }
+            else
+            {
+                appendNumber(buffer, position, next - 1, out);
+            }
+            if (!display)
+            {
+                subscripts.add(tag == STRING_TAG ? out.toString() : toNumber(out));
+            }
+            position = next;
         }
-        return i + 1;
     }
 
-    private static int formatString(final DirectBuffer buffer, final int from, final StringBuilder out)
+    private static void appendString(
+        final DirectBuffer buffer, final int from, final int terminator, final StringBuilder out, final boolean quoted)
     {
         boolean inQuote = false;
         boolean inControl = false;
-        boolean anyPiece = false;
-        int i = from;
-        while (buffer.getByte(i) != STRING_TERMINATOR)
+        for (int i = from; i < terminator; i += encodedLength(buffer, i))
         {
             final int codePoint = codePointAt(buffer, i);
-            i += encodedLength(buffer, i);
-            if (Character.isISOControl(codePoint))
+            if (!quoted)
             {
-                if (inQuote)
-                {
-                    out.append('"');
-                    inQuote = false;
-                }
-                out.append(inControl ? "," : anyPiece ? "_$C(" : "$C(").append(codePoint);
+                out.appendCodePoint(codePoint);
+            }
+            else if (Character.isISOControl(codePoint))
+            {
+                out.append(inQuote ? "\"_$C(" : inControl ? "," : i > from ? "_$C(" : "$C(").append(codePoint);
+                inQuote = false;
                 inControl = true;
             }
             else
             {
-                if (inControl)
-                {
-                    out.append(')');
-                    inControl = false;
-                }
-                if (!inQuote)
-                {
-                    out.append(anyPiece ? "_\"" : "\"");
-                    inQuote = true;
-                }
-                out.appendCodePoint(codePoint);
-                if (codePoint == '"')
-                {
-                    out.append('"');
-                }
+                out.append(inControl ? ")_\"" : inQuote ? "" : "\"").appendCodePoint(codePoint);
+                out.append(codePoint == '"' ? "\"" : "");
+                inQuote = true;
+                inControl = false;
             }
-            anyPiece = true;
         }
-        out.append(inControl ? ")" : inQuote ? "\"" : "\"\"");
-        return i + 1;
+        if (quoted)
+        {
+            out.append(inControl ? ")" : inQuote ? "\"" : "\"\"");
+        }
     }
 
-    private static int formatNumber(final DirectBuffer buffer, final int position, final StringBuilder out)
+    /**
+     * Appends the canonical form of the number at {@code position}: no exponent, no leading zero before the point.
+     */
+    private static void appendNumber(
+        final DirectBuffer buffer, final int position, final int terminator, final StringBuilder out)
     {
-        final int exponent = exponent(buffer, position);
-        final int digitCount = digitCount(buffer, position);
-        if (buffer.getByte(position) == NEGATIVE_TAG)
-        {
-            out.append('-');
-        }
+        final boolean negative = buffer.getByte(position) == NEGATIVE_TAG;
+        final int stored = buffer.getShort(position + 1, ByteOrder.BIG_ENDIAN) & 0xFFFF;
+        final int exponent = (negative ? 0xFFFF - stored : stored) - EXPONENT_BIAS;
+        final int first = position + 3;
+        final int digitCount = 2 * (terminator - first) - (pairAt(buffer, terminator - 1, negative) % 10 == 0 ? 1 : 0);
+        out.append(negative ? "-" : "");
         if (exponent <= 0)
         {
-            out.append('.');
-            appendZeros(-exponent, out);
-            appendDigits(buffer, position, 0, digitCount, out);
+            out.append('.').append("0".repeat(-exponent));
         }
-        else if (exponent < digitCount)
+        for (int d = 0; d < digitCount; d++)
         {
-            appendDigits(buffer, position, 0, exponent, out);
-            out.append('.');
-            appendDigits(buffer, position, exponent, digitCount, out);
+            out.append(d == exponent && exponent > 0 ? "." : "");
+            final int pair = pairAt(buffer, first + (d >> 1), negative);
+            out.append((char)('0' + ((d & 1) == 0 ? pair / 10 : pair % 10)));
         }
-        else
-        {
-            appendDigits(buffer, position, 0, digitCount, out);
-            appendZeros(exponent - digitCount, out);
-        }
-        return numberEnd(buffer, position);
+        out.append(exponent > digitCount ? "0".repeat(exponent - digitCount) : "");
     }
 
-    private static Object toNumber(
-        final boolean negative, final int exponent, final int digitCount, final CharSequence digits)
+    /**
+     * A canonical number as a {@link Long} when it is integral and fits, as a {@link BigDecimal} otherwise.
+     */
+    private static Object toNumber(final CharSequence canonical)
     {
-        final BigInteger unscaled = new BigInteger(negative ? "-" + digits : digits.toString());
-        if (exponent >= digitCount && exponent <= 19)
+        final BigDecimal number = new BigDecimal(canonical.toString());
+        if (number.scale() <= 0 && number.precision() - number.scale() <= 19)
         {
-            final BigInteger integer = unscaled.multiply(BigInteger.TEN.pow(exponent - digitCount));
+            final BigInteger integer = number.toBigInteger();
             if (integer.bitLength() <= 63)
             {
                 return integer.longValue();
             }
         }
-        return new BigDecimal(unscaled, digitCount - exponent);
-    }
-
-    private static void appendZeros(final int n, final StringBuilder out)
-    {
-        for (int i = 0; i < n; i++)
-        {
-            out.append('0');
-        }
-    }
-
-    private static void appendDigits(
-        final DirectBuffer buffer, final int position, final int from, final int to, final StringBuilder out)
-    {
-        final boolean negative = buffer.getByte(position) == NEGATIVE_TAG;
-        for (int d = from; d < to; d++)
-        {
-            final int pair = pairAt(buffer, position + 3 + (d >> 1), negative);
-            out.append((char)('0' + ((d & 1) == 0 ? pair / 10 : pair % 10)));
-        }
+        return number.stripTrailingZeros();
     }
 
     private static int pairAt(final DirectBuffer buffer, final int index, final boolean negative)
     {
         final int raw = buffer.getByte(index) & 0xFF;
         return (negative ? 0xFF - raw : raw) - 1;
-    }
-
-    private static int exponent(final DirectBuffer buffer, final int position)
-    {
-        final int stored = buffer.getShort(position + 1, ByteOrder.BIG_ENDIAN) & 0xFFFF;
-        return (buffer.getByte(position) == NEGATIVE_TAG ? 0xFFFF - stored : stored) - EXPONENT_BIAS;
-    }
-
-    private static int digitCount(final DirectBuffer buffer, final int position)
-    {
-        final boolean negative = buffer.getByte(position) == NEGATIVE_TAG;
-        final int terminatorIndex = numberEnd(buffer, position) - 1;
-        final int pairs = terminatorIndex - (position + 3);
-        return 2 * pairs - (pairAt(buffer, terminatorIndex - 1, negative) % 10 == 0 ? 1 : 0);
-    }
-
-    private static int numberEnd(final DirectBuffer buffer, final int position)
-    {
-        final byte terminator = buffer.getByte(position) == NEGATIVE_TAG ? (byte)0xFF : NUMBER_TERMINATOR;
-        int i = position + 3;
-        while (buffer.getByte(i) != terminator)
-        {
-            i++;
-        }
-        return i + 1;
     }
 
     private static String hex(final int value)
