@@ -39,6 +39,7 @@ final class BenchReport
      * @param date        when the run started, ISO-8601.
      * @param javaVersion the output of {@code java -version} for the JVM that ran the forks.
      * @param nproc       cores available, as {@code nproc} reports them.
+     * @param iterations  forks, warmup and measurement iterations, in words.
      * @return the whole markdown document.
      */
     String document(
@@ -46,7 +47,8 @@ final class BenchReport
         final List<String> commands,
         final String date,
         final String javaVersion,
-        final String nproc)
+        final String nproc,
+        final String iterations)
     {
         final StringBuilder sb = new StringBuilder();
         sb.append("# ").append(title).append("\n\n");
@@ -57,6 +59,8 @@ final class BenchReport
         }
         sb.append("\n- date: ").append(date).append('\n');
         sb.append("- nproc: ").append(nproc).append('\n');
+        sb.append("- iterations: ").append(iterations).append('\n');
+        sb.append("- error: half-width of JMH's 99.9% confidence interval over the measurement iterations\n");
         sb.append("- java -version:\n\n");
         for (final String line : javaVersion.strip().split("\n"))
         {

@@ -34,13 +34,19 @@ import org.openjdk.jmh.annotations.TearDown;
  * stop-bit encoded, Chronicle's own idiom. Chronicle has no per-record checksum, so jmirror's CRC32C is
  * work Chronicle does not do.
  * <p>
- * Fork flags: Chronicle reaches into JDK internals and must be let in on Java 17; analytics are off so the
- * fork never contacts the network. Benchmark and state classes are not final because JMH subclasses them.
+ * Fork flags, each found by running without it on Java 17: without {@code --add-opens sun.nio.ch} and
+ * {@code java.lang.reflect} Chronicle cannot reach {@code FileChannelImpl.map0} and cannot map a file at all
+ * (the queue opens read-only, or building it fails); without {@code --add-exports jdk.internal.ref} it warns
+ * that it cannot free direct buffers eagerly. Analytics are off so the fork never contacts the network.
+ * Benchmark and state classes are not final because JMH subclasses them.
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
 @Fork(value = 1, jvmArgsAppend = {
     "--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED",
+    "--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED",
+    "--add-opens", "java.base/java.lang.reflect=ALL-UNNAMED",
+    "--add-exports", "java.base/jdk.internal.ref=ALL-UNNAMED",
     "-Dchronicle.analytics.disable=true" })
 public class ChronicleQueueBenchmark
 {

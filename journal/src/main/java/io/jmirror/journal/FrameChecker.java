@@ -48,7 +48,8 @@ final class FrameChecker
             viewFile = file;
             view = file.mappedBuffer().duplicate();
         }
-        view.limit(frameOffset + RecordDescriptor.alignedLength(frameLength)).position(frameOffset + CHECKSUM_START_OFFSET);
+        view.limit(frameOffset + RecordDescriptor.alignedLength(frameLength))
+            .position(frameOffset + CHECKSUM_START_OFFSET);
         crc.reset();
         crc.update(view);
         return (int)crc.getValue();

@@ -122,7 +122,8 @@ public final class JournalDump
                 final long base = JournalFileDescriptor.parseBaseLsn(path);
                 if (base < 0)
                 {
-                    throw new JournalException(JournalException.Code.INVALID_LAYOUT, "not a journal file: file=" + path);
+                    throw new JournalException(
+                        JournalException.Code.INVALID_LAYOUT, "not a journal file: file=" + path);
                 }
                 start = Math.max(start, base);
                 end = Math.min(end, base + journal.fileCapacity());

@@ -76,7 +76,8 @@ final class JournalFileSet implements AutoCloseable
                 final JournalFile file = JournalFile.open(paths.get(i), set.journalId, set.mirrorName, ctx.readOnly());
                 if (file.fileLength() != set.fileLength)
                 {
-                    throw new JournalException(JournalException.Code.INVALID_LAYOUT, "journal files differ in length: " +
+                    throw new JournalException(JournalException.Code.INVALID_LAYOUT,
+                        "journal files differ in length: " +
                         "file=" + file.path() + " fileLength=" + file.fileLength() + " expected=" + set.fileLength);
                 }
                 if (file.index() != set.newest.index() + 1)

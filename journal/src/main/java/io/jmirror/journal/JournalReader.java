@@ -61,7 +61,8 @@ public final class JournalReader implements AutoCloseable
     {
         if (lsn < 0 || (lsn & (RecordDescriptor.ALIGNMENT - 1)) != 0)
         {
-            throw new JournalException(JournalException.Code.LSN_OUT_OF_RANGE, "lsn is not a frame position: lsn=" + lsn);
+            throw new JournalException(
+                JournalException.Code.LSN_OUT_OF_RANGE, "lsn is not a frame position: lsn=" + lsn);
         }
         final long index = files.indexOf(lsn);
         consumer.position(index * files.capacity());

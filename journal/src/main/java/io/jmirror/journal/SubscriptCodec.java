@@ -200,12 +200,8 @@ public final class SubscriptCodec
      * of another's, this is a byte prefix test.
      */
     public static boolean isSelfOrDescendant(
-        final DirectBuffer ancestor,
-        final int ancestorOffset,
-        final int ancestorLength,
-        final DirectBuffer key,
-        final int offset,
-        final int length)
+        final DirectBuffer ancestor, final int ancestorOffset, final int ancestorLength,
+        final DirectBuffer key, final int offset, final int length)
     {
         return ancestorLength <= length &&
             mismatch(ancestor, ancestorOffset, key, offset, ancestorLength) == ancestorLength;
@@ -217,12 +213,8 @@ public final class SubscriptCodec
      * @return negative, zero or positive as {@code a} sorts before, with or after {@code b}.
      */
     public static int compare(
-        final DirectBuffer a,
-        final int aOffset,
-        final int aLength,
-        final DirectBuffer b,
-        final int bOffset,
-        final int bLength)
+        final DirectBuffer a, final int aOffset, final int aLength,
+        final DirectBuffer b, final int bOffset, final int bLength)
     {
         final int common = Math.min(aLength, bLength);
         final int i = mismatch(a, aOffset, b, bOffset, common);
@@ -346,19 +338,22 @@ public final class SubscriptCodec
         }
         final int terminator = negative ? 0xFF : NUMBER_TERMINATOR;
         final int first = position + 3;
-        int i = first;
-        while (true)
+        for (int i = first; i < end; i++)
         {
-            if (i >= end)
-            {
-                throw malformed(end - offset, "unterminated number");
-            }
             final int raw = buffer.getByte(i) & 0xFF;
+            final int pair = (negative ? 0xFF - raw : raw) - 1;
             if (raw == terminator)
             {
-                break;
+                if (i == first)
+                {
+                    throw malformed(i - offset, "number without digits");
+                }
+                if (pairAt(buffer, i - 1, negative) == 0)
+                {
+                    throw malformed(i - 1 - offset, "trailing zero digits");
+                }
+                return i + 1;
             }
-            final int pair = (negative ? 0xFF - raw : raw) - 1;
             if (pair < 0 || pair > 99)
             {
                 throw malformed(i - offset, "digit pair out of range 0x" + hex(raw));
@@ -367,17 +362,8 @@ public final class SubscriptCodec
             {
                 throw malformed(i - offset, "leading zero digit");
             }
-            i++;
         }
-        if (i == first)
-        {
-            throw malformed(i - offset, "number without digits");
-        }
-        if (pairAt(buffer, i - 1, negative) == 0)
-        {
-            throw malformed(i - 1 - offset, "trailing zero digits");
-        }
-        return i + 1;
+        throw malformed(end - offset, "unterminated number");
     }
 
     private static int validateString(final DirectBuffer buffer, final int offset, final int position, final int end)
@@ -481,7 +467,8 @@ public final class SubscriptCodec
      * {@code subscripts} is given, adds each decoded value to it and uses {@code out} as scratch.
      */
     private static void render(
-        final DirectBuffer buffer, final int from, final int end, final StringBuilder out, final List<Object> subscripts)
+        final DirectBuffer buffer, final int from, final int end,
+        final StringBuilder out, final List<Object> subscripts)
     {
         final boolean display = subscripts == null;
         int position = from;
@@ -496,21 +483,27 @@ public final class SubscriptCodec
             out.setLength(display ? out.length() : 0);
             if (tag == ZERO_TAG)
             {
-                out.append('0');
+                out.append(display ? "0" : "");
+                add(subscripts, 0L);
             }
             else if (tag == STRING_TAG)
             {
                 appendString(buffer, position + 1, next - 1, out, display);
+                add(subscripts, display ? null : out.toString());
             }
             else
             {
-                appendNumber(buffer, position, next - 1, out);
-            }
-            if (!display)
-            {
-                subscripts.add(tag == STRING_TAG ? out.toString() : toNumber(out));
+                add(subscripts, appendNumber(buffer, position, next - 1, out, display));
             }
             position = next;
+        }
+    }
+
+    private static void add(final List<Object> subscripts, final Object subscript)
+    {
+        if (subscripts != null)
+        {
+            subscripts.add(subscript);
         }
     }
 
@@ -547,10 +540,12 @@ public final class SubscriptCodec
     }
 
     /**
-     * Appends the canonical form of the number at {@code position}: no exponent, no leading zero before the point.
+     * Appends the canonical form of the number at {@code position} (no exponent, no leading zero before the point)
+     * and returns null; or, when not for display, returns its value with {@code out} as scratch.
      */
-    private static void appendNumber(
-        final DirectBuffer buffer, final int position, final int terminator, final StringBuilder out)
+    private static Object appendNumber(
+        final DirectBuffer buffer, final int position, final int terminator,
+        final StringBuilder out, final boolean display)
     {
         final boolean negative = buffer.getByte(position) == NEGATIVE_TAG;
         final int stored = buffer.getShort(position + 1, ByteOrder.BIG_ENDIAN) & 0xFFFF;
@@ -558,34 +553,32 @@ public final class SubscriptCodec
         final int first = position + 3;
         final int digitCount = 2 * (terminator - first) - (pairAt(buffer, terminator - 1, negative) % 10 == 0 ? 1 : 0);
         out.append(negative ? "-" : "");
-        if (exponent <= 0)
+        if (display && exponent <= 0)
         {
             out.append('.').append("0".repeat(-exponent));
         }
         for (int d = 0; d < digitCount; d++)
         {
-            out.append(d == exponent && exponent > 0 ? "." : "");
+            out.append(display && d == exponent && exponent > 0 ? "." : "");
             final int pair = pairAt(buffer, first + (d >> 1), negative);
             out.append((char)('0' + ((d & 1) == 0 ? pair / 10 : pair % 10)));
         }
-        out.append(exponent > digitCount ? "0".repeat(exponent - digitCount) : "");
-    }
-
-    /**
-     * A canonical number as a {@link Long} when it is integral and fits, as a {@link BigDecimal} otherwise.
-     */
-    private static Object toNumber(final CharSequence canonical)
-    {
-        final BigDecimal number = new BigDecimal(canonical.toString());
-        if (number.scale() <= 0 && number.precision() - number.scale() <= 19)
+        if (display)
         {
-            final BigInteger integer = number.toBigInteger();
+            out.append(exponent > digitCount ? "0".repeat(exponent - digitCount) : "");
+            return null;
+        }
+        // value = 0.d1...dn x 10^exponent = (d1...dn) x 10^(exponent - n)
+        final BigInteger unscaled = new BigInteger(out.toString());
+        if (exponent >= digitCount && exponent <= 19)
+        {
+            final BigInteger integer = unscaled.multiply(BigInteger.TEN.pow(exponent - digitCount));
             if (integer.bitLength() <= 63)
             {
                 return integer.longValue();
             }
         }
-        return number.stripTrailingZeros();
+        return new BigDecimal(unscaled, digitCount - exponent);
     }
 
     private static int pairAt(final DirectBuffer buffer, final int index, final boolean negative)

@@ -28,7 +28,8 @@ class JournalDumpTest
             lsns[0] = journal.writer().tstart(9);
             lsns[1] = journal.writer().set(9, patient, key.clear().add(42).add("name"),
                 "Smith \"Jr\"".getBytes(StandardCharsets.UTF_8));
-            lsns[2] = journal.writer().set(9, patient, key.clear().add(42).add("photo"), new byte[] {0, 1, 2, (byte)255});
+            lsns[2] = journal.writer().set(
+                9, patient, key.clear().add(42).add("photo"), new byte[] {0, 1, 2, (byte)255});
             lsns[3] = journal.writer().kill(9, patient, key.clear().add(41));
             lsns[4] = journal.writer().tcommit(9);
             return lsns;

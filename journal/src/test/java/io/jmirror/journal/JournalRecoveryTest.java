@@ -204,7 +204,8 @@ class JournalRecoveryTest
             assertEquals(holeLsn, journal.recoveredLsn());
             assertEquals(List.of(0L), readLsns(journal));
             assertTrue(laterLsn < capacity);
-            final UnsafeBuffer check = new UnsafeBuffer(Files.readAllBytes(dir.resolve(JournalFileDescriptor.fileName(0))));
+            final UnsafeBuffer check = new UnsafeBuffer(
+                Files.readAllBytes(dir.resolve(JournalFileDescriptor.fileName(0))));
             for (int i = (int)(JournalFileDescriptor.HEADER_LENGTH + holeLsn); i < check.capacity(); i++)
             {
                 assertEquals(0, check.getByte(i), "byte after the hole must be zeroed: offset=" + i);

@@ -62,7 +62,8 @@ class JournalRoundTripTest
         final SubscriptKey key = new SubscriptKey();
 
         final long l0 = writer.tstart(7);
-        final long l1 = writer.set(7, PATIENT, key.clear().add(42).add("name"), "Smith".getBytes(StandardCharsets.UTF_8));
+        final long l1 = writer.set(
+            7, PATIENT, key.clear().add(42).add("name"), "Smith".getBytes(StandardCharsets.UTF_8));
         final long l2 = writer.kill(7, PATIENT, key.clear().add(42));
         final long l3 = writer.zkill(7, PATIENT, key.clear().add(43));
         final long l4 = writer.tcommit(7);

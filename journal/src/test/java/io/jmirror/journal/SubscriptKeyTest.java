@@ -203,75 +203,27 @@ final class SubscriptKeyTest
     void shouldSortHandWrittenIrisOrderByBytes()
     {
         final List<SubscriptKey> expected = List.of(
-            SubscriptKey.of(),
-            SubscriptKey.of(new BigDecimal("-1E30")),
-            SubscriptKey.of(new BigDecimal("-123456789012345678901234567890")),
-            SubscriptKey.of(Long.MIN_VALUE),
-            SubscriptKey.of(-10L),
-            SubscriptKey.of(-2L),
-            SubscriptKey.of(-1.5d),
-            SubscriptKey.of(-1L),
-            SubscriptKey.of(-1L, -5L),
-            SubscriptKey.of(-1L, "a"),
-            SubscriptKey.of(new BigDecimal("-.99")),
-            SubscriptKey.of("-.5"),
-            SubscriptKey.of(new BigDecimal("-.001")),
+            SubscriptKey.of(), SubscriptKey.of(new BigDecimal("-1E30")),
+            SubscriptKey.of(new BigDecimal("-123456789012345678901234567890")), SubscriptKey.of(Long.MIN_VALUE),
+            SubscriptKey.of(-10L), SubscriptKey.of(-2L), SubscriptKey.of(-1.5d), SubscriptKey.of(-1L),
+            SubscriptKey.of(-1L, -5L), SubscriptKey.of(-1L, "a"), SubscriptKey.of(new BigDecimal("-.99")),
+            SubscriptKey.of("-.5"), SubscriptKey.of(new BigDecimal("-.001")),
             SubscriptKey.of(new BigDecimal("-1E-300")),
-            SubscriptKey.of(0L),
-            SubscriptKey.of(0L, -1L),
-            SubscriptKey.of(0L, 0L),
-            SubscriptKey.of(0L, ""),
-            SubscriptKey.of(new BigDecimal("1E-300")),
-            SubscriptKey.of(new BigDecimal(".001")),
-            SubscriptKey.of(.5d),
-            SubscriptKey.of(new BigDecimal(".505")),
-            SubscriptKey.of(".51"),
-            SubscriptKey.of(1L),
-            SubscriptKey.of(1L, 1L),
-            SubscriptKey.of(1L, "x"),
-            SubscriptKey.of(1.5d),
-            SubscriptKey.of(2L),
-            SubscriptKey.of(10L),
-            SubscriptKey.of(11L),
-            SubscriptKey.of(100L),
-            SubscriptKey.of(Long.MAX_VALUE),
-            SubscriptKey.of(new BigDecimal("123456789012345678901234567890")),
-            SubscriptKey.of(new BigDecimal("1E30")),
-            SubscriptKey.of(""),
-            SubscriptKey.of("", 1L),
-            SubscriptKey.of("\0"),
-            SubscriptKey.of("\0", 1L),
-            SubscriptKey.of("\0\0"),
-            SubscriptKey.of("\u0001"),
-            SubscriptKey.of("\u0002"),
-            SubscriptKey.of(" "),
-            SubscriptKey.of("+4"),
-            SubscriptKey.of("-0"),
-            SubscriptKey.of("."),
-            SubscriptKey.of("042"),
-            SubscriptKey.of("1e3"),
-            SubscriptKey.of("4.0"),
-            SubscriptKey.of("A"),
-            SubscriptKey.of("Z"),
-            SubscriptKey.of("a"),
-            SubscriptKey.of("a", 1L),
-            SubscriptKey.of("a", ""),
-            SubscriptKey.of("a\0"),
-            SubscriptKey.of("a\0", 1L),
-            SubscriptKey.of("a\u0001"),
-            SubscriptKey.of("aa"),
-            SubscriptKey.of("b"),
-            SubscriptKey.of("\u007F"),
-            SubscriptKey.of("\u00E9"),
-            SubscriptKey.of("\u07FF"),
-            SubscriptKey.of("\u0800"),
-            SubscriptKey.of("\uD7FF"),
-            SubscriptKey.of("\uD800"),
-            SubscriptKey.of("\uDC00"),
-            SubscriptKey.of("\uE000"),
-            SubscriptKey.of("\uFFFF"),
-            SubscriptKey.of("\uD800\uDC00"),
-            SubscriptKey.of("\uD83D\uDE00"),
+            SubscriptKey.of(0L), SubscriptKey.of(0L, -1L), SubscriptKey.of(0L, 0L), SubscriptKey.of(0L, ""),
+            SubscriptKey.of(new BigDecimal("1E-300")), SubscriptKey.of(new BigDecimal(".001")), SubscriptKey.of(.5d),
+            SubscriptKey.of(new BigDecimal(".505")), SubscriptKey.of(".51"), SubscriptKey.of(1L),
+            SubscriptKey.of(1L, 1L), SubscriptKey.of(1L, "x"), SubscriptKey.of(1.5d), SubscriptKey.of(2L),
+            SubscriptKey.of(10L), SubscriptKey.of(11L), SubscriptKey.of(100L), SubscriptKey.of(Long.MAX_VALUE),
+            SubscriptKey.of(new BigDecimal("123456789012345678901234567890")), SubscriptKey.of(new BigDecimal("1E30")),
+            SubscriptKey.of(""), SubscriptKey.of("", 1L), SubscriptKey.of("\0"), SubscriptKey.of("\0", 1L),
+            SubscriptKey.of("\0\0"), SubscriptKey.of("\u0001"), SubscriptKey.of("\u0002"), SubscriptKey.of(" "),
+            SubscriptKey.of("+4"), SubscriptKey.of("-0"), SubscriptKey.of("."), SubscriptKey.of("042"),
+            SubscriptKey.of("1e3"), SubscriptKey.of("4.0"), SubscriptKey.of("A"), SubscriptKey.of("Z"),
+            SubscriptKey.of("a"), SubscriptKey.of("a", 1L), SubscriptKey.of("a", ""), SubscriptKey.of("a\0"),
+            SubscriptKey.of("a\0", 1L), SubscriptKey.of("a\u0001"), SubscriptKey.of("aa"), SubscriptKey.of("b"),
+            SubscriptKey.of("\u007F"), SubscriptKey.of("\u00E9"), SubscriptKey.of("\u07FF"), SubscriptKey.of("\u0800"),
+            SubscriptKey.of("\uD7FF"), SubscriptKey.of("\uD800"), SubscriptKey.of("\uDC00"), SubscriptKey.of("\uE000"),
+            SubscriptKey.of("\uFFFF"), SubscriptKey.of("\uD800\uDC00"), SubscriptKey.of("\uD83D\uDE00"),
             SubscriptKey.of("\uDBFF\uDFFF"));
 
         for (int i = 0; i + 1 < expected.size(); i++)
@@ -330,7 +282,8 @@ final class SubscriptKeyTest
                 {
                     final SubscriptKey other = keys.get(j);
                     final int expectedSign = Integer.signum(referenceCompareNormal(expected, reference.get(j)));
-                    assertEquals(expectedSign, Integer.signum(compare(key, other)), () -> key + " vs " + other + context);
+                    assertEquals(expectedSign, Integer.signum(compare(key, other)),
+                        () -> key + " vs " + other + context);
                     assertEquals(expectedSign == 0, key.equals(other), () -> key + " vs " + other + context);
                     assertEquals(isReferencePrefix(expected, reference.get(j)), other.isSelfOrDescendantOf(key),
                         () -> key + " ancestor of " + other + context);
@@ -344,7 +297,8 @@ final class SubscriptKeyTest
             for (int i = 0; i < keys.size(); i++)
             {
                 final int position = i;
-                assertEquals(keys.get(byReference.get(i)), keys.get(byBytes.get(i)), () -> "sorted at " + position + context);
+                assertEquals(keys.get(byReference.get(i)), keys.get(byBytes.get(i)),
+                    () -> "sorted at " + position + context);
             }
         }
     }
@@ -365,7 +319,8 @@ final class SubscriptKeyTest
             {
                 final int d = depth;
                 final Supplier<String> what = () -> key + " depth=" + d + " seed=" + seed;
-                assertEquals(ancestor.length(), SubscriptCodec.prefixLength(key.buffer(), 0, key.length(), depth), what);
+                assertEquals(ancestor.length(),
+                    SubscriptCodec.prefixLength(key.buffer(), 0, key.length(), depth), what);
                 assertTrue(key.isSelfOrDescendantOf(ancestor), what);
                 assertEquals(depth == subscripts.size(), ancestor.isSelfOrDescendantOf(key), what);
                 assertTrue(compare(ancestor, key) <= 0, what);
@@ -508,7 +463,8 @@ final class SubscriptKeyTest
                     continue;
                 }
                 accepted++;
-                final SubscriptKey reencoded = SubscriptKey.of(SubscriptCodec.decode(buffer, 0, garbled.length).toArray());
+                final List<Object> decoded = SubscriptCodec.decode(buffer, 0, garbled.length);
+                final SubscriptKey reencoded = SubscriptKey.of(decoded.toArray());
                 assertArrayEquals(garbled, reencoded.toByteArray(),
                     () -> "accepted bytes must be the one encoding of " + reencoded + " seed=" + seed);
                 assertEquals(SubscriptCodec.count(buffer, 0, garbled.length), reencoded.count());
@@ -547,8 +503,10 @@ final class SubscriptKeyTest
         assertArrayEquals(new byte[]{0x01, 0x7F, (byte)0xFF, (byte)0xCC, (byte)0xFF},
             SubscriptKey.of("-.5").toByteArray());
         assertArrayEquals(new byte[]{0x02}, SubscriptKey.of(0L).toByteArray());
-        assertArrayEquals(new byte[]{0x04, 'a', 0x01, 0x01, 0x01, 0x02, 0x00}, SubscriptKey.of("a\0\u0001").toByteArray());
-        assertArrayEquals(new byte[]{0x04, (byte)0xED, (byte)0xA0, (byte)0x80, 0x00}, SubscriptKey.of("\uD800").toByteArray());
+        assertArrayEquals(new byte[]{0x04, 'a', 0x01, 0x01, 0x01, 0x02, 0x00},
+            SubscriptKey.of("a\0\u0001").toByteArray());
+        assertArrayEquals(new byte[]{0x04, (byte)0xED, (byte)0xA0, (byte)0x80, 0x00},
+            SubscriptKey.of("\uD800").toByteArray());
     }
 
     // ---------------------------------------------------------------- reference model and helpers

@@ -1,0 +1,108 @@
+package io.jmirror.bench;
+
+import io.jmirror.journal.GlobalName;
+import io.jmirror.journal.Journal;
+import io.jmirror.journal.JournalContext;
+import io.jmirror.journal.RecordType;
+import io.jmirror.journal.SyncPolicy;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * jmirror's journal appending {@link BenchRecord}, one op = one record, sync policy NONE (page cache), as many
+ * appender threads as JMH is given (the bench runner runs it with 1 and 2). Every append claims its bytes with a
+ * CAS on the shared tail, writes the frame into the mapped file, sums it with CRC32C and publishes its length.
+ * A fresh journal per iteration keeps disk use to one iteration's records.
+ */
+@BenchmarkMode(Mode.Throughput)
+@OutputTimeUnit(TimeUnit.SECONDS)
+@Fork(value = 1, jvmArgsAppend = {"--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED"})
+public class JournalAppendBenchmark
+{
+    static final GlobalName PATIENT = GlobalName.of(
+        new String(BenchRecord.DATABASE, java.nio.charset.StandardCharsets.UTF_8),
+        new String(BenchRecord.GLOBAL, java.nio.charset.StandardCharsets.UTF_8));
+
+    /**
+     * The journal appended to, new for every iteration.
+     */
+    @State(Scope.Benchmark)
+    public static class AppendJournal
+    {
+        @Param({"64", "256"})
+        public int valueSize;
+
+        Path dir;
+        Journal journal;
+
+        /**
+         * Opens an empty journal.
+         */
+        @Setup(Level.Iteration)
+        public void open()
+        {
+            dir = TempDirs.create("jmirror-bench-journal-append");
+            journal = Journal.open(new JournalContext().journalDir(dir).syncPolicy(SyncPolicy.NONE));
+        }
+
+        /**
+         * Closes and deletes the journal.
+         */
+        @TearDown(Level.Iteration)
+        public void close()
+        {
+            journal.close();
+            TempDirs.delete(dir);
+        }
+    }
+
+    /**
+     * Per-thread record and the flyweights over its key and value.
+     */
+    @State(Scope.Thread)
+    public static class Appender
+    {
+        BenchRecord record;
+        UnsafeBuffer key;
+        UnsafeBuffer value;
+
+        /**
+         * Builds the thread's record once.
+         *
+         * @param journal for the value size.
+         */
+        @Setup(Level.Trial)
+        public void setUp(final AppendJournal journal)
+        {
+            record = new BenchRecord(journal.valueSize);
+            key = new UnsafeBuffer(record.key());
+            value = new UnsafeBuffer(record.value());
+        }
+    }
+
+    /**
+     * Append one record.
+     *
+     * @return its LSN, so the append cannot be dropped.
+     */
+    @Benchmark
+    public long append(final AppendJournal journal, final Appender appender)
+    {
+        final long transactionId = appender.record.next();
+        return journal.journal.writer().append(RecordType.SET, transactionId, PATIENT,
+            appender.key, 0, BenchRecord.KEY_LENGTH, appender.value, 0, appender.value.capacity());
+    }
+}
