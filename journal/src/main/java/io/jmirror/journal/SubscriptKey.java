@@ -190,7 +190,8 @@ public final class SubscriptKey implements Comparable<SubscriptKey>
             return add((long)number);
         }
         final BigDecimal exact = new BigDecimal(number);
-        // A normal double holds 15 significant decimal digits, so rounding to fewer never reads back differently.
+        // Every decimal of up to 15 significant digits survives a trip through a normal double, so a shorter one that
+        // reads back as this double is what rounding to 15 digits gives, padded with zeros. Subnormals hold fewer.
         int precision = Math.abs(number) >= Double.MIN_NORMAL ? 15 : 1;
         BigDecimal rounded = exact.round(new MathContext(precision, RoundingMode.HALF_EVEN));
         while (precision < 17 && rounded.doubleValue() != number)

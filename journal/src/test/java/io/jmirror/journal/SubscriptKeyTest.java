@@ -362,6 +362,13 @@ final class SubscriptKeyTest
         assertFalse(SubscriptKey.of("ab").isSelfOrDescendantOf(SubscriptKey.of("a")));
         assertTrue(SubscriptKey.of(1L, 5L).isSelfOrDescendantOf(SubscriptKey.of("1")));
         assertTrue(SubscriptKey.of(1L).isSelfOrDescendantOf(new SubscriptKey()));
+
+        // stale bytes past length() must not count: the buffer of a truncated key still holds the dropped subscript
+        final SubscriptKey truncated = SubscriptKey.of("a", 0L).truncate(1);
+        assertEquals(SubscriptCodec.ZERO_TAG, truncated.buffer().getByte(truncated.length()));
+        assertFalse(truncated.isSelfOrDescendantOf(SubscriptKey.of("a", 0L)));
+        assertTrue(compare(truncated, SubscriptKey.of("a", 0L)) < 0);
+        assertEquals(parent, truncated);
     }
 
     // ---------------------------------------------------------------- validation
