@@ -1,6 +1,7 @@
 package io.jmirror.bench;
 
 import io.jmirror.journal.GlobalName;
+import io.jmirror.journal.JournalAppender;
 import io.jmirror.journal.Journal;
 import io.jmirror.journal.JournalContext;
 import io.jmirror.journal.RecordType;
@@ -23,8 +24,9 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * jmirror's journal appending {@link BenchRecord}, one op = one record, sync policy NONE (page cache), as many
- * appender threads as JMH is given (the bench runner runs it with 1 and 2). Every append claims its bytes with a
- * CAS on the shared tail, writes the frame into the mapped file, sums it with CRC32C and publishes its length.
+ * appender threads as JMH is given (the bench runner runs it with 1 and 2), each with its own
+ * {@link JournalAppender}. Every append claims its bytes with a CAS on the shared tail, writes the frame into the
+ * mapped file, sums it with CRC32C and publishes its length.
  * A fresh journal per iteration keeps disk use to one iteration's records.
  */
 @BenchmarkMode(Mode.Throughput)
@@ -78,18 +80,23 @@ public class JournalAppendBenchmark
         BenchRecord record;
         UnsafeBuffer key;
         UnsafeBuffer value;
+        JournalAppender appender;
 
         /**
          * Builds the thread's record once.
          *
          * @param journal for the value size.
          */
-        @Setup(Level.Trial)
+        @Setup(Level.Iteration)
         public void setUp(final AppendJournal journal)
         {
-            record = new BenchRecord(journal.valueSize);
-            key = new UnsafeBuffer(record.key());
-            value = new UnsafeBuffer(record.value());
+            if (null == record)
+            {
+                record = new BenchRecord(journal.valueSize);
+                key = new UnsafeBuffer(record.key());
+                value = new UnsafeBuffer(record.value());
+            }
+            appender = journal.journal.newAppender();
         }
     }
 
@@ -102,7 +109,7 @@ public class JournalAppendBenchmark
     public long append(final AppendJournal journal, final Appender appender)
     {
         final long transactionId = appender.record.next();
-        return journal.journal.writer().append(RecordType.SET, transactionId, PATIENT,
+        return appender.appender.append(RecordType.SET, transactionId, PATIENT,
             appender.key, 0, BenchRecord.KEY_LENGTH, appender.value, 0, appender.value.capacity());
     }
 }

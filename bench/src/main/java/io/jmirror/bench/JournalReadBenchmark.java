@@ -65,7 +65,7 @@ public class JournalReadBenchmark
             final UnsafeBuffer valueBuffer = new UnsafeBuffer(record.value());
             for (int i = 0; i < BenchRecord.READ_RECORDS; i++)
             {
-                journal.writer().append(RecordType.SET, record.next(), JournalAppendBenchmark.PATIENT,
+                journal.appender().append(RecordType.SET, record.next(), JournalAppendBenchmark.PATIENT,
                     keyBuffer, 0, BenchRecord.KEY_LENGTH, valueBuffer, 0, valueSize);
             }
             value = new byte[valueSize];

@@ -13,6 +13,7 @@ public final class GlobalName
     private final String global;
     private final byte[] databaseBytes;
     private final byte[] globalBytes;
+    private final byte[] names;
 
     private GlobalName(final String database, final String global)
     {
@@ -30,6 +31,10 @@ public final class GlobalName
             throw new IllegalArgumentException("global name must be 1.." + RecordDescriptor.MAX_GLOBAL_LENGTH +
                 " UTF-8 bytes: global=" + global);
         }
+        // A frame stores the two names back to back: one copy per append instead of two.
+        this.names = new byte[databaseBytes.length + globalBytes.length];
+        System.arraycopy(databaseBytes, 0, names, 0, databaseBytes.length);
+        System.arraycopy(globalBytes, 0, names, databaseBytes.length, globalBytes.length);
     }
 
     /**
@@ -62,6 +67,11 @@ public final class GlobalName
     byte[] globalBytes()
     {
         return globalBytes;
+    }
+
+    byte[] names()
+    {
+        return names;
     }
 
     @Override

@@ -2,7 +2,9 @@ package io.jmirror.journal;
 
 import org.agrona.CloseHelper;
 import org.agrona.concurrent.AgentRunner;
+import org.agrona.concurrent.EpochClock;
 import org.agrona.concurrent.IdleStrategy;
+import org.agrona.concurrent.SystemEpochClock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,8 +40,11 @@ public final class Journal implements AutoCloseable
     private final AtomicLong corruptFrames = new AtomicLong();
     private final CopyOnWriteArrayList<JournalConsumer> consumers = new CopyOnWriteArrayList<>();
     private final Object forceLock = new Object();
+    private final ThreadLocal<JournalAppender> threadAppenders = ThreadLocal.withInitial(this::newAppender);
     private final JournalSyncAgent syncAgent;
     private final AgentRunner syncRunner;
+    private final TickingEpochClock tickingClock;
+    private final EpochClock retentionClock;
     private volatile boolean isClosed;
 
     private Journal(final JournalContext ctx, final JournalFileSet files, final JournalRecovery.Result recovery)
@@ -51,7 +56,10 @@ public final class Journal implements AutoCloseable
         this.recoveryDamage = recovery.damage;
         this.completeLsn = new AtomicLong(recoveredLsn);
         this.durableLsn = new AtomicLong(recoveredLsn);
-        this.writer = ctx.readOnly() ? null : new JournalWriter(this, files, recoveredLsn, ctx);
+        this.tickingClock = ctx.readOnly() || null != ctx.epochClock() ? null : new TickingEpochClock();
+        this.retentionClock = null != ctx.epochClock() ? ctx.epochClock() : SystemEpochClock.INSTANCE;
+        this.writer = ctx.readOnly() ? null : new JournalWriter(
+            this, files, recoveredLsn, ctx, null != tickingClock ? tickingClock : retentionClock);
         if (!ctx.readOnly() && ctx.syncPolicy() == SyncPolicy.GROUP)
         {
             syncAgent = new JournalSyncAgent(this, ctx);
@@ -116,7 +124,7 @@ public final class Journal implements AutoCloseable
     }
 
     /**
-     * @return the thread-safe writer.
+     * @return the shared tail that every appender claims from.
      * @throws JournalException CLOSED when the journal is read-only.
      */
     public JournalWriter writer()
@@ -126,6 +134,25 @@ public final class Journal implements AutoCloseable
             throw new JournalException(JournalException.Code.CLOSED, "journal is read-only: dir=" + files.dir());
         }
         return writer;
+    }
+
+    /**
+     * @return a new appender for the calling thread; keep one per application thread for allocation-free appends.
+     * @throws JournalException CLOSED when the journal is read-only.
+     */
+    public JournalAppender newAppender()
+    {
+        return writer().newAppender();
+    }
+
+    /**
+     * @return the calling thread's appender, created on first use. Convenient off the hot path; it costs a
+     * thread-local lookup per call, so hot paths keep their own from {@link #newAppender()}.
+     */
+    public JournalAppender appender()
+    {
+        writer();
+        return threadAppenders.get();
     }
 
     /**
@@ -175,7 +202,7 @@ public final class Journal implements AutoCloseable
     public int purge()
     {
         checkWritable();
-        final long nowMs = ctx.epochClock().time();
+        final long nowMs = retentionClock.time();
         final int deleted = files.deleteOldest((oldest) ->
         {
             if (files.fileCount() <= ctx.retainMinFiles() ||
@@ -476,6 +503,7 @@ public final class Journal implements AutoCloseable
             return;
         }
         CloseHelper.quietClose(syncRunner);
+        CloseHelper.quietClose(tickingClock);
         if (null != writer && ctx.syncPolicy() != SyncPolicy.NONE)
         {
             forceTo(advanceCompleteLsn());

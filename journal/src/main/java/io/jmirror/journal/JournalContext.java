@@ -3,7 +3,6 @@ package io.jmirror.journal;
 import org.agrona.concurrent.BackoffIdleStrategy;
 import org.agrona.concurrent.EpochClock;
 import org.agrona.concurrent.IdleStrategy;
-import org.agrona.concurrent.SystemEpochClock;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -31,7 +30,7 @@ public final class JournalContext
     private long retainMs = RETAIN_MS_DEFAULT;
     private boolean readOnly;
     private boolean startSyncAgent = true;
-    private EpochClock epochClock = SystemEpochClock.INSTANCE;
+    private EpochClock epochClock;
     private Supplier<IdleStrategy> idleStrategySupplier = JournalContext::defaultIdleStrategy;
     private boolean isConcluded;
 
@@ -98,9 +97,9 @@ public final class JournalContext
             throw invalid("retainMinFiles must be >= 1 and retainMs >= 0: retainMinFiles=" + retainMinFiles +
                 " retainMs=" + retainMs);
         }
-        if (null == epochClock || null == idleStrategySupplier)
+        if (null == idleStrategySupplier)
         {
-            throw invalid("epochClock and idleStrategySupplier must be set");
+            throw invalid("idleStrategySupplier must be set");
         }
 
         isConcluded = true;
@@ -333,7 +332,9 @@ public final class JournalContext
     }
 
     /**
-     * @param epochClock clock for record timestamps and retention.
+     * @param epochClock clock for record timestamps and retention. When none is set, retention reads the system
+     *                   clock and timestamps come from a cached clock refreshed every millisecond, since reading the
+     *                   system clock per append costs more than the rest of the append.
      * @return this.
      */
     public JournalContext epochClock(final EpochClock epochClock)
@@ -343,7 +344,7 @@ public final class JournalContext
     }
 
     /**
-     * @return clock for record timestamps and retention.
+     * @return clock for record timestamps and retention, null for the defaults.
      */
     public EpochClock epochClock()
     {

@@ -11,6 +11,8 @@ import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.util.zip.CRC32C;
 
 import static io.jmirror.journal.JournalFileDescriptor.*;
@@ -21,6 +23,10 @@ import static io.jmirror.journal.JournalFileDescriptor.*;
  */
 final class JournalFile
 {
+    /** Suffix of a file being preallocated; such leftovers of a crash are deleted on open. */
+    static final String TMP_SUFFIX = ".tmp";
+    private static final int PREALLOCATE_CHUNK = 1024 * 1024;
+
     private final Path path;
     private final long index;
     private final long baseLsn;
@@ -48,25 +54,54 @@ final class JournalFile
     }
 
     /**
-     * Create and preallocate a new file with its header.
+     * Create a new file, preallocated by writing zeros through the channel, with its header. It is built under a
+     * temporary name and renamed into place, so a crash never leaves a half-made file under a journal name.
+     * <p>
+     * Writing the zeros (rather than leaving a sparse file) allocates the disk blocks up front, so a full disk fails
+     * here with an exception instead of crashing an appender with SIGBUS later, and it puts the pages in the page
+     * cache, so appends to the mapping take cheap faults.
      */
     static JournalFile create(
         final Path dir, final long index, final long fileLength, final long journalId, final String mirrorName)
     {
         final long baseLsn = index * capacity(fileLength);
         final Path path = dir.resolve(fileName(baseLsn));
-        try (RandomAccessFile raf = new RandomAccessFile(path.toFile(), "rw"))
+        final Path tmp = dir.resolve(fileName(baseLsn) + TMP_SUFFIX);
+        final ByteBuffer zeros = ByteBuffer.allocateDirect((int)Math.min(PREALLOCATE_CHUNK, fileLength));
+        try (FileChannel channel = FileChannel.open(tmp, StandardOpenOption.CREATE,
+            StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.READ, StandardOpenOption.WRITE))
         {
-            raf.setLength(fileLength);
-            final MappedByteBuffer mapped = raf.getChannel().map(FileChannel.MapMode.READ_WRITE, 0, fileLength);
+            long position = 0;
+            while (position < fileLength)
+            {
+                zeros.clear().limit((int)Math.min(zeros.capacity(), fileLength - position));
+                while (zeros.hasRemaining())
+                {
+                    position += channel.write(zeros, position);
+                }
+            }
+            final MappedByteBuffer mapped = channel.map(FileChannel.MapMode.READ_WRITE, 0, fileLength);
             final JournalFile file = new JournalFile(path, index, baseLsn, fileLength, mapped, false);
             file.writeHeader(journalId, mirrorName);
+            Files.move(tmp, path, StandardCopyOption.ATOMIC_MOVE);
             return file;
         }
         catch (final IOException ex)
         {
+            try
+            {
+                Files.deleteIfExists(tmp);
+            }
+            catch (final IOException suppressed)
+            {
+                ex.addSuppressed(suppressed);
+            }
             throw new JournalException(JournalException.Code.IO_ERROR,
-                "cannot create journal file: file=" + path + " reason=" + ex, ex);
+                "cannot create journal file: file=" + path + " fileLength=" + fileLength + " reason=" + ex, ex);
+        }
+        finally
+        {
+            org.agrona.BufferUtil.free(zeros);
         }
     }
 
@@ -263,26 +298,58 @@ final class JournalFile
     }
 
     /**
-     * Zero every non-zero byte from {@code fromOffset} to the file's end, touching only pages that hold data so a
-     * sparse tail stays sparse. Used by recovery to remove what follows a torn record.
+     * Zero every non-zero byte from {@code fromOffset} to the file's end. Used by recovery to remove what follows a
+     * torn record. The file is scanned with channel reads, not through the mapping: touching a never-written page of
+     * the mapping would map the zero page only for the next append to fault again, and a fresh file is mostly such
+     * pages. Only chunks holding data are rewritten.
      *
      * @return the number of bytes that were not zero.
      */
     long zeroFrom(final int fromOffset)
     {
+        final int chunkLength = 1024 * 1024;
+        final ByteBuffer chunk = ByteBuffer.allocateDirect(chunkLength);
+        final UnsafeBuffer chunkView = new UnsafeBuffer(chunk);
         long nonZero = 0;
-        final int end = (int)fileLength;
-        for (int offset = fromOffset; offset < end; offset += RecordDescriptor.ALIGNMENT)
+        try (FileChannel channel = FileChannel.open(path, java.nio.file.StandardOpenOption.READ))
         {
-            if (buffer.getLong(offset) != 0)
+            long position = fromOffset;
+            while (position < fileLength)
             {
-                nonZero += RecordDescriptor.ALIGNMENT;
-                buffer.putLong(offset, 0);
+                chunk.clear().limit((int)Math.min(chunkLength, fileLength - position));
+                int read = 0;
+                while (chunk.hasRemaining())
+                {
+                    final int n = channel.read(chunk, position + read);
+                    if (n < 0)
+                    {
+                        break;
+                    }
+                    read += n;
+                }
+                for (int i = 0; i < read; i += RecordDescriptor.ALIGNMENT)
+                {
+                    if (chunkView.getLong(i) != 0)
+                    {
+                        nonZero += RecordDescriptor.ALIGNMENT;
+                        buffer.putLong((int)(position + i), 0);
+                    }
+                }
+                position += chunkLength;
             }
+        }
+        catch (final IOException ex)
+        {
+            throw new JournalException(JournalException.Code.IO_ERROR,
+                "cannot scan journal file tail: file=" + path + " reason=" + ex, ex);
+        }
+        finally
+        {
+            org.agrona.BufferUtil.free(chunk);
         }
         if (nonZero > 0)
         {
-            mapped.force(fromOffset, end - fromOffset);
+            mapped.force(fromOffset, (int)(fileLength - fromOffset));
         }
         return nonZero;
     }

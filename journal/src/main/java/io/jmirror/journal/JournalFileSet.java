@@ -8,6 +8,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.stream.Stream;
 
 
@@ -27,7 +31,11 @@ final class JournalFileSet implements AutoCloseable
     private final TreeMap<Long, JournalFile> filesByIndex = new TreeMap<>();
     private volatile JournalFile newest;
     private volatile long firstIndex;
+    private boolean isNew;
     private boolean isClosed;
+    private final ExecutorService preparer;
+    private Future<JournalFile> prepared;
+    private long preparedIndex = -1;
 
     private JournalFileSet(
         final Path dir,
@@ -42,6 +50,12 @@ final class JournalFileSet implements AutoCloseable
         this.journalId = journalId;
         this.mirrorName = mirrorName;
         this.readOnly = readOnly;
+        this.preparer = readOnly ? null : Executors.newSingleThreadExecutor((runnable) ->
+        {
+            final Thread thread = new Thread(runnable, "jmirror-journal-preparer");
+            thread.setDaemon(true);
+            return thread;
+        });
     }
 
     /**
@@ -60,6 +74,7 @@ final class JournalFileSet implements AutoCloseable
             final long journalId = 0 != ctx.journalId() ? ctx.journalId() : newJournalId();
             final JournalFileSet set = new JournalFileSet(dir, ctx.fileLength(), journalId, ctx.mirrorName(), false);
             set.firstIndex = 0;
+            set.isNew = true;
             set.fileForWrite(0);
             return set;
         }
@@ -121,6 +136,10 @@ final class JournalFileSet implements AutoCloseable
                 }
                 Files.createDirectories(dir);
             }
+            if (!readOnly)
+            {
+                deleteUnfinished(dir);
+            }
             try (Stream<Path> stream = Files.list(dir))
             {
                 return stream
@@ -134,6 +153,21 @@ final class JournalFileSet implements AutoCloseable
         {
             throw new JournalException(JournalException.Code.IO_ERROR,
                 "cannot list journal directory: dir=" + dir + " reason=" + ex, ex);
+        }
+    }
+
+    private static void deleteUnfinished(final Path dir) throws IOException
+    {
+        try (Stream<Path> stream = Files.list(dir))
+        {
+            for (final Path path : (Iterable<Path>)stream::iterator)
+            {
+                final String name = path.getFileName().toString();
+                if (name.startsWith(JournalFileDescriptor.FILE_PREFIX) && name.endsWith(JournalFile.TMP_SUFFIX))
+                {
+                    Files.deleteIfExists(path);
+                }
+            }
         }
     }
 
@@ -173,10 +207,95 @@ final class JournalFileSet implements AutoCloseable
             {
                 throw purged(index * capacity);
             }
-            file = JournalFile.create(dir, index, fileLength, journalId, mirrorName);
+            file = takePrepared(index);
+            if (null == file)
+            {
+                file = JournalFile.create(dir, index, fileLength, journalId, mirrorName);
+            }
             add(file);
+            if (index == newest.index())
+            {
+                prepare(index + 1);
+            }
         }
         return file;
+    }
+
+    /**
+     * Start preallocating the file after the newest on the preparer thread, so the appender that crosses into it
+     * does not wait for its zeros to be written.
+     */
+    private void prepare(final long index)
+    {
+        if (null == preparer || preparedIndex == index)
+        {
+            return;
+        }
+        discardPrepared();
+        preparedIndex = index;
+        prepared = preparer.submit(() -> JournalFile.create(dir, index, fileLength, journalId, mirrorName));
+    }
+
+    private JournalFile takePrepared(final long index)
+    {
+        if (preparedIndex != index || null == prepared)
+        {
+            return null;
+        }
+        final Future<JournalFile> future = prepared;
+        prepared = null;
+        preparedIndex = -1;
+        try
+        {
+            return future.get();
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+            throw new JournalException(JournalException.Code.IO_ERROR, "interrupted preparing journal file: dir=" +
+                dir + " index=" + index, ex);
+        }
+        catch (final ExecutionException ex)
+        {
+            final Throwable cause = ex.getCause();
+            if (cause instanceof JournalException)
+            {
+                throw (JournalException)cause;
+            }
+            throw new JournalException(JournalException.Code.IO_ERROR, "cannot prepare journal file: dir=" + dir +
+                " index=" + index + " reason=" + cause, cause);
+        }
+    }
+
+    private void discardPrepared()
+    {
+        if (null != prepared)
+        {
+            final Future<JournalFile> future = prepared;
+            prepared = null;
+            preparedIndex = -1;
+            try
+            {
+                // Left on disk: it is a valid empty file, used or removed by recovery on the next open.
+                future.get().unmap();
+            }
+            catch (final InterruptedException ex)
+            {
+                Thread.currentThread().interrupt();
+            }
+            catch (final ExecutionException ex)
+            {
+                // Nothing was added to the journal; the next switch creates the file itself.
+            }
+        }
+    }
+
+    /**
+     * @return the newest file, or null once closed.
+     */
+    JournalFile newest()
+    {
+        return newest;
     }
 
     /**
@@ -296,6 +415,14 @@ final class JournalFileSet implements AutoCloseable
         return dir;
     }
 
+    /**
+     * @return true when this open created the journal, so there is no tail to recover.
+     */
+    boolean isNew()
+    {
+        return isNew;
+    }
+
     boolean isReadOnly()
     {
         return readOnly;
@@ -315,6 +442,11 @@ final class JournalFileSet implements AutoCloseable
         if (!isClosed)
         {
             isClosed = true;
+            discardPrepared();
+            if (null != preparer)
+            {
+                preparer.shutdownNow();
+            }
             for (final JournalFile file : filesByIndex.values())
             {
                 file.unmap();

@@ -7,13 +7,20 @@ import java.util.List;
 
 /**
  * Finds the end of a journal after a restart or crash. It walks and checks frames from the start of the
- * second-newest file (appenders work at the tail, so an unfinished record can only be in the last two files) and
+ * third-newest file (appenders work at the tail, so an unfinished record can only be in the newest data files, and
+ * the newest file may be a preallocated spare) and
  * stops at the first frame that is empty, has a bad length or fails its CRC. Unless read-only, everything after
  * that point is zeroed and later files deleted, so nothing written after a torn record survives.
  */
 final class JournalRecovery
 {
     private static final Logger LOG = LoggerFactory.getLogger(JournalRecovery.class);
+
+    /**
+     * Files scanned from the end: an unfinished record can only be in the newest data files, and the newest file may
+     * be a preallocated spare.
+     */
+    static final int SCANNED_FILES = 3;
 
     private JournalRecovery()
     {
@@ -40,8 +47,12 @@ final class JournalRecovery
      */
     static Result recover(final JournalFileSet files, final FrameChecker checker)
     {
+        if (files.isNew())
+        {
+            return new Result(files.startLsn(), null);
+        }
         final List<JournalFile> all = files.files();
-        final JournalFile scanFrom = all.size() >= 2 ? all.get(all.size() - 2) : all.get(0);
+        final JournalFile scanFrom = all.get(Math.max(0, all.size() - SCANNED_FILES));
         long position = scanFrom.baseLsn();
         int status = FrameChecker.EMPTY;
         JournalFile file = scanFrom;

@@ -54,7 +54,7 @@ class JournalConcurrencyTest
                             key.clear().add(threadId);
                             value.putInt(0, threadId);
                             value.putInt(4, i);
-                            journal.writer().set(threadId, global, key, value, 0, 8);
+                            journal.appender().set(threadId, global, key, value, 0, 8);
                         }
                     }
                     catch (final Throwable ex)

@@ -32,7 +32,7 @@ class JournalCorruptionTest
             final SubscriptKey key = new SubscriptKey();
             for (int i = 0; i < records; i++)
             {
-                lsns.add(journal.writer().set(i, GLOBAL, key.clear().add(i), new byte[] {(byte)i, 2, 3, 4, 5}));
+                lsns.add(journal.appender().set(i, GLOBAL, key.clear().add(i), new byte[] {(byte)i, 2, 3, 4, 5}));
             }
         }
         return lsns;

@@ -25,13 +25,13 @@ class JournalDumpTest
             final GlobalName patient = GlobalName.of("USER", "Patient");
             final SubscriptKey key = new SubscriptKey();
             final long[] lsns = new long[5];
-            lsns[0] = journal.writer().tstart(9);
-            lsns[1] = journal.writer().set(9, patient, key.clear().add(42).add("name"),
+            lsns[0] = journal.appender().tstart(9);
+            lsns[1] = journal.appender().set(9, patient, key.clear().add(42).add("name"),
                 "Smith \"Jr\"".getBytes(StandardCharsets.UTF_8));
-            lsns[2] = journal.writer().set(
+            lsns[2] = journal.appender().set(
                 9, patient, key.clear().add(42).add("photo"), new byte[] {0, 1, 2, (byte)255});
-            lsns[3] = journal.writer().kill(9, patient, key.clear().add(41));
-            lsns[4] = journal.writer().tcommit(9);
+            lsns[3] = journal.appender().kill(9, patient, key.clear().add(41));
+            lsns[4] = journal.appender().tcommit(9);
             return lsns;
         }
     }

@@ -48,7 +48,7 @@ class JournalFileSwitchTest
     private long append(final int frameLength)
     {
         final int valueLength = valueLengthFor(frameLength);
-        return journal.writer().set(0, GLOBAL, new SubscriptKey(), new UnsafeBuffer(new byte[valueLength]), 0,
+        return journal.appender().set(0, GLOBAL, new SubscriptKey(), new UnsafeBuffer(new byte[valueLength]), 0,
             valueLength);
     }
 

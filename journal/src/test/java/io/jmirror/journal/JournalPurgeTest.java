@@ -49,7 +49,7 @@ class JournalPurgeTest
         final SubscriptKey key = new SubscriptKey().add(1);
         while (journal.fileCount() < files)
         {
-            journal.writer().set(0, GLOBAL, key, new byte[400]);
+            journal.appender().set(0, GLOBAL, key, new byte[400]);
         }
     }
 

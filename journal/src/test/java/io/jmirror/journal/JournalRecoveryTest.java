@@ -45,7 +45,7 @@ class JournalRecoveryTest
             {
                 final byte[] value = new byte[random.nextInt(200)];
                 random.nextBytes(value);
-                lsns.add(journal.writer().set(i, GLOBAL, key.clear().add(i).add("name"), value));
+                lsns.add(journal.appender().set(i, GLOBAL, key.clear().add(i).add("name"), value));
             }
             lsns.add(journal.tailLsn());
         }
@@ -134,7 +134,7 @@ class JournalRecoveryTest
                     assertEquals(expectedEnd, journal.recoveredLsn(), "end after cut at lsn " + cut);
                     assertEquals(expected, readLsns(journal), "records after cut at lsn " + cut);
 
-                    final long appended = journal.writer().set(-1, GLOBAL, new SubscriptKey().add("after"),
+                    final long appended = journal.appender().set(-1, GLOBAL, new SubscriptKey().add("after"),
                         "fresh".getBytes(StandardCharsets.UTF_8));
                     assertEquals(expectedEnd, appended, "appends resume at the recovered end");
                     final List<Long> after = readLsns(journal);
@@ -187,9 +187,9 @@ class JournalRecoveryTest
         try (Journal journal = open(dir))
         {
             final SubscriptKey key = new SubscriptKey();
-            journal.writer().set(1, GLOBAL, key.clear().add(1), new byte[10]);
-            holeLsn = journal.writer().set(2, GLOBAL, key.clear().add(2), new byte[10]);
-            laterLsn = journal.writer().set(3, GLOBAL, key.clear().add(3), new byte[10]);
+            journal.appender().set(1, GLOBAL, key.clear().add(1), new byte[10]);
+            holeLsn = journal.appender().set(2, GLOBAL, key.clear().add(2), new byte[10]);
+            laterLsn = journal.appender().set(3, GLOBAL, key.clear().add(3), new byte[10]);
         }
         // An appender that claimed holeLsn but crashed before publishing its length.
         final long capacity = FILE_LENGTH - JournalFileDescriptor.HEADER_LENGTH;
@@ -238,7 +238,7 @@ class JournalRecoveryTest
             final SubscriptKey key = new SubscriptKey();
             while (journal.fileCount() < 3)
             {
-                journal.writer().set(0, GLOBAL, key.clear().add(1), new byte[500]);
+                journal.appender().set(0, GLOBAL, key.clear().add(1), new byte[500]);
             }
         }
         final long capacity = FILE_LENGTH - JournalFileDescriptor.HEADER_LENGTH;

@@ -58,7 +58,7 @@ class JournalRoundTripTest
     void everyRecordTypeRoundTripsWithItsFields()
     {
         open(64 * 1024);
-        final JournalWriter writer = journal.writer();
+        final JournalAppender writer = journal.newAppender();
         final SubscriptKey key = new SubscriptKey();
 
         final long l0 = writer.tstart(7);
@@ -99,7 +99,7 @@ class JournalRoundTripTest
     void emptyValueAndRootNode()
     {
         open(64 * 1024);
-        final long lsn = journal.writer().set(0, PATIENT, new SubscriptKey(), new byte[0]);
+        final long lsn = journal.appender().set(0, PATIENT, new SubscriptKey(), new byte[0]);
         final Snapshot record = readAll(journal, lsn).get(0);
         assertEquals(0, record.value.length);
         assertEquals("^Patient", record.node);
@@ -116,11 +116,11 @@ class JournalRoundTripTest
         Arrays.fill(value, (byte)'v');
         value[value.length - 1] = 'z';
 
-        final long lsn = journal.writer().set(1, PATIENT, key, value);
+        final long lsn = journal.appender().set(1, PATIENT, key, value);
         final long tailAfterMax = journal.tailLsn();
 
         final JournalException ex = assertThrows(JournalException.class,
-            () -> journal.writer().set(2, PATIENT, key, new byte[max - overhead + 1]));
+            () -> journal.appender().set(2, PATIENT, key, new byte[max - overhead + 1]));
         assertEquals(JournalException.Code.RECORD_TOO_LARGE, ex.code());
         assertTrue(ex.getMessage().contains("maxRecordLength=" + max), ex.getMessage());
         assertEquals(tailAfterMax, journal.tailLsn(), "a refused append claims nothing");
@@ -161,7 +161,7 @@ class JournalRoundTripTest
                     key.add((String)subscript);
                 }
             }
-            journal.writer().set(0, unicodeGlobal, key, new UnsafeBuffer(new byte[] {1}), 0, 1);
+            journal.appender().set(0, unicodeGlobal, key, new UnsafeBuffer(new byte[] {1}), 0, 1);
         }
 
         final List<Snapshot> records = readAll(journal, 0);
@@ -203,7 +203,7 @@ class JournalRoundTripTest
         final SubscriptKey key = new SubscriptKey();
         for (int i = 0; i < 1000; i++)
         {
-            journal.writer().set(i, PATIENT, key.clear().add(i), ("v" + i).getBytes(StandardCharsets.UTF_8));
+            journal.appender().set(i, PATIENT, key.clear().add(i), ("v" + i).getBytes(StandardCharsets.UTF_8));
         }
         final long tail = journal.tailLsn();
         final long journalId = journal.journalId();
@@ -218,7 +218,7 @@ class JournalRoundTripTest
         assertEquals(1000, records.size());
         assertEquals("v999", new String(records.get(999).value, StandardCharsets.UTF_8));
 
-        final long next = journal.writer().set(1000, PATIENT, key.clear().add(1000), new byte[] {1});
+        final long next = journal.appender().set(1000, PATIENT, key.clear().add(1000), new byte[] {1});
         assertEquals(tail, next, "appends continue at the recovered end");
     }
 
@@ -226,7 +226,7 @@ class JournalRoundTripTest
     void readerRejectsAnLsnBeyondTheEnd()
     {
         open(64 * 1024);
-        journal.writer().tstart(1);
+        journal.appender().tstart(1);
         final JournalException ex = assertThrows(JournalException.class, () -> journal.reader(4096));
         assertEquals(JournalException.Code.LSN_OUT_OF_RANGE, ex.code());
     }

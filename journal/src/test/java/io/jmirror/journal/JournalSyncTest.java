@@ -33,7 +33,7 @@ class JournalSyncTest
         try (Journal journal = open(SyncPolicy.GROUP, false))
         {
             final SubscriptKey key = new SubscriptKey().add(1);
-            final long first = journal.writer().set(0, GLOBAL, key, new byte[100]);
+            final long first = journal.appender().set(0, GLOBAL, key, new byte[100]);
             assertFalse(journal.awaitDurable(first, TimeUnit.MILLISECONDS.toNanos(20)),
                 "nothing is durable before a force");
             assertEquals(0, journal.syncAgent().doWork(), "below the byte threshold and inside the interval");
@@ -41,7 +41,7 @@ class JournalSyncTest
             long last = first;
             while (journal.tailLsn() < 1024)
             {
-                last = journal.writer().set(0, GLOBAL, key, new byte[100]);
+                last = journal.appender().set(0, GLOBAL, key, new byte[100]);
             }
             assertEquals(1, journal.syncAgent().doWork(), "byte threshold reached: one force");
             assertTrue(journal.awaitDurable(last, 0));
@@ -56,7 +56,7 @@ class JournalSyncTest
     {
         try (Journal journal = Journal.open(new JournalContext().journalDir(dir).fileLength(1024 * 1024)))
         {
-            final long lsn = journal.writer().tcommit(1);
+            final long lsn = journal.appender().tcommit(1);
             journal.awaitDurable(lsn);
             assertTrue(journal.durableLsn() > lsn);
         }
@@ -67,10 +67,10 @@ class JournalSyncTest
     {
         try (Journal journal = open(SyncPolicy.EVERY_COMMIT, false))
         {
-            journal.writer().tstart(3);
-            final long set = journal.writer().set(3, GLOBAL, new SubscriptKey().add(2), new byte[10]);
+            journal.appender().tstart(3);
+            final long set = journal.appender().set(3, GLOBAL, new SubscriptKey().add(2), new byte[10]);
             assertTrue(journal.durableLsn() <= set, "a SET alone is not forced");
-            final long commit = journal.writer().tcommit(3);
+            final long commit = journal.appender().tcommit(3);
             assertTrue(journal.durableLsn() > commit);
         }
     }
@@ -80,7 +80,7 @@ class JournalSyncTest
     {
         try (Journal journal = open(SyncPolicy.NONE, false))
         {
-            final long lsn = journal.writer().set(0, GLOBAL, new SubscriptKey().add(3), new byte[10]);
+            final long lsn = journal.appender().set(0, GLOBAL, new SubscriptKey().add(3), new byte[10]);
             assertTrue(journal.awaitDurable(lsn, 0));
         }
     }
@@ -89,7 +89,7 @@ class JournalSyncTest
     void closeTwiceIsSafeAndAppendsAfterCloseFail()
     {
         final Journal journal = open(SyncPolicy.GROUP, true);
-        final JournalWriter writer = journal.writer();
+        final JournalAppender writer = journal.newAppender();
         journal.close();
         journal.close();
         final JournalException ex = assertThrows(JournalException.class, () -> writer.tstart(1));

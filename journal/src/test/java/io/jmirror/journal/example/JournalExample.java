@@ -4,7 +4,7 @@ import io.jmirror.journal.GlobalName;
 import io.jmirror.journal.Journal;
 import io.jmirror.journal.JournalContext;
 import io.jmirror.journal.JournalReader;
-import io.jmirror.journal.JournalWriter;
+import io.jmirror.journal.JournalAppender;
 import io.jmirror.journal.SubscriptKey;
 import io.jmirror.journal.SyncPolicy;
 
@@ -37,14 +37,14 @@ public final class JournalExample
             .mirrorName("CLINIC")
             .syncPolicy(SyncPolicy.GROUP)))        // the default: one force serves many commits
         {
-            final JournalWriter writer = journal.writer();   // thread-safe, lock-free appends
+            final JournalAppender appender = journal.newAppender();   // one per thread; appends are lock-free
             final GlobalName patient = GlobalName.of("USER", "Patient");
             final SubscriptKey key = new SubscriptKey();     // reusable, encodes in IRIS collation order
 
-            writer.tstart(1);
-            writer.set(1, patient, key.clear().add(42).add("name"), "Smith".getBytes(StandardCharsets.UTF_8));
-            writer.kill(1, patient, key.clear().add(41));
-            final long commitLsn = writer.tcommit(1);
+            appender.tstart(1);
+            appender.set(1, patient, key.clear().add(42).add("name"), "Smith".getBytes(StandardCharsets.UTF_8));
+            appender.kill(1, patient, key.clear().add(41));
+            final long commitLsn = appender.tcommit(1);
             journal.awaitDurable(commitLsn);                 // on stable storage per the sync policy
 
             try (JournalReader reader = journal.reader(journal.startLsn()))

@@ -1,0 +1,186 @@
+package io.jmirror.journal;
+
+import org.agrona.DirectBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
+
+import static io.jmirror.journal.RecordDescriptor.*;
+
+/**
+ * One application thread's way into the journal. It claims bytes on the shared {@link JournalWriter} tail, writes
+ * the frame straight into the mapped file, sums it with CRC32C and publishes it by a release store of its length:
+ * readers see a record only when it is whole. Every append returns the record's LSN.
+ * <p>
+ * Not thread-safe: each thread gets its own from {@link Journal#newAppender()} and keeps it (it owns the reusable
+ * checksum state that makes an append allocation-free). Appends to one node must be made in the order the
+ * application applies them to its own store (append under the same lock), since the journal's order is the order
+ * members replay.
+ */
+public final class JournalAppender
+{
+    private final JournalWriter writer;
+    private final FrameChecker checker = new FrameChecker();
+    private final UnsafeBuffer emptyBuffer = new UnsafeBuffer(new byte[0]);
+    private final UnsafeBuffer arrayValue = new UnsafeBuffer(new byte[0]);
+    private JournalFile lastFile;
+
+    JournalAppender(final JournalWriter writer)
+    {
+        this.writer = writer;
+    }
+
+    /**
+     * Journal a SET of a node to an absolute value.
+     *
+     * @return the record's LSN.
+     */
+    public long set(
+        final long transactionId,
+        final GlobalName global,
+        final SubscriptKey key,
+        final DirectBuffer value,
+        final int valueOffset,
+        final int valueLength)
+    {
+        return append(RecordType.SET, transactionId, global, key.buffer(), 0, key.length(),
+            value, valueOffset, valueLength);
+    }
+
+    /**
+     * Journal a SET of a node to an absolute value. The array is wrapped by a reused flyweight.
+     *
+     * @return the record's LSN.
+     */
+    public long set(final long transactionId, final GlobalName global, final SubscriptKey key, final byte[] value)
+    {
+        arrayValue.wrap(value);
+        return append(RecordType.SET, transactionId, global, key.buffer(), 0, key.length(),
+            arrayValue, 0, value.length);
+    }
+
+    /**
+     * Journal a KILL of a node and its descendants.
+     *
+     * @return the record's LSN.
+     */
+    public long kill(final long transactionId, final GlobalName global, final SubscriptKey key)
+    {
+        return append(RecordType.KILL, transactionId, global, key.buffer(), 0, key.length(), emptyBuffer, 0, 0);
+    }
+
+    /**
+     * Journal a ZKILL of a node alone.
+     *
+     * @return the record's LSN.
+     */
+    public long zkill(final long transactionId, final GlobalName global, final SubscriptKey key)
+    {
+        return append(RecordType.ZKILL, transactionId, global, key.buffer(), 0, key.length(), emptyBuffer, 0, 0);
+    }
+
+    /**
+     * @return the LSN of the transaction's start marker.
+     */
+    public long tstart(final long transactionId)
+    {
+        return appendMarker(RecordType.TSTART, transactionId);
+    }
+
+    /**
+     * Journal a commit. Under {@link SyncPolicy#EVERY_COMMIT} it returns only once the commit is durable.
+     *
+     * @return the LSN of the commit marker.
+     */
+    public long tcommit(final long transactionId)
+    {
+        final long lsn = appendMarker(RecordType.TCOMMIT, transactionId);
+        if (writer.syncEveryCommit())
+        {
+            writer.journal().awaitDurable(lsn);
+        }
+        return lsn;
+    }
+
+    /**
+     * @return the LSN of the rollback marker.
+     */
+    public long trollback(final long transactionId)
+    {
+        return appendMarker(RecordType.TROLLBACK, transactionId);
+    }
+
+    private long appendMarker(final RecordType type, final long transactionId)
+    {
+        return append(type, transactionId, null, null, 0, 0, null, 0, 0);
+    }
+
+    /**
+     * Append one record of any node type.
+     *
+     * @param global null for transaction markers.
+     * @return the record's LSN.
+     * @throws JournalException RECORD_TOO_LARGE, writing nothing, when the frame would exceed the maximum.
+     */
+    public long append(
+        final RecordType type,
+        final long transactionId,
+        final GlobalName global,
+        final DirectBuffer key,
+        final int keyOffset,
+        final int keyLength,
+        final DirectBuffer value,
+        final int valueOffset,
+        final int valueLength)
+    {
+        if (type == RecordType.PADDING)
+        {
+            throw new IllegalArgumentException("padding is written by the journal itself");
+        }
+        final int databaseLength = null == global ? 0 : global.databaseBytes().length;
+        final int globalLength = null == global ? 0 : global.globalBytes().length;
+        final long frameLength = RecordDescriptor.frameLength(databaseLength, globalLength, keyLength, valueLength);
+        if (keyLength < 0 || valueLength < 0)
+        {
+            throw new IllegalArgumentException("negative length: keyLength=" + keyLength + " valueLength=" +
+                valueLength);
+        }
+        final long lsn = writer.claimFrame(frameLength, type, global);
+        final int length = (int)frameLength;
+        JournalFile file = lastFile;
+        if (null == file || lsn >= file.endLsn() || lsn < file.baseLsn())
+        {
+            file = writer.fileForWrite(lsn);
+            lastFile = file;
+        }
+        final UnsafeBuffer buffer = file.buffer();
+        final int offset = file.offsetOf(lsn);
+
+        buffer.putByte(offset + TYPE_OFFSET, type.code());
+        buffer.putByte(offset + DATABASE_LENGTH_OFFSET, (byte)databaseLength);
+        buffer.putShort(offset + GLOBAL_LENGTH_OFFSET, (short)globalLength);
+        buffer.putInt(offset + KEY_LENGTH_OFFSET, keyLength);
+        buffer.putLong(offset + TRANSACTION_ID_OFFSET, transactionId);
+        buffer.putLong(offset + TIMESTAMP_OFFSET, writer.timestamp());
+        buffer.putInt(offset + VALUE_LENGTH_OFFSET, valueLength);
+        buffer.putInt(offset + RESERVED_OFFSET, 0);
+        int cursor = offset + HEADER_LENGTH;
+        if (null != global)
+        {
+            buffer.putBytes(cursor, global.names());
+            cursor += databaseLength + globalLength;
+        }
+        if (keyLength > 0)
+        {
+            buffer.putBytes(cursor, key, keyOffset, keyLength);
+            cursor += keyLength;
+        }
+        if (valueLength > 0)
+        {
+            buffer.putBytes(cursor, value, valueOffset, valueLength);
+        }
+
+        buffer.putInt(offset + CHECKSUM_OFFSET, checker.checksum(file, offset, length));
+        buffer.putIntRelease(offset + FRAME_LENGTH_OFFSET, length);
+        return lsn;
+    }
+
+}
