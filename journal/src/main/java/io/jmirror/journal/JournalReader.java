@@ -1,5 +1,7 @@
 package io.jmirror.journal;
 
+import org.agrona.concurrent.IdleStrategy;
+
 import java.nio.ByteBuffer;
 
 /**
@@ -192,6 +194,27 @@ public final class JournalReader implements AutoCloseable
     {
         final JournalFile current = currentFile();
         return null != current && current.buffer().getIntAcquire(current.offsetOf(position)) != 0;
+    }
+
+    /**
+     * Wait, backing off with {@code idle}, until a complete frame is waiting or the timeout passes. For tailers that
+     * are not agents; an agent instead returns 0 work from its duty cycle and lets its runner idle.
+     *
+     * @return true when a frame is waiting, false on timeout.
+     */
+    public boolean awaitData(final IdleStrategy idle, final long timeoutNs)
+    {
+        final long deadlineNs = System.nanoTime() + timeoutNs;
+        idle.reset();
+        while (!hasData())
+        {
+            if (System.nanoTime() - deadlineNs >= 0)
+            {
+                return false;
+            }
+            idle.idle();
+        }
+        return true;
     }
 
     private JournalFile currentFile()

@@ -86,6 +86,23 @@ class JournalSyncTest
     }
 
     @Test
+    @Timeout(10)
+    void aTailingReaderWaitsForTheNextRecordWithItsIdleStrategy() throws Exception
+    {
+        try (Journal journal = open(SyncPolicy.NONE, false); JournalReader reader = journal.reader(0))
+        {
+            final org.agrona.concurrent.IdleStrategy idle = new org.agrona.concurrent.BackoffIdleStrategy();
+            assertFalse(reader.awaitData(idle, TimeUnit.MILLISECONDS.toNanos(10)), "nothing written yet");
+            final Thread appender = new Thread(() ->
+                journal.newAppender().set(0, GLOBAL, new SubscriptKey().add(4), new byte[10]));
+            appender.start();
+            assertTrue(reader.awaitData(idle, TimeUnit.SECONDS.toNanos(5)));
+            appender.join();
+            assertEquals(1, reader.poll((record) -> assertEquals(0, record.lsn()), 10));
+        }
+    }
+
+    @Test
     void closeTwiceIsSafeAndAppendsAfterCloseFail()
     {
         final Journal journal = open(SyncPolicy.GROUP, true);
