@@ -146,6 +146,17 @@ public final class Journal implements AutoCloseable
     }
 
     /**
+     * Make this a member's replica journal: its records come only from the primary, through the returned
+     * replicator, at the primary's LSNs. Local appends are refused from now on.
+     *
+     * @return the journal's one replicator.
+     */
+    public JournalReplicator newReplicator()
+    {
+        return writer().replicator();
+    }
+
+    /**
      * @return the calling thread's appender, created on first use. Convenient off the hot path; it costs a
      * thread-local lookup per call, so hot paths keep their own from {@link #newAppender()}.
      */

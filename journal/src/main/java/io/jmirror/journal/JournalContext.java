@@ -20,6 +20,7 @@ public final class JournalContext
     private Path journalDir;
     private String mirrorName = MIRROR_NAME_DEFAULT;
     private long journalId;
+    private long startLsn;
     private long fileLength = FILE_LENGTH_DEFAULT;
     private int maxRecordLength = MAX_RECORD_LENGTH_DEFAULT;
     private boolean isMaxRecordLengthSet;
@@ -82,6 +83,11 @@ public final class JournalContext
         {
             throw invalid("maxRecordLength must be in [" + (RecordDescriptor.HEADER_LENGTH + 1) + ", " + capacity +
                 "] (a record must fit in one file): maxRecordLength=" + maxRecordLength + " fileLength=" + fileLength);
+        }
+        if (startLsn < 0 || startLsn % capacity != 0)
+        {
+            throw invalid("startLsn must be a file boundary, a multiple of fileLength - " +
+                JournalFileDescriptor.HEADER_LENGTH + ": startLsn=" + startLsn + " fileLength=" + fileLength);
         }
         if (null == syncPolicy)
         {
@@ -164,6 +170,26 @@ public final class JournalContext
     public long journalId()
     {
         return journalId;
+    }
+
+    /**
+     * @param startLsn where a new journal starts (a file boundary of the primary's journal): a member that joins a
+     *                 primary whose older files are purged starts at the primary's oldest LSN. Ignored when the
+     *                 directory already holds journal files.
+     * @return this.
+     */
+    public JournalContext startLsn(final long startLsn)
+    {
+        this.startLsn = startLsn;
+        return this;
+    }
+
+    /**
+     * @return where a new journal starts.
+     */
+    public long startLsn()
+    {
+        return startLsn;
     }
 
     /**

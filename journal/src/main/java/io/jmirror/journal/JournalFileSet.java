@@ -73,9 +73,10 @@ final class JournalFileSet implements AutoCloseable
             }
             final long journalId = 0 != ctx.journalId() ? ctx.journalId() : newJournalId();
             final JournalFileSet set = new JournalFileSet(dir, ctx.fileLength(), journalId, ctx.mirrorName(), false);
-            set.firstIndex = 0;
+            final long firstIndex = ctx.startLsn() / set.capacity;
+            set.firstIndex = firstIndex;
             set.isNew = true;
-            set.fileForWrite(0);
+            set.fileForWrite(firstIndex);
             return set;
         }
 

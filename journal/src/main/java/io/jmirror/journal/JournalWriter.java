@@ -21,6 +21,7 @@ public final class JournalWriter
     private final int maxRecordLength;
     private final boolean syncEveryCommit;
     private final org.agrona.concurrent.EpochClock clock;
+    private volatile boolean isReplica;
 
     JournalWriter(
         final Journal journal,
@@ -39,6 +40,20 @@ public final class JournalWriter
     }
 
     /**
+     * @return the one replicator of a member's journal; from now on local appends are refused.
+     */
+    synchronized JournalReplicator replicator()
+    {
+        if (isReplica)
+        {
+            throw new JournalException(JournalException.Code.INVALID_CONFIG,
+                "journal already has a replicator: dir=" + files.dir());
+        }
+        isReplica = true;
+        return new JournalReplicator(journal, this, files);
+    }
+
+    /**
      * @return a new appender for the calling thread. Appenders are cheap; keep one per application thread.
      */
     public JournalAppender newAppender()
@@ -54,6 +69,11 @@ public final class JournalWriter
      */
     long claimFrame(final long frameLength, final RecordType type, final GlobalName global)
     {
+        if (isReplica)
+        {
+            throw new JournalException(JournalException.Code.INVALID_CONFIG, "journal is a replica: its records " +
+                "come from the primary and local appends would break byte identity: dir=" + files.dir());
+        }
         if (frameLength > maxRecordLength)
         {
             throw new JournalException(JournalException.Code.RECORD_TOO_LARGE, "record too large: frameLength=" +
@@ -122,6 +142,18 @@ public final class JournalWriter
         final int offset = file.offsetOf(lsn);
         buffer.putInt(offset + CHECKSUM_OFFSET, paddingChecksum(-length));
         buffer.putIntRelease(offset + FRAME_LENGTH_OFFSET, -length);
+    }
+
+    /**
+     * Move the tail over a block the replicator has written.
+     */
+    void advanceTail(final long from, final long to)
+    {
+        if (!tail.compareAndSet(from, to))
+        {
+            throw new JournalException(JournalException.Code.INVALID_CONFIG,
+                "a replica journal was appended to locally: expectedTail=" + from + " tail=" + tail.get());
+        }
     }
 
     /**

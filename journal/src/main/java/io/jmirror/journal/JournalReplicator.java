@@ -1,0 +1,181 @@
+package io.jmirror.journal;
+
+import org.agrona.concurrent.UnsafeBuffer;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.zip.CRC32C;
+
+import static io.jmirror.journal.RecordDescriptor.*;
+
+/**
+ * Writes frames received from the primary into a member's journal at the same LSNs, so the member's files are a
+ * byte-identical copy. The only writer of a replica journal; not thread-safe.
+ * <p>
+ * A block is checked whole before a byte of it is written: every frame's length, checksum and structure, padding
+ * only at a file's end, and a start LSN equal to this journal's end (no gap, no overlap). Then each file's part is
+ * copied with one memory copy except the length of its first frame, which is stored last with release semantics:
+ * a reader waits at that zero length until the whole part is in place, so it never sees a partial frame.
+ */
+public final class JournalReplicator
+{
+    private final Journal journal;
+    private final JournalWriter writer;
+    private final JournalFileSet files;
+    private final long capacity;
+    private final CRC32C crc = new CRC32C();
+
+    JournalReplicator(final Journal journal, final JournalWriter writer, final JournalFileSet files)
+    {
+        this.journal = journal;
+        this.writer = writer;
+        this.files = files;
+        this.capacity = files.capacity();
+    }
+
+    /**
+     * @return the LSN the next block must start at: the end of this journal.
+     */
+    public long endLsn()
+    {
+        return writer.tailLsn();
+    }
+
+    /**
+     * Check and append a block of whole frames.
+     *
+     * @param block    bytes {@code [position, limit)} are frames as the primary's journal holds them; the buffer's
+     *                 position and limit are left unchanged.
+     * @param startLsn LSN of the block's first byte; must equal {@link #endLsn()}.
+     * @return the new end LSN.
+     * @throws JournalException LSN_OUT_OF_RANGE on a gap or overlap, CORRUPT_FRAME on a bad frame; in both cases
+     *                          nothing is written.
+     */
+    public long append(final ByteBuffer block, final long startLsn)
+    {
+        journal.checkOpen();
+        final long expected = writer.tailLsn();
+        if (startLsn != expected)
+        {
+            throw new JournalException(JournalException.Code.LSN_OUT_OF_RANGE, "block does not start at the journal " +
+                "end: startLsn=" + startLsn + " endLsn=" + expected + " dir=" + files.dir());
+        }
+        final ByteBuffer frames = block.duplicate().order(ByteOrder.LITTLE_ENDIAN);
+        final long endLsn = check(frames, startLsn);
+
+        long lsn = startLsn;
+        int offset = frames.position();
+        while (lsn < endLsn)
+        {
+            final long fileEnd = (lsn / capacity + 1) * capacity;
+            final int partLength = (int)(Math.min(endLsn, fileEnd) - lsn);
+            final JournalFile file = files.fileForWrite(lsn / capacity);
+            final UnsafeBuffer buffer = file.buffer();
+            final int fileOffset = file.offsetOf(lsn);
+            final int firstLength = frames.getInt(offset);
+            buffer.putBytes(fileOffset + CHECKSUM_OFFSET, frames, offset + CHECKSUM_OFFSET,
+                partLength - CHECKSUM_OFFSET);
+            buffer.putIntRelease(fileOffset + FRAME_LENGTH_OFFSET, firstLength);
+            lsn += partLength;
+            offset += partLength;
+        }
+        writer.advanceTail(startLsn, endLsn);
+        return endLsn;
+    }
+
+    /**
+     * Walk and check every frame of the block in place.
+     *
+     * @return the LSN after the block.
+     */
+    private long check(final ByteBuffer block, final long startLsn)
+    {
+        final int start = block.position();
+        final int end = block.limit();
+        if (((end - start) & (ALIGNMENT - 1)) != 0)
+        {
+            throw corrupt(startLsn, "block length is not a multiple of " + ALIGNMENT + ": length=" + (end - start));
+        }
+        final ByteBuffer view = block.duplicate();
+        int offset = start;
+        long lsn = startLsn;
+        while (offset < end)
+        {
+            final long fileEnd = (lsn / capacity + 1) * capacity;
+            final int frameLength = block.getInt(offset);
+            final int frameBytes;
+            if (frameLength < 0)
+            {
+                frameBytes = -frameLength;
+                if (lsn + frameBytes != fileEnd ||
+                    block.getInt(offset + CHECKSUM_OFFSET) != paddingChecksum(frameLength))
+                {
+                    throw corrupt(lsn, "bad padding frame: frameLength=" + frameLength + " fileEndLsn=" + fileEnd);
+                }
+            }
+            else
+            {
+                if (frameLength < HEADER_LENGTH)
+                {
+                    throw corrupt(lsn, "bad frame length: frameLength=" + frameLength);
+                }
+                frameBytes = RecordDescriptor.alignedLength(frameLength);
+                if (lsn + frameBytes > fileEnd)
+                {
+                    throw corrupt(lsn, "frame crosses a file end: frameLength=" + frameLength + " fileEndLsn=" +
+                        fileEnd);
+                }
+                if (offset + frameBytes > end)
+                {
+                    throw corrupt(lsn, "frame runs past the block end: frameLength=" + frameLength);
+                }
+                checkRecord(block, view, offset, frameLength, frameBytes, lsn);
+            }
+            if (offset + frameBytes > end || frameBytes <= 0)
+            {
+                throw corrupt(lsn, "frame runs past the block end: frameLength=" + frameLength);
+            }
+            offset += frameBytes;
+            lsn += frameBytes;
+        }
+        return lsn;
+    }
+
+    private void checkRecord(
+        final ByteBuffer block,
+        final ByteBuffer view,
+        final int offset,
+        final int frameLength,
+        final int frameBytes,
+        final long lsn)
+    {
+        final RecordType type = RecordType.fromCode(block.get(offset + TYPE_OFFSET));
+        if (null == type || type == RecordType.PADDING)
+        {
+            throw corrupt(lsn, "unknown record type: type=" + block.get(offset + TYPE_OFFSET));
+        }
+        final long parts = frameLength(
+            block.get(offset + DATABASE_LENGTH_OFFSET) & 0xFF,
+            block.getShort(offset + GLOBAL_LENGTH_OFFSET) & 0xFFFF,
+            block.getInt(offset + KEY_LENGTH_OFFSET),
+            block.getInt(offset + VALUE_LENGTH_OFFSET));
+        if (parts != frameLength)
+        {
+            throw corrupt(lsn, "field lengths do not add up to the frame length: frameLength=" + frameLength);
+        }
+        view.limit(offset + frameBytes).position(offset + CHECKSUM_START_OFFSET);
+        crc.reset();
+        crc.update(view);
+        final int actual = (int)crc.getValue();
+        final int expected = block.getInt(offset + CHECKSUM_OFFSET);
+        if (actual != expected)
+        {
+            throw corrupt(lsn, "bad CRC: expected=" + expected + " actual=" + actual);
+        }
+    }
+
+    private JournalException corrupt(final long lsn, final String what)
+    {
+        return new JournalException(JournalException.Code.CORRUPT_FRAME, what + ": lsn=" + lsn + " dir=" + files.dir());
+    }
+}
