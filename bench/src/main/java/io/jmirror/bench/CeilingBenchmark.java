@@ -3,6 +3,10 @@ package io.jmirror.bench;
 import java.nio.ByteBuffer;
 import java.util.concurrent.TimeUnit;
 
+import com.github.luben.zstd.Zstd;
+import com.github.luben.zstd.ZstdCompressCtx;
+import net.jpountz.lz4.LZ4Compressor;
+import net.jpountz.lz4.LZ4Factory;
 import org.agrona.BufferUtil;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -13,6 +17,7 @@ import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
 
 /**
  * Ceilings: what this machine can do at all, measured in the same run as jmirror's figures so that a
@@ -29,6 +34,15 @@ public class CeilingBenchmark
 {
     /** Bytes copied by one {@link #memoryCopy} op; the runner's bytes/s ratios multiply by it. */
     public static final int MEMORY_COPY_BYTES = 1024 * 1024;
+
+    /**
+     * Raw journal bytes compressed by one {@link #lz4Compress} or {@link #zstdCompress} op (a multiple of 8, so
+     * {@link JournalSample} builds exactly this many); the runner's bytes/s ratios multiply by it.
+     */
+    public static final int COMPRESS_BYTES = 1024 * 1024;
+
+    /** The Zstd level of {@link #zstdCompress}: the one system-selected compression ships to asyncs. */
+    public static final int ZSTD_LEVEL = 1;
 
     /**
      * Two page-aligned direct buffers, larger than L2 on most machines so the copy goes to memory
@@ -69,5 +83,109 @@ public class CeilingBenchmark
     {
         buffers.target.putBytes(0, buffers.source, 0, MEMORY_COPY_BYTES);
         return buffers.target;
+    }
+
+    /**
+     * The LZ4 ceiling's buffers: 1 MiB of real journal frames and an output buffer of LZ4's worst case, both
+     * direct, as a member session compresses a mapped journal slice into its reused buffer.
+     */
+    @State(Scope.Thread)
+    public static class Lz4Buffers
+    {
+        ByteBuffer source;
+        ByteBuffer target;
+        LZ4Compressor compressor;
+        private int compressedLength;
+
+        /**
+         * Builds the sample once per trial: building it is not what is measured.
+         */
+        @Setup
+        public void setup()
+        {
+            source = JournalSample.build(COMPRESS_BYTES);
+            compressor = LZ4Factory.nativeInstance().fastCompressor();
+            target = ByteBuffer.allocateDirect(compressor.maxCompressedLength(source.remaining()));
+            compressedLength = compressor.compress(source, 0, source.remaining(), target, 0, target.capacity());
+        }
+
+        /**
+         * Prints the ratio beside the figure, since a fast codec that does not compress is no ceiling.
+         */
+        @TearDown
+        public void tearDown()
+        {
+            printRatio("lz4", source.remaining(), compressedLength);
+        }
+    }
+
+    /**
+     * The Zstd ceiling's buffers and its context, made once so the op measures compression, not context setup.
+     */
+    @State(Scope.Thread)
+    public static class ZstdBuffers
+    {
+        ByteBuffer source;
+        ByteBuffer target;
+        ZstdCompressCtx ctx;
+        private int compressedLength;
+
+        /**
+         * Builds the sample and the level-{@value CeilingBenchmark#ZSTD_LEVEL} context once per trial.
+         */
+        @Setup
+        public void setup()
+        {
+            source = JournalSample.build(COMPRESS_BYTES);
+            target = ByteBuffer.allocateDirect((int)Zstd.compressBound(source.remaining()));
+            ctx = new ZstdCompressCtx().setLevel(ZSTD_LEVEL);
+            compressedLength = ctx.compressDirectByteBuffer(
+                target, 0, target.capacity(), source, 0, source.remaining());
+        }
+
+        /**
+         * Prints the ratio and frees the native context.
+         */
+        @TearDown
+        public void tearDown()
+        {
+            printRatio("zstd level " + ZSTD_LEVEL, source.remaining(), compressedLength);
+            ctx.close();
+        }
+    }
+
+    /**
+     * The LZ4 ceiling: one op compresses 1 MiB of journal with lz4-java's JNI fast compressor between direct
+     * buffers, so ops/s × 1 MiB is the most an LZ4 member session can ship on one core.
+     *
+     * @param buffers the sample, the target and the compressor.
+     * @return the compressed length, so the work has a visible effect.
+     */
+    @Benchmark
+    public int lz4Compress(final Lz4Buffers buffers)
+    {
+        return buffers.compressor.compress(
+            buffers.source, 0, buffers.source.remaining(), buffers.target, 0, buffers.target.capacity());
+    }
+
+    /**
+     * The Zstd ceiling: one op compresses 1 MiB of journal at level {@value #ZSTD_LEVEL} with a reused
+     * {@link ZstdCompressCtx} between direct buffers, so ops/s × 1 MiB is the most a Zstd member session can ship
+     * on one core.
+     *
+     * @param buffers the sample, the target and the context.
+     * @return the compressed length, so the work has a visible effect.
+     */
+    @Benchmark
+    public int zstdCompress(final ZstdBuffers buffers)
+    {
+        return buffers.ctx.compressDirectByteBuffer(
+            buffers.target, 0, buffers.target.capacity(), buffers.source, 0, buffers.source.remaining());
+    }
+
+    private static void printRatio(final String codec, final int rawLength, final int compressedLength)
+    {
+        System.out.printf("%n%s: rawLength=%d compressedLength=%d ratio=%.2f%n",
+            codec, rawLength, compressedLength, (double)rawLength / compressedLength);
     }
 }

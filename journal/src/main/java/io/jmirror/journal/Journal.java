@@ -113,6 +113,15 @@ public final class Journal implements AutoCloseable
     }
 
     /**
+     * @param dir a directory.
+     * @return true when it holds journal files, so {@link #open} would reopen rather than create a journal.
+     */
+    public static boolean exists(final Path dir)
+    {
+        return java.nio.file.Files.isDirectory(dir) && !JournalFileSet.listJournalFiles(dir, true).isEmpty();
+    }
+
+    /**
      * Open an existing journal for reading only: no recovery writes, no appends.
      *
      * @param dir the journal directory.
@@ -444,6 +453,14 @@ public final class Journal implements AutoCloseable
     public long corruptFrames()
     {
         return corruptFrames.get();
+    }
+
+    /**
+     * @return the length of every journal file, header included.
+     */
+    public long fileLength()
+    {
+        return files.fileLength();
     }
 
     /**

@@ -1,0 +1,496 @@
+package io.jmirror.shipper;
+
+import io.jmirror.journal.BlockHandler;
+import io.jmirror.journal.Journal;
+import io.jmirror.journal.JournalException;
+import io.jmirror.journal.JournalReader;
+import org.agrona.concurrent.Agent;
+import org.agrona.concurrent.AgentTerminationException;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.ByteBuffer;
+import java.util.concurrent.TimeUnit;
+import java.util.zip.CRC32C;
+
+import static io.jmirror.shipper.ProtocolDescriptor.*;
+
+/**
+ * The primary's side of one member's link: an agent with an explicit state machine. It authenticates the member's
+ * HELLO, then tails the journal from the member's resume LSN, cuts contiguous ranges of complete frames into
+ * batches (zero-copy slices of the mapped files), compresses them into a reused direct buffer and writes them to
+ * the socket, while it reads the member's acks and heartbeats.
+ * <pre>
+ *   CONNECTING --HELLO ok--> CATCHUP --caught up--> ACTIVE --no ack within QoS--> TROUBLE --caught up--> ACTIVE
+ *        |                      |                     |                              |
+ *        +----------------------+---------------------+--------- error / silence ----+--> CLOSED
+ * </pre>
+ * Every failure of this link closes this session only; the primary and the other members carry on.
+ */
+final class MemberSession implements Agent
+{
+    private static final Logger LOG = LoggerFactory.getLogger(MemberSession.class);
+
+    /**
+     * Journal transfer status of a member, seen from the primary.
+     */
+    enum State
+    {
+        CONNECTING, CATCHUP, ACTIVE, TROUBLE, CLOSED
+    }
+
+    private final Primary primary;
+    private final PrimaryContext ctx;
+    private final Journal journal;
+    private final Transport transport;
+    private final FrameReader frameReader;
+    private final FrameWriter frameWriter = new FrameWriter();
+    private final MessageEncoder encoder = new MessageEncoder();
+    private final MessageDecoder decoder = new MessageDecoder();
+    private final FrameReader.FrameHandler frameHandler = this::onFrame;
+    private final BlockHandler blockHandler = this::onBlock;
+    private final CRC32C crc = new CRC32C();
+    private final long qosTimeoutNs;
+    private final long heartbeatIntervalNs;
+    private final long connectDeadlineNs;
+    private final MemberStatusCounters counters;
+    private BatchCompressor compressor;
+    private AllowedMember member;
+    private Codec codec = Codec.NONE;
+    private int zstdLevel;
+    private JournalReader reader;
+    private volatile State state = State.CONNECTING;
+    private volatile long sentLsn = -1;
+    private volatile long ackedReceivedLsn = -1;
+    private volatile long ackedDurableLsn = -1;
+    private volatile long ackedAppliedLsn = -1;
+    private volatile String reason = "connecting";
+    private long lastReceiveNs;
+    private long lastSendNs;
+    private long lastAckProgressNs;
+    private long pendingSinceNs;
+    private volatile long lastCaughtUpMs;
+    private boolean closeAfterFlush;
+
+    MemberSession(final Primary primary, final Transport transport, final long nowNs)
+    {
+        this.primary = primary;
+        this.ctx = primary.context();
+        this.journal = ctx.journal();
+        this.transport = transport;
+        this.frameReader = new FrameReader(BATCH_HEADER_LENGTH + 2 * ctx.maxBatchBytes());
+        this.qosTimeoutNs = TimeUnit.MILLISECONDS.toNanos(ctx.qosTimeoutMs());
+        this.heartbeatIntervalNs = TimeUnit.MILLISECONDS.toNanos(ctx.heartbeatIntervalMs());
+        this.connectDeadlineNs = nowNs + TimeUnit.MILLISECONDS.toNanos(ctx.connectTimeoutMs());
+        this.counters = new MemberStatusCounters();
+        this.lastReceiveNs = nowNs;
+        this.lastSendNs = nowNs;
+        this.lastAckProgressNs = nowNs;
+    }
+
+    @Override
+    public String roleName()
+    {
+        return "jmirror-session-" + transport.peerAddress();
+    }
+
+    @Override
+    public int doWork()
+    {
+        final State current = state;
+        if (current == State.CLOSED)
+        {
+            throw new AgentTerminationException();
+        }
+        final long nowNs = System.nanoTime();
+        try
+        {
+            return current == State.CONNECTING ? connecting(nowNs) : streaming(nowNs);
+        }
+        catch (final ShipperException | JournalException ex)
+        {
+            primary.countError();
+            close("link failed: " + ex.getMessage());
+            return 1;
+        }
+    }
+
+    private int connecting(final long nowNs)
+    {
+        if (nowNs - connectDeadlineNs > 0)
+        {
+            close("no HELLO within the connect timeout: connectTimeoutMs=" + ctx.connectTimeoutMs());
+            return 1;
+        }
+        if (!transport.handshake())
+        {
+            return 0;
+        }
+        int work = 0;
+        if (!closeAfterFlush)
+        {
+            final int frames = pollFrames();
+            if (frames < 0)
+            {
+                close("member closed the link before its HELLO was accepted");
+                return 1;
+            }
+            work += frames;
+        }
+        work += flush(nowNs);
+        if (closeAfterFlush && frameWriter.isIdle(transport))
+        {
+            state(State.CLOSED, reason);
+            transport.close();
+        }
+        return work;
+    }
+
+    private int streaming(final long nowNs)
+    {
+        int work = pollFrames();
+        if (work < 0)
+        {
+            close("member closed the link");
+            return 1;
+        }
+
+        if (frameWriter.isIdle(transport))
+        {
+            work += ship(nowNs);
+            if (frameWriter.isIdle(transport) && nowNs - lastSendNs >= heartbeatIntervalNs)
+            {
+                frameWriter.offer(encoder.heartbeat(System.currentTimeMillis(), journal.durableLsn()), null);
+                work++;
+            }
+        }
+        work += flush(nowNs);
+        work += checkTimers(nowNs);
+        return work;
+    }
+
+    private int ship(final long nowNs)
+    {
+        if (!reader.hasData())
+        {
+            pendingSinceNs = 0;
+            return 0;
+        }
+        if (ctx.maxBatchDelayNs() > 0)
+        {
+            if (0 == pendingSinceNs)
+            {
+                pendingSinceNs = nowNs;
+            }
+            if (journal.tailLsn() - reader.position() < ctx.maxBatchBytes() &&
+                nowNs - pendingSinceNs < ctx.maxBatchDelayNs())
+            {
+                return 0;
+            }
+        }
+        pendingSinceNs = 0;
+        return reader.pollBlock(blockHandler, ctx.maxBatchBytes()) > 0 ? 1 : 0;
+    }
+
+    private void onBlock(final ByteBuffer block, final long startLsn, final int length)
+    {
+        final int position = block.position();
+        crc.reset();
+        crc.update(block);
+        block.position(position);
+        final ByteBuffer payload = compressor.compress(codec, zstdLevel, block);
+        final int payloadLength = payload.remaining();
+        frameWriter.offer(
+            encoder.batchHeader(startLsn, startLsn + length, codec, length, (int)crc.getValue(), payloadLength),
+            payload);
+        sentLsn = startLsn + length;
+        counters.onBatch(length, payloadLength + BATCH_HEADER_LENGTH);
+    }
+
+    private int flush(final long nowNs)
+    {
+        final long written = frameWriter.flush(transport);
+        if (written > 0)
+        {
+            lastSendNs = nowNs;
+            return 1;
+        }
+        return 0;
+    }
+
+    private int pollFrames()
+    {
+        return frameReader.poll(transport, frameHandler, 64);
+    }
+
+    private void onFrame(final UnsafeBuffer buffer, final int offset, final int length)
+    {
+        lastReceiveNs = System.nanoTime();
+        decoder.wrap(buffer, offset, length, transport.peerAddress());
+        switch (decoder.type())
+        {
+            case TYPE_HELLO:
+                onHello();
+                break;
+            case TYPE_ACK:
+                onAck();
+                break;
+            case TYPE_HEARTBEAT:
+                break;
+            default:
+                throw new ShipperException(ShipperException.Code.PROTOCOL, "unexpected frame from member: type=" +
+                    typeName(decoder.type()) + " member=" + memberName() + " peer=" + transport.peerAddress());
+        }
+    }
+
+    private void onHello()
+    {
+        if (state != State.CONNECTING)
+        {
+            throw new ShipperException(ShipperException.Code.PROTOCOL, "second HELLO: member=" + memberName());
+        }
+        final String memberName = decoder.helloMemberName();
+        final String mirrorName = decoder.helloMirrorName();
+        final MemberRole role = MemberRole.fromCode(decoder.helloRoleCode());
+        final AllowedMember allowed = ctx.members().get(memberName);
+        if (!journal.mirrorName().equals(mirrorName))
+        {
+            reject(RejectReason.WRONG_MIRROR, -1, "member of another mirror: mirror=" + mirrorName + " expected=" +
+                journal.mirrorName() + " member=" + memberName);
+            return;
+        }
+        if (null == allowed)
+        {
+            reject(RejectReason.UNKNOWN_MEMBER, -1, "member is not on the allow-list: member=" + memberName);
+            return;
+        }
+        if (allowed.role() != role)
+        {
+            reject(RejectReason.ROLE_MISMATCH, -1, "member asked for another role: member=" + memberName +
+                " role=" + role + " allowed=" + allowed.role());
+            return;
+        }
+        if (null != ctx.tls() && !allowed.matches(transport.peerSubject()))
+        {
+            reject(RejectReason.UNAUTHORIZED, -1, "certificate does not match the member: member=" + memberName +
+                " subject=" + transport.peerSubject());
+            return;
+        }
+        final long journalId = decoder.helloJournalId();
+        if (0 != journalId && journalId != journal.journalId())
+        {
+            reject(RejectReason.WRONG_JOURNAL, -1, "member holds a copy of another journal: member=" + memberName +
+                " journalId=" + journalId + " expected=" + journal.journalId());
+            return;
+        }
+        final long requested = decoder.helloResumeLsn();
+        final long resumeLsn = requested < 0 ? journal.startLsn() : requested;
+        if (resumeLsn < journal.startLsn())
+        {
+            reject(RejectReason.LSN_PURGED, journal.startLsn(), "resume lsn is purged: member=" + memberName +
+                " resumeLsn=" + resumeLsn + " oldestLsnHeld=" + journal.startLsn());
+            return;
+        }
+        if (resumeLsn > journal.tailLsn())
+        {
+            reject(RejectReason.LSN_AHEAD, journal.tailLsn(), "member's journal runs past the primary's: member=" +
+                memberName + " resumeLsn=" + resumeLsn + " primaryEndLsn=" + journal.tailLsn());
+            return;
+        }
+        Codec chosen = allowed.compression().codecFor(role);
+        if ((decoder.helloCodecs() & chosen.bit()) == 0)
+        {
+            if ((decoder.helloCodecs() & Codec.NONE.bit()) == 0)
+            {
+                reject(RejectReason.NO_COMMON_CODEC, -1, "member accepts none of the codecs: member=" + memberName +
+                    " codecs=" + decoder.helloCodecs() + " wanted=" + chosen);
+                return;
+            }
+            chosen = Codec.NONE;
+        }
+        this.member = allowed;
+        final RejectReason refused = primary.register(this);
+        if (null != refused)
+        {
+            this.member = null;
+            reject(refused, -1, "another member is connected as the BACKUP: member=" + memberName);
+            return;
+        }
+        try
+        {
+            reader = journal.reader(resumeLsn);
+        }
+        catch (final JournalException ex)
+        {
+            primary.unregister(this);
+            reject(RejectReason.LSN_PURGED, journal.startLsn(), ex.getMessage());
+            return;
+        }
+        codec = chosen;
+        zstdLevel = allowed.compression().zstdLevel();
+        compressor = new BatchCompressor(ctx.maxBatchBytes());
+        sentLsn = resumeLsn;
+        ackedReceivedLsn = resumeLsn;
+        ackedDurableLsn = resumeLsn;
+        primary.onMemberSeen(memberName, resumeLsn);
+        frameWriter.offer(encoder.welcome(journal.journalId(),
+            journal.fileLength(), resumeLsn, journal.tailLsn(),
+            (int)ctx.heartbeatIntervalMs(), (int)ctx.qosTimeoutMs()), null);
+        state(State.CATCHUP, "welcomed: resumeLsn=" + resumeLsn + " codec=" + codec + " role=" + role);
+    }
+
+    private void reject(final RejectReason why, final long lsn, final String message)
+    {
+        primary.countRejection();
+        LOG.warn("member refused: reason={} {} peer={}", why, message, transport.peerAddress());
+        reason = "rejected " + why + ": " + message;
+        frameWriter.offer(encoder.reject(why, lsn, message), null);
+        closeAfterFlush = true;
+    }
+
+    private void onAck()
+    {
+        if (state == State.CONNECTING)
+        {
+            throw new ShipperException(ShipperException.Code.PROTOCOL, "ACK before HELLO: peer=" +
+                transport.peerAddress());
+        }
+        final long received = decoder.ackReceivedLsn();
+        final long durable = decoder.ackDurableLsn();
+        if (received > sentLsn || durable > received)
+        {
+            throw new ShipperException(ShipperException.Code.PROTOCOL, "ACK beyond what was sent: member=" +
+                memberName() + " receivedLsn=" + received + " durableLsn=" + durable + " sentLsn=" + sentLsn);
+        }
+        if (received > ackedReceivedLsn)
+        {
+            ackedReceivedLsn = received;
+        }
+        if (durable > ackedDurableLsn)
+        {
+            ackedDurableLsn = durable;
+            lastAckProgressNs = lastReceiveNs;
+            primary.onMemberSeen(member.name(), durable);
+        }
+        final long applied = decoder.ackAppliedLsn();
+        if (applied > ackedAppliedLsn)
+        {
+            ackedAppliedLsn = applied;
+        }
+    }
+
+    private int checkTimers(final long nowNs)
+    {
+        if (nowNs - lastReceiveNs > qosTimeoutNs)
+        {
+            close("no frame from member within the QoS timeout: qosTimeoutMs=" + ctx.qosTimeoutMs());
+            return 1;
+        }
+        final long durable = ackedDurableLsn;
+        if (durable >= sentLsn)
+        {
+            lastAckProgressNs = nowNs;
+        }
+        final State current = state;
+        if (current == State.ACTIVE && nowNs - lastAckProgressNs > qosTimeoutNs)
+        {
+            state(State.TROUBLE, "no ack within the QoS timeout: ackedDurableLsn=" + durable + " sentLsn=" +
+                sentLsn + " qosTimeoutMs=" + ctx.qosTimeoutMs());
+            return 1;
+        }
+        if (isCaughtUp(durable))
+        {
+            lastCaughtUpMs = System.currentTimeMillis();
+            if (current == State.CATCHUP || current == State.TROUBLE)
+            {
+                state(State.ACTIVE, "caught up: ackedDurableLsn=" + durable);
+                return 1;
+            }
+        }
+        return 0;
+    }
+
+    /**
+     * In step with the live journal: everything sent is acked durable and there is less than one batch left to
+     * send, so from here the member keeps up batch by batch.
+     */
+    private boolean isCaughtUp(final long durable)
+    {
+        return durable == sentLsn && journal.tailLsn() - sentLsn <= ctx.maxBatchBytes();
+    }
+
+    private void state(final State next, final String why)
+    {
+        final State previous = state;
+        state = next;
+        reason = why;
+        primary.onStateChange(this, previous, next);
+        LOG.info("member session: member={} {} -> {} reason={}", memberName(), previous, next, why);
+    }
+
+    /**
+     * Close this link; the member will reconnect and resume.
+     */
+    void close(final String why)
+    {
+        if (state == State.CLOSED)
+        {
+            return;
+        }
+        state(State.CLOSED, why);
+        transport.close();
+    }
+
+    @Override
+    public void onClose()
+    {
+        if (state != State.CLOSED)
+        {
+            state(State.CLOSED, "primary closing");
+        }
+        transport.close();
+        if (null != reader)
+        {
+            reader.close();
+        }
+        if (null != compressor)
+        {
+            compressor.close();
+        }
+        primary.unregister(this);
+    }
+
+    String memberName()
+    {
+        return null == member ? "(unknown)" : member.name();
+    }
+
+    AllowedMember member()
+    {
+        return member;
+    }
+
+    State state()
+    {
+        return state;
+    }
+
+    long ackedDurableLsn()
+    {
+        return ackedDurableLsn;
+    }
+
+    MemberStatus status()
+    {
+        final long tail = journal.tailLsn();
+        final long durable = ackedDurableLsn;
+        final State current = state;
+        final long lagMs = current == State.ACTIVE && durable >= sentLsn ? 0 :
+            Math.max(0, System.currentTimeMillis() - lastCaughtUpMs);
+        return new MemberStatus(memberName(), null == member ? null : member.role(), current.name(),
+            transport.peerAddress(), codec, sentLsn, ackedReceivedLsn, durable, ackedAppliedLsn,
+            Math.max(0, tail - durable), 0 == lastCaughtUpMs ? -1 : lagMs, counters.bytesRaw(),
+            counters.bytesSent(), counters.batches(), reason);
+    }
+}

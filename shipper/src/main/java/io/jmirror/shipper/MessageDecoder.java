@@ -1,0 +1,251 @@
+package io.jmirror.shipper;
+
+import org.agrona.DirectBuffer;
+
+import static io.jmirror.shipper.ProtocolDescriptor.*;
+
+/**
+ * Flyweight over one complete received frame. {@link #wrap} checks the header and that the body is long enough
+ * for its type, so the accessors never read past the frame; anything else is a MALFORMED_FRAME naming the type,
+ * the lengths and the peer.
+ */
+final class MessageDecoder
+{
+    private DirectBuffer buffer;
+    private int offset;
+    private int length;
+
+    /**
+     * @param peer for error messages.
+     * @return this.
+     */
+    MessageDecoder wrap(final DirectBuffer buffer, final int offset, final int length, final String peer)
+    {
+        this.buffer = buffer;
+        this.offset = offset;
+        this.length = length;
+        final int version = buffer.getByte(offset + VERSION_OFFSET) & 0xFF;
+        if (version != VERSION)
+        {
+            throw new ShipperException(ShipperException.Code.PROTOCOL, "incompatible protocol version: version=" +
+                version + " supported=" + VERSION + " peer=" + peer);
+        }
+        final int type = type();
+        final int minimum;
+        switch (type)
+        {
+            case TYPE_HELLO:
+                minimum = HELLO_NAMES_OFFSET;
+                break;
+            case TYPE_WELCOME:
+                minimum = WELCOME_LENGTH;
+                break;
+            case TYPE_REJECT:
+                minimum = REJECT_MESSAGE_OFFSET;
+                break;
+            case TYPE_BATCH:
+                minimum = BATCH_HEADER_LENGTH;
+                break;
+            case TYPE_ACK:
+                minimum = ACK_LENGTH;
+                break;
+            case TYPE_HEARTBEAT:
+                minimum = HEARTBEAT_LENGTH;
+                break;
+            default:
+                throw malformed("unknown frame type", peer);
+        }
+        if (length < minimum)
+        {
+            throw malformed("frame too short for its type: minimum=" + minimum, peer);
+        }
+        if (type == TYPE_HELLO &&
+            HELLO_NAMES_OFFSET + (long)helloMirrorNameLength() + helloMemberNameLength() > length)
+        {
+            throw malformed("names run past the frame", peer);
+        }
+        if (type == TYPE_REJECT &&
+            (rejectMessageLength() < 0 || REJECT_MESSAGE_OFFSET + rejectMessageLength() > length))
+        {
+            throw malformed("message runs past the frame", peer);
+        }
+        return this;
+    }
+
+    private ShipperException malformed(final String what, final String peer)
+    {
+        return new ShipperException(ShipperException.Code.MALFORMED_FRAME, what + ": type=" + typeName(type()) +
+            " frameLength=" + length + " peer=" + peer);
+    }
+
+    int type()
+    {
+        return buffer.getByte(offset + TYPE_OFFSET) & 0xFF;
+    }
+
+    int length()
+    {
+        return length;
+    }
+
+    DirectBuffer buffer()
+    {
+        return buffer;
+    }
+
+    int offset()
+    {
+        return offset;
+    }
+
+    long helloJournalId()
+    {
+        return buffer.getLong(offset + HELLO_JOURNAL_ID_OFFSET);
+    }
+
+    long helloResumeLsn()
+    {
+        return buffer.getLong(offset + HELLO_RESUME_LSN_OFFSET);
+    }
+
+    int helloCodecs()
+    {
+        return buffer.getInt(offset + HELLO_CODECS_OFFSET);
+    }
+
+    int helloRoleCode()
+    {
+        return buffer.getByte(offset + HELLO_ROLE_OFFSET) & 0xFF;
+    }
+
+    private int helloMirrorNameLength()
+    {
+        return buffer.getShort(offset + HELLO_MIRROR_NAME_LENGTH_OFFSET) & 0xFFFF;
+    }
+
+    private int helloMemberNameLength()
+    {
+        return buffer.getShort(offset + HELLO_MEMBER_NAME_LENGTH_OFFSET) & 0xFFFF;
+    }
+
+    String helloMirrorName()
+    {
+        return buffer.getStringWithoutLengthUtf8(offset + HELLO_NAMES_OFFSET, helloMirrorNameLength());
+    }
+
+    String helloMemberName()
+    {
+        return buffer.getStringWithoutLengthUtf8(
+            offset + HELLO_NAMES_OFFSET + helloMirrorNameLength(), helloMemberNameLength());
+    }
+
+    long welcomeJournalId()
+    {
+        return buffer.getLong(offset + WELCOME_JOURNAL_ID_OFFSET);
+    }
+
+    long welcomeFileLength()
+    {
+        return buffer.getLong(offset + WELCOME_FILE_LENGTH_OFFSET);
+    }
+
+    long welcomeStartLsn()
+    {
+        return buffer.getLong(offset + WELCOME_START_LSN_OFFSET);
+    }
+
+    long welcomeTailLsn()
+    {
+        return buffer.getLong(offset + WELCOME_TAIL_LSN_OFFSET);
+    }
+
+    int welcomeHeartbeatMs()
+    {
+        return buffer.getInt(offset + WELCOME_HEARTBEAT_MS_OFFSET);
+    }
+
+    int welcomeQosTimeoutMs()
+    {
+        return buffer.getInt(offset + WELCOME_QOS_TIMEOUT_MS_OFFSET);
+    }
+
+    int rejectReasonCode()
+    {
+        return buffer.getInt(offset + REJECT_REASON_OFFSET);
+    }
+
+    long rejectLsn()
+    {
+        return buffer.getLong(offset + REJECT_LSN_OFFSET);
+    }
+
+    private int rejectMessageLength()
+    {
+        return buffer.getInt(offset + REJECT_MESSAGE_LENGTH_OFFSET);
+    }
+
+    String rejectMessage()
+    {
+        return buffer.getStringWithoutLengthUtf8(offset + REJECT_MESSAGE_OFFSET, rejectMessageLength());
+    }
+
+    long batchStartLsn()
+    {
+        return buffer.getLong(offset + BATCH_START_LSN_OFFSET);
+    }
+
+    long batchEndLsn()
+    {
+        return buffer.getLong(offset + BATCH_END_LSN_OFFSET);
+    }
+
+    int batchCodecCode()
+    {
+        return buffer.getInt(offset + BATCH_CODEC_OFFSET);
+    }
+
+    int batchRawLength()
+    {
+        return buffer.getInt(offset + BATCH_RAW_LENGTH_OFFSET);
+    }
+
+    int batchChecksum()
+    {
+        return buffer.getInt(offset + BATCH_CHECKSUM_OFFSET);
+    }
+
+    int batchPayloadOffset()
+    {
+        return offset + BATCH_HEADER_LENGTH;
+    }
+
+    int batchPayloadLength()
+    {
+        return length - BATCH_HEADER_LENGTH;
+    }
+
+    long ackReceivedLsn()
+    {
+        return buffer.getLong(offset + ACK_RECEIVED_LSN_OFFSET);
+    }
+
+    long ackDurableLsn()
+    {
+        return buffer.getLong(offset + ACK_DURABLE_LSN_OFFSET);
+    }
+
+    long ackAppliedLsn()
+    {
+        return buffer.getLong(offset + ACK_APPLIED_LSN_OFFSET);
+    }
+
+    long heartbeatTimeMs()
+    {
+        return buffer.getLong(offset + HEARTBEAT_TIME_OFFSET);
+    }
+
+    long heartbeatLsn()
+    {
+        return buffer.getLong(offset + HEARTBEAT_LSN_OFFSET);
+    }
+}

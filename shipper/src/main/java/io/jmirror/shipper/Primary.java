@@ -1,0 +1,389 @@
+package io.jmirror.shipper;
+
+import io.jmirror.journal.Journal;
+import io.jmirror.journal.JournalConsumer;
+import org.agrona.CloseHelper;
+import org.agrona.concurrent.AgentRunner;
+import org.agrona.concurrent.IdleStrategy;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.StandardSocketOptions;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The primary's shipping side: listens for members, runs one {@link MemberSession} agent per connected member,
+ * and answers {@link #awaitCommitted(long)}: a commit is done when it is durable locally and, while the backup is
+ * ACTIVE, acked durable by the backup. The journal is the embedder's; the primary reads it and never closes it.
+ * <pre>{@code
+ * Primary primary = Primary.start(new PrimaryContext().journal(journal).tls(tls)
+ *     .member(AllowedMember.of("backup-1", MemberRole.BACKUP)));
+ * long lsn = appender.tcommit(txn);
+ * primary.awaitCommitted(lsn);
+ * }</pre>
+ */
+public final class Primary implements AutoCloseable
+{
+    private static final Logger LOG = LoggerFactory.getLogger(Primary.class);
+
+    private final PrimaryContext ctx;
+    private final Journal journal;
+    private final ServerSocketChannel server;
+    private final InetSocketAddress address;
+    private final AgentRunner listenerRunner;
+    private final List<AgentRunner> sessionRunners = new CopyOnWriteArrayList<>();
+    private final List<MemberSession> sessions = new CopyOnWriteArrayList<>();
+    private final Map<String, MemberSession> registered = new HashMap<>();
+    private final Map<String, JournalConsumer> memberConsumers = new HashMap<>();
+    private final Map<String, Long> lastSeenMs = new HashMap<>();
+    private final AtomicLong errors = new AtomicLong();
+    private final AtomicLong rejections = new AtomicLong();
+    private volatile MemberSession backup;
+    private volatile boolean isClosed;
+
+    private Primary(final PrimaryContext ctx) throws IOException
+    {
+        this.ctx = ctx;
+        this.journal = ctx.journal();
+        this.server = ServerSocketChannel.open();
+        try
+        {
+            server.setOption(StandardSocketOptions.SO_REUSEADDR, true);
+            server.bind(ctx.bindAddress());
+            server.configureBlocking(false);
+            this.address = (InetSocketAddress)server.getLocalAddress();
+            this.listenerRunner = new AgentRunner(
+                ctx.idleStrategySupplier().get(), this::onError, null, new MemberListener(this, server));
+            AgentRunner.startOnThread(listenerRunner);
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            CloseHelper.quietClose(server);
+            throw ex;
+        }
+        LOG.info("primary listening: address={} mirror={} members={} tls={}", address, journal.mirrorName(),
+            ctx.members().values(), null != ctx.tls());
+    }
+
+    /**
+     * Start listening for members.
+     *
+     * @param ctx configuration; concluded here.
+     * @return the running primary.
+     */
+    public static Primary start(final PrimaryContext ctx)
+    {
+        ctx.conclude();
+        try
+        {
+            return new Primary(ctx);
+        }
+        catch (final IOException ex)
+        {
+            throw new ShipperException(ShipperException.Code.IO_ERROR, "cannot listen: bindAddress=" +
+                ctx.bindAddress() + " reason=" + ex, ex);
+        }
+    }
+
+    /**
+     * @return the address members connect to (with the port actually bound).
+     */
+    public InetSocketAddress address()
+    {
+        return address;
+    }
+
+    /**
+     * @return the journal being shipped.
+     */
+    public Journal journal()
+    {
+        return journal;
+    }
+
+    PrimaryContext context()
+    {
+        return ctx;
+    }
+
+    void onAccepted(final SocketChannel channel)
+    {
+        if (isClosed)
+        {
+            CloseHelper.quietClose(channel);
+            return;
+        }
+        final Transport transport;
+        try
+        {
+            channel.configureBlocking(false);
+            transport = null == ctx.tls() ? new PlainTransport(channel) : new TlsTransport(channel,
+                ctx.tls().serverEngine());
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            countError();
+            LOG.warn("cannot set up member connection: reason={}", ex.toString());
+            CloseHelper.quietClose(channel);
+            return;
+        }
+        final MemberSession session = new MemberSession(this, transport, System.nanoTime());
+        final AgentRunner runner = new AgentRunner(ctx.idleStrategySupplier().get(), this::onError, null, session);
+        sessions.add(session);
+        sessionRunners.add(runner);
+        AgentRunner.startOnThread(runner);
+        reapClosedRunners();
+    }
+
+    private void reapClosedRunners()
+    {
+        for (final AgentRunner runner : sessionRunners)
+        {
+            if (runner.isClosed() || ((MemberSession)runner.agent()).state() == MemberSession.State.CLOSED)
+            {
+                sessionRunners.remove(runner);
+                sessions.remove((MemberSession)runner.agent());
+                CloseHelper.quietClose(runner);
+            }
+        }
+    }
+
+    /**
+     * Admit a member whose HELLO checked out. A member that reconnects replaces its old session.
+     *
+     * @return null when admitted, else why not.
+     */
+    synchronized RejectReason register(final MemberSession session)
+    {
+        final String name = session.memberName();
+        final MemberSession existing = registered.get(name);
+        if (null != existing && existing != session)
+        {
+            existing.close("member reconnected");
+        }
+        if (session.member().role() == MemberRole.BACKUP)
+        {
+            for (final MemberSession other : registered.values())
+            {
+                if (other != existing && other.member().role() == MemberRole.BACKUP &&
+                    other.state() != MemberSession.State.CLOSED)
+                {
+                    return RejectReason.SECOND_BACKUP;
+                }
+            }
+        }
+        registered.put(name, session);
+        return null;
+    }
+
+    synchronized void unregister(final MemberSession session)
+    {
+        if (null != session.member() && registered.get(session.memberName()) == session)
+        {
+            registered.remove(session.memberName());
+            lastSeenMs.put(session.memberName(), System.currentTimeMillis());
+        }
+        if (backup == session)
+        {
+            backup = null;
+        }
+    }
+
+    /**
+     * Keep the journal a member still needs: from the LSN it has durable.
+     */
+    synchronized void onMemberSeen(final String name, final long durableLsn)
+    {
+        lastSeenMs.put(name, System.currentTimeMillis());
+        final JournalConsumer consumer = memberConsumers.get(name);
+        if (null == consumer)
+        {
+            memberConsumers.put(name, journal.registerConsumer("member:" + name, durableLsn));
+        }
+        else if (durableLsn > consumer.position())
+        {
+            consumer.position(durableLsn);
+        }
+    }
+
+    void onStateChange(final MemberSession session, final MemberSession.State from, final MemberSession.State to)
+    {
+        if (null != session.member() && session.member().role() == MemberRole.BACKUP)
+        {
+            backup = to == MemberSession.State.CLOSED ? (backup == session ? null : backup) : session;
+        }
+    }
+
+    /**
+     * Purge journal files no member needs: members seen within {@code memberRetentionMs} hold what they have not
+     * made durable; members not seen for longer are forgotten first.
+     *
+     * @return journal files deleted.
+     */
+    public int purge()
+    {
+        final long nowMs = System.currentTimeMillis();
+        synchronized (this)
+        {
+            final List<String> expired = new ArrayList<>();
+            for (final Map.Entry<String, JournalConsumer> entry : memberConsumers.entrySet())
+            {
+                final Long seen = lastSeenMs.get(entry.getKey());
+                if (!registered.containsKey(entry.getKey()) &&
+                    (null == seen || nowMs - seen > ctx.memberRetentionMs()))
+                {
+                    expired.add(entry.getKey());
+                }
+            }
+            for (final String name : expired)
+            {
+                memberConsumers.remove(name).close();
+                LOG.info("member no longer holds journal files: member={} retentionMs={}", name,
+                    ctx.memberRetentionMs());
+            }
+        }
+        return journal.purge();
+    }
+
+    /**
+     * Wait until the record at {@code lsn} is committed: durable locally and, while the backup is ACTIVE, acked
+     * durable by the backup. A backup that misses the QoS timeout goes to TROUBLE and stops gating.
+     *
+     * @param lsn a record's LSN, typically a TCOMMIT's.
+     */
+    public void awaitCommitted(final long lsn)
+    {
+        awaitCommitted(lsn, Long.MAX_VALUE);
+    }
+
+    /**
+     * @param lsn       a record's LSN.
+     * @param timeoutNs how long to wait.
+     * @return true when committed, false on timeout.
+     */
+    public boolean awaitCommitted(final long lsn, final long timeoutNs)
+    {
+        final long startNs = System.nanoTime();
+        if (!journal.awaitDurable(lsn, timeoutNs))
+        {
+            return false;
+        }
+        final IdleStrategy idle = ctx.idleStrategySupplier().get();
+        while (true)
+        {
+            final MemberSession gate = backup;
+            if (null == gate || gate.state() != MemberSession.State.ACTIVE || gate.ackedDurableLsn() > lsn)
+            {
+                return true;
+            }
+            if (isClosed)
+            {
+                throw new ShipperException(ShipperException.Code.CLOSED, "primary is closed");
+            }
+            if (timeoutNs != Long.MAX_VALUE && System.nanoTime() - startNs > timeoutNs)
+            {
+                return false;
+            }
+            idle.idle();
+        }
+    }
+
+    /**
+     * @return the transfer status of every open member session.
+     */
+    public List<MemberStatus> memberStatus()
+    {
+        final List<MemberStatus> statuses = new ArrayList<>();
+        for (final MemberSession session : sessions)
+        {
+            if (session.state() != MemberSession.State.CLOSED)
+            {
+                statuses.add(session.status());
+            }
+        }
+        return statuses;
+    }
+
+    /**
+     * @param name a member name.
+     * @return the member's current session status, or null when it is not connected.
+     */
+    public MemberStatus memberStatus(final String name)
+    {
+        final MemberSession session;
+        synchronized (this)
+        {
+            session = registered.get(name);
+        }
+        return null == session ? null : session.status();
+    }
+
+    void countError()
+    {
+        errors.incrementAndGet();
+    }
+
+    void countRejection()
+    {
+        rejections.incrementAndGet();
+    }
+
+    /**
+     * @return link failures (malformed frames, protocol errors, I/O errors) since start.
+     */
+    public long errors()
+    {
+        return errors.get();
+    }
+
+    /**
+     * @return members refused since start.
+     */
+    public long rejections()
+    {
+        return rejections.get();
+    }
+
+    private void onError(final Throwable ex)
+    {
+        errors.incrementAndGet();
+        LOG.error("primary agent failed", ex);
+    }
+
+    /**
+     * Stop listening and close every member session. Safe to call twice.
+     */
+    @Override
+    public void close()
+    {
+        if (isClosed)
+        {
+            return;
+        }
+        isClosed = true;
+        CloseHelper.quietClose(listenerRunner);
+        CloseHelper.quietClose(server);
+        for (final AgentRunner runner : sessionRunners)
+        {
+            CloseHelper.quietClose(runner);
+        }
+        synchronized (this)
+        {
+            for (final JournalConsumer consumer : memberConsumers.values())
+            {
+                consumer.close();
+            }
+            memberConsumers.clear();
+        }
+        LOG.info("primary closed: address={}", address);
+    }
+}

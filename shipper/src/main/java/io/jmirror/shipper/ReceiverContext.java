@@ -1,0 +1,274 @@
+package io.jmirror.shipper;
+
+import io.jmirror.journal.JournalContext;
+import org.agrona.concurrent.IdleStrategy;
+
+import java.net.InetSocketAddress;
+import java.util.function.Supplier;
+
+import static io.jmirror.shipper.ShipperDefaults.*;
+
+/**
+ * Configuration of a member's {@link Receiver}: fluent setters, then {@link #conclude()} checks every value and
+ * fails with a message naming the bad setting.
+ */
+public final class ReceiverContext
+{
+    private String memberName;
+    private MemberRole role = MemberRole.BACKUP;
+    private String mirrorName;
+    private InetSocketAddress primaryAddress;
+    private JournalContext journalContext;
+    private int acceptedCodecs = Codec.NONE.bit() | Codec.LZ4.bit() | Codec.ZSTD.bit();
+    private int maxBatchBytes = MAX_BATCH_BYTES_DEFAULT;
+    private long heartbeatIntervalMs = HEARTBEAT_INTERVAL_MS_DEFAULT;
+    private long qosTimeoutMs = QOS_TIMEOUT_MS_DEFAULT;
+    private long reconnectIntervalMs = RECONNECT_INTERVAL_MS_DEFAULT;
+    private TlsConfig tls;
+    private boolean insecure;
+    private Supplier<IdleStrategy> idleStrategySupplier = JournalContext::defaultIdleStrategy;
+
+    /**
+     * @return this, checked.
+     * @throws ShipperException INVALID_CONFIG naming the setting.
+     */
+    public ReceiverContext conclude()
+    {
+        if (null == memberName || memberName.isEmpty() || memberName.length() > ProtocolDescriptor.MAX_NAME_LENGTH)
+        {
+            throw invalid("memberName must be 1.." + ProtocolDescriptor.MAX_NAME_LENGTH + " characters: memberName=" +
+                memberName);
+        }
+        if (null == role || role == MemberRole.PRIMARY)
+        {
+            throw invalid("role must be BACKUP, DR_ASYNC or REPORTING_ASYNC: role=" + role);
+        }
+        if (null == primaryAddress)
+        {
+            throw invalid("primaryAddress must be set");
+        }
+        if (null == journalContext || null == journalContext.journalDir())
+        {
+            throw invalid("journalContext with a journalDir must be set");
+        }
+        if (null == mirrorName)
+        {
+            mirrorName = journalContext.mirrorName();
+        }
+        if ((acceptedCodecs & 0x7) == 0)
+        {
+            throw invalid("acceptedCodecs names no codec: acceptedCodecs=" + acceptedCodecs);
+        }
+        if (heartbeatIntervalMs <= 0 || qosTimeoutMs <= heartbeatIntervalMs || reconnectIntervalMs < 0)
+        {
+            throw invalid("need 0 < heartbeatIntervalMs < qosTimeoutMs and reconnectIntervalMs >= 0: " +
+                "heartbeatIntervalMs=" + heartbeatIntervalMs + " qosTimeoutMs=" + qosTimeoutMs);
+        }
+        if (null == tls && !insecure)
+        {
+            throw invalid("TLS is not configured: set tls(...) or, for loopback tests only, insecure(true)");
+        }
+        return this;
+    }
+
+    private static ShipperException invalid(final String message)
+    {
+        return new ShipperException(ShipperException.Code.INVALID_CONFIG, message);
+    }
+
+    /**
+     * @param memberName this member's name on the primary's allow-list.
+     * @return this.
+     */
+    public ReceiverContext memberName(final String memberName)
+    {
+        this.memberName = memberName;
+        return this;
+    }
+
+    public String memberName()
+    {
+        return memberName;
+    }
+
+    /**
+     * @param role BACKUP, DR_ASYNC or REPORTING_ASYNC.
+     * @return this.
+     */
+    public ReceiverContext role(final MemberRole role)
+    {
+        this.role = role;
+        return this;
+    }
+
+    public MemberRole role()
+    {
+        return role;
+    }
+
+    /**
+     * @param mirrorName the mirror to join; defaults to the journal context's mirror name.
+     * @return this.
+     */
+    public ReceiverContext mirrorName(final String mirrorName)
+    {
+        this.mirrorName = mirrorName;
+        return this;
+    }
+
+    public String mirrorName()
+    {
+        return mirrorName;
+    }
+
+    /**
+     * @param primaryAddress where the primary listens.
+     * @return this.
+     */
+    public ReceiverContext primaryAddress(final InetSocketAddress primaryAddress)
+    {
+        this.primaryAddress = primaryAddress;
+        return this;
+    }
+
+    public InetSocketAddress primaryAddress()
+    {
+        return primaryAddress;
+    }
+
+    /**
+     * @param journalContext the member's own journal: directory and sync policy. Its journal id, file length and
+     *                       start come from the primary when the directory is empty.
+     * @return this.
+     */
+    public ReceiverContext journalContext(final JournalContext journalContext)
+    {
+        this.journalContext = journalContext;
+        return this;
+    }
+
+    public JournalContext journalContext()
+    {
+        return journalContext;
+    }
+
+    /**
+     * @param acceptedCodecs OR of {@link Codec#bit()} for the codecs this member decodes (all by default).
+     * @return this.
+     */
+    public ReceiverContext acceptedCodecs(final int acceptedCodecs)
+    {
+        this.acceptedCodecs = acceptedCodecs;
+        return this;
+    }
+
+    public int acceptedCodecs()
+    {
+        return acceptedCodecs;
+    }
+
+    /**
+     * @param maxBatchBytes largest raw batch accepted; must be at least the primary's.
+     * @return this.
+     */
+    public ReceiverContext maxBatchBytes(final int maxBatchBytes)
+    {
+        this.maxBatchBytes = maxBatchBytes;
+        return this;
+    }
+
+    public int maxBatchBytes()
+    {
+        return maxBatchBytes;
+    }
+
+    /**
+     * @param heartbeatIntervalMs an idle link carries a heartbeat this often.
+     * @return this.
+     */
+    public ReceiverContext heartbeatIntervalMs(final long heartbeatIntervalMs)
+    {
+        this.heartbeatIntervalMs = heartbeatIntervalMs;
+        return this;
+    }
+
+    public long heartbeatIntervalMs()
+    {
+        return heartbeatIntervalMs;
+    }
+
+    /**
+     * @param qosTimeoutMs a primary silent for this long is dropped and reconnected to.
+     * @return this.
+     */
+    public ReceiverContext qosTimeoutMs(final long qosTimeoutMs)
+    {
+        this.qosTimeoutMs = qosTimeoutMs;
+        return this;
+    }
+
+    public long qosTimeoutMs()
+    {
+        return qosTimeoutMs;
+    }
+
+    /**
+     * @param reconnectIntervalMs wait this long before reconnecting after a lost or refused link.
+     * @return this.
+     */
+    public ReceiverContext reconnectIntervalMs(final long reconnectIntervalMs)
+    {
+        this.reconnectIntervalMs = reconnectIntervalMs;
+        return this;
+    }
+
+    public long reconnectIntervalMs()
+    {
+        return reconnectIntervalMs;
+    }
+
+    /**
+     * @param tls mutual TLS to the primary.
+     * @return this.
+     */
+    public ReceiverContext tls(final TlsConfig tls)
+    {
+        this.tls = tls;
+        return this;
+    }
+
+    public TlsConfig tls()
+    {
+        return tls;
+    }
+
+    /**
+     * @param insecure true to connect without TLS; meant for loopback tests and demos.
+     * @return this.
+     */
+    public ReceiverContext insecure(final boolean insecure)
+    {
+        this.insecure = insecure;
+        return this;
+    }
+
+    public boolean insecure()
+    {
+        return insecure;
+    }
+
+    /**
+     * @param idleStrategySupplier makes the receiver thread's idle strategy.
+     * @return this.
+     */
+    public ReceiverContext idleStrategySupplier(final Supplier<IdleStrategy> idleStrategySupplier)
+    {
+        this.idleStrategySupplier = idleStrategySupplier;
+        return this;
+    }
+
+    public Supplier<IdleStrategy> idleStrategySupplier()
+    {
+        return idleStrategySupplier;
+    }
+}

@@ -1,0 +1,59 @@
+package io.jmirror.shipper;
+
+/**
+ * Why the primary refused a member. Carried in REJECT frames; the member logs it and shows it in its status.
+ */
+public enum RejectReason
+{
+    /** The member's name is not on the primary's allow-list. */
+    UNKNOWN_MEMBER(1),
+    /** The member belongs to another mirror. */
+    WRONG_MIRROR(2),
+    /** The member speaks another protocol version. */
+    INCOMPATIBLE_VERSION(3),
+    /** The member's resume LSN is below the oldest LSN the primary still holds. */
+    LSN_PURGED(4),
+    /** Another member is already connected as the BACKUP. */
+    SECOND_BACKUP(5),
+    /** The member's certificate does not match its name on the allow-list. */
+    UNAUTHORIZED(6),
+    /** The member's journal is a copy of another journal. */
+    WRONG_JOURNAL(7),
+    /** The member's journal runs past the primary's: it holds records the primary never wrote. */
+    LSN_AHEAD(8),
+    /** The member asked for a role the allow-list does not give it. */
+    ROLE_MISMATCH(9),
+    /** The member accepts none of the codecs the primary would use for it. */
+    NO_COMMON_CODEC(10);
+
+    private final int code;
+
+    RejectReason(final int code)
+    {
+        this.code = code;
+    }
+
+    /**
+     * @return the code carried in REJECT frames.
+     */
+    public int code()
+    {
+        return code;
+    }
+
+    /**
+     * @param code from a REJECT frame.
+     * @return the reason, or null when the code names none.
+     */
+    public static RejectReason fromCode(final int code)
+    {
+        for (final RejectReason reason : values())
+        {
+            if (reason.code == code)
+            {
+                return reason;
+            }
+        }
+        return null;
+    }
+}

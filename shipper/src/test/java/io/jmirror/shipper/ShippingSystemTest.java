@@ -1,0 +1,342 @@
+package io.jmirror.shipper;
+
+import io.jmirror.journal.GlobalName;
+import io.jmirror.journal.Journal;
+import io.jmirror.journal.JournalAppender;
+import io.jmirror.journal.JournalContext;
+import io.jmirror.journal.JournalFileDescriptor;
+import io.jmirror.journal.JournalReader;
+import io.jmirror.journal.SubscriptKey;
+import io.jmirror.journal.SyncPolicy;
+import org.agrona.CloseHelper;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+import static io.jmirror.shipper.Await.await;
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * A primary and members over loopback: byte-identical journals with every codec, resume without gap or duplicate
+ * after restarts and link faults, refusal of corrupt batches and of members that may not join, QoS demotion.
+ */
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class ShippingSystemTest
+{
+    private static final long FILE_LENGTH = 256 * 1024;
+    private static final GlobalName GLOBAL = GlobalName.of("USER", "Ship");
+    private static final long WAIT_MS = 30_000;
+
+    @TempDir
+    Path dir;
+    private final List<AutoCloseable> closeables = new ArrayList<>();
+    private Journal primaryJournal;
+    private JournalAppender appender;
+    private Primary primary;
+    private long nextSequence;
+    private final Random random = new Random(42);
+
+    @AfterEach
+    void closeAll()
+    {
+        for (int i = closeables.size() - 1; i >= 0; i--)
+        {
+            CloseHelper.quietClose(closeables.get(i));
+        }
+    }
+
+    private void startPrimary(final CompressionMode backupCompression, final Consumer<PrimaryContext> custom)
+    {
+        primaryJournal = Journal.open(new JournalContext().journalDir(dir.resolve("primary"))
+            .fileLength(FILE_LENGTH).mirrorName("TEST").syncPolicy(SyncPolicy.NONE).retainMinFiles(1).retainMs(0));
+        closeables.add(primaryJournal);
+        appender = primaryJournal.newAppender();
+        final PrimaryContext ctx = new PrimaryContext()
+            .journal(primaryJournal)
+            .insecure(true)
+            .maxBatchBytes(64 * 1024)
+            .member(new AllowedMember("backup-1", MemberRole.BACKUP, null, backupCompression))
+            .member(AllowedMember.of("dr-1", MemberRole.DR_ASYNC))
+            .member(AllowedMember.of("backup-2", MemberRole.BACKUP));
+        custom.accept(ctx);
+        primary = Primary.start(ctx);
+        closeables.add(primary);
+    }
+
+    private ReceiverContext receiverContext(final String name, final MemberRole role, final InetSocketAddress to)
+    {
+        return new ReceiverContext()
+            .memberName(name)
+            .role(role)
+            .mirrorName("TEST")
+            .primaryAddress(to)
+            .insecure(true)
+            .maxBatchBytes(64 * 1024)
+            .reconnectIntervalMs(20)
+            .journalContext(new JournalContext().journalDir(dir.resolve(name)).syncPolicy(SyncPolicy.GROUP)
+                .mirrorName("TEST"));
+    }
+
+    private Receiver startReceiver(final ReceiverContext ctx)
+    {
+        final Receiver receiver = Receiver.start(ctx);
+        closeables.add(receiver);
+        return receiver;
+    }
+
+    /** Each value carries its sequence number, so a member's journal can be checked for gaps and duplicates. */
+    private void append(final int records)
+    {
+        final SubscriptKey key = new SubscriptKey();
+        for (int i = 0; i < records; i++)
+        {
+            final long sequence = nextSequence++;
+            final byte[] value = new byte[8 + random.nextInt(120)];
+            for (int b = 8; b < value.length; b++)
+            {
+                value[b] = (byte)('a' + random.nextInt(6));
+            }
+            java.nio.ByteBuffer.wrap(value).putLong(sequence);
+            appender.set(sequence, GLOBAL, key.clear().add(sequence % 100).add("v"), value);
+        }
+    }
+
+    private void awaitCaughtUp(final Receiver receiver)
+    {
+        final long tail = primaryJournal.tailLsn();
+        await(() -> receiver.receivedLsn() == tail, WAIT_MS,
+            () -> "member behind: received=" + receiver.receivedLsn() + " primaryTail=" + tail + " status=" +
+            receiver.status() + " primary=" + primary.memberStatus());
+    }
+
+    private static void assertByteIdentical(final Path primaryDir, final Path memberDir, final long tail)
+        throws IOException
+    {
+        final long capacity = FILE_LENGTH - JournalFileDescriptor.HEADER_LENGTH;
+        int compared = 0;
+        for (long base = 0; base < tail; base += capacity)
+        {
+            final Path name = Path.of(JournalFileDescriptor.fileName(base));
+            assertTrue(Files.exists(memberDir.resolve(name)), "member lacks " + name);
+            assertArrayEquals(Files.readAllBytes(primaryDir.resolve(name)), Files.readAllBytes(memberDir.resolve(name)),
+                "journal file differs: " + name);
+            compared++;
+        }
+        assertTrue(compared >= 1);
+    }
+
+    /** Every record exactly once, in order. */
+    private void assertSequence(final Journal journal, final long expectedRecords)
+    {
+        final long[] next = {0};
+        try (JournalReader reader = journal.reader(journal.startLsn()))
+        {
+            while (reader.poll((record) ->
+            {
+                final long sequence = record.buffer().getLong(record.valueOffset(), java.nio.ByteOrder.BIG_ENDIAN);
+                assertEquals(next[0], sequence, "gap or duplicate at lsn " + record.lsn());
+                next[0]++;
+            }, 1000) > 0)
+            {
+                // drain
+            }
+        }
+        assertEquals(expectedRecords, next[0]);
+    }
+
+    @ParameterizedTest
+    @EnumSource(Codec.class)
+    void memberJournalIsAByteIdenticalCopyWithEveryCodec(final Codec codec) throws IOException
+    {
+        final CompressionMode mode = codec == Codec.NONE ? CompressionMode.none() :
+            codec == Codec.LZ4 ? CompressionMode.lz4() : CompressionMode.zstd(3);
+        startPrimary(mode, (ctx) -> { });
+        append(5_000);
+        final Receiver receiver = startReceiver(receiverContext("backup-1", MemberRole.BACKUP, primary.address()));
+        append(15_000);
+        awaitCaughtUp(receiver);
+        await(() -> "ACTIVE".equals(statusOf("backup-1")), WAIT_MS, () -> "backup not ACTIVE: " +
+            primary.memberStatus());
+        final MemberStatus status = primary.memberStatus("backup-1");
+        assertEquals(codec, status.codec());
+        if (codec != Codec.NONE)
+        {
+            assertTrue(status.compressionRatio() > 1.2, "compression ratio " + status.compressionRatio());
+        }
+        assertTrue(primaryJournal.fileCount() > 3, "the run crosses file switches");
+        assertByteIdentical(dir.resolve("primary"), dir.resolve("backup-1"), primaryJournal.tailLsn());
+        assertSequence(receiver.journal(), nextSequence);
+    }
+
+    private String statusOf(final String member)
+    {
+        final MemberStatus status = primary.memberStatus(member);
+        return null == status ? null : status.transferStatus();
+    }
+
+    @Test
+    void aRestartedMemberResumesWithoutGapOrDuplicate() throws IOException
+    {
+        startPrimary(CompressionMode.lz4(), (ctx) -> { });
+        final ReceiverContext first = receiverContext("dr-1", MemberRole.DR_ASYNC, primary.address());
+        Receiver receiver = startReceiver(first);
+        append(3_000);
+        awaitCaughtUp(receiver);
+        append(2_000);
+        receiver.close();
+        append(4_000);
+        receiver = startReceiver(receiverContext("dr-1", MemberRole.DR_ASYNC, primary.address()));
+        append(1_000);
+        awaitCaughtUp(receiver);
+        assertByteIdentical(dir.resolve("primary"), dir.resolve("dr-1"), primaryJournal.tailLsn());
+        assertSequence(receiver.journal(), nextSequence);
+    }
+
+    @Test
+    void cutsAndStallsOfTheLinkLeaveNoGap() throws Exception
+    {
+        startPrimary(CompressionMode.zstd(1), (ctx) -> ctx.heartbeatIntervalMs(100).qosTimeoutMs(1000));
+        final LoopbackProxy proxy = new LoopbackProxy(primary.address());
+        closeables.add(proxy);
+        final Receiver receiver = startReceiver(receiverContext("backup-1", MemberRole.BACKUP, proxy.address())
+            .heartbeatIntervalMs(100).qosTimeoutMs(1000));
+        final Random faults = new Random(7);
+        for (int round = 0; round < 12; round++)
+        {
+            append(1_000 + faults.nextInt(2_000));
+            switch (faults.nextInt(3))
+            {
+                case 0:
+                    proxy.cutAll();
+                    break;
+                case 1:
+                    proxy.stall(true);
+                    Thread.sleep(faults.nextInt(50));
+                    proxy.stall(false);
+                    break;
+                default:
+                    break;
+            }
+        }
+        proxy.stall(false);
+        awaitCaughtUp(receiver);
+        assertTrue(proxy.links() > 1, "the link was cut and re-established: links=" + proxy.links());
+        assertByteIdentical(dir.resolve("primary"), dir.resolve("backup-1"), primaryJournal.tailLsn());
+        assertSequence(receiver.journal(), nextSequence);
+    }
+
+    @Test
+    void aCorruptBatchIsRefusedAndTheMemberResumes() throws Exception
+    {
+        startPrimary(CompressionMode.none(), (ctx) -> { });
+        final LoopbackProxy proxy = new LoopbackProxy(primary.address());
+        closeables.add(proxy);
+        final Receiver receiver = startReceiver(receiverContext("backup-1", MemberRole.BACKUP, proxy.address()));
+        append(500);
+        awaitCaughtUp(receiver);
+        final long before = receiver.receivedLsn();
+        proxy.corruptAfter(200);
+        append(500);
+        await(() -> proxy.corruptions() == 1, WAIT_MS, () -> "no corruption injected");
+        awaitCaughtUp(receiver);
+        final ReceiverStatus status = receiver.status();
+        assertEquals(1, status.badBatches(), status.toString());
+        assertTrue(status.connects() >= 2, "the member reconnected: " + status);
+        assertTrue(receiver.receivedLsn() > before);
+        assertByteIdentical(dir.resolve("primary"), dir.resolve("backup-1"), primaryJournal.tailLsn());
+        assertSequence(receiver.journal(), nextSequence);
+    }
+
+    @Test
+    void aMemberWhoseResumeLsnWasPurgedIsRefusedNamingTheOldestLsn()
+    {
+        startPrimary(CompressionMode.lz4(), (ctx) -> ctx.memberRetentionMs(0));
+        Receiver receiver = startReceiver(receiverContext("dr-1", MemberRole.DR_ASYNC, primary.address()));
+        append(100);
+        awaitCaughtUp(receiver);
+        receiver.close();
+        append(20_000);
+        assertTrue(primary.purge() > 0, "the member's files were purged");
+        receiver = startReceiver(receiverContext("dr-1", MemberRole.DR_ASYNC, primary.address()));
+        final Receiver refused = receiver;
+        await(() -> null != refused.status().lastError() && refused.status().lastError().contains("LSN_PURGED"),
+            WAIT_MS, () -> "no REJECT: " + refused.status());
+        assertTrue(refused.status().lastError().contains("oldestLsnHeld=" + primaryJournal.startLsn()),
+            refused.status().lastError());
+        assertTrue(primary.rejections() > 0);
+    }
+
+    @Test
+    void membersNotOnTheAllowListAndASecondBackupAreRefused()
+    {
+        startPrimary(CompressionMode.lz4(), (ctx) -> { });
+        final Receiver stranger = startReceiver(receiverContext("stranger", MemberRole.DR_ASYNC, primary.address()));
+        await(() -> null != stranger.status().lastError() && stranger.status().lastError().contains("UNKNOWN_MEMBER"),
+            WAIT_MS, () -> "stranger not refused: " + stranger.status());
+        assertNull(stranger.journal(), "a refused member gets no journal");
+
+        final Receiver backup = startReceiver(receiverContext("backup-1", MemberRole.BACKUP, primary.address()));
+        append(10);
+        awaitCaughtUp(backup);
+        final Receiver second = startReceiver(receiverContext("backup-2", MemberRole.BACKUP, primary.address()));
+        await(() -> null != second.status().lastError() && second.status().lastError().contains("SECOND_BACKUP"),
+            WAIT_MS, () -> "second backup not refused: " + second.status());
+        assertNull(second.journal());
+    }
+
+    @Test
+    void aBackupThatStopsAckingIsDemotedAndRePromotedAfterCatchUp()
+    {
+        startPrimary(CompressionMode.lz4(), (ctx) -> ctx.heartbeatIntervalMs(100).qosTimeoutMs(1500));
+        final Receiver backup = startReceiver(receiverContext("backup-1", MemberRole.BACKUP, primary.address())
+            .heartbeatIntervalMs(100).qosTimeoutMs(1500));
+        append(100);
+        awaitCaughtUp(backup);
+        await(() -> "ACTIVE".equals(statusOf("backup-1")), WAIT_MS, () -> "not ACTIVE: " + primary.memberStatus());
+
+        final long committed = appender.tcommit(1);
+        assertTrue(primary.awaitCommitted(committed, TimeUnit.SECONDS.toNanos(5)), "an ACTIVE backup acks");
+
+        backup.stallAcks(true);
+        final long lsn = appender.tcommit(2);
+        final long start = System.nanoTime();
+        assertFalse(primary.awaitCommitted(lsn, TimeUnit.MILLISECONDS.toNanos(300)),
+            "a commit waits while the backup is ACTIVE and has not acked it");
+        assertEquals("ACTIVE", statusOf("backup-1"));
+        assertTrue(primary.awaitCommitted(lsn, TimeUnit.SECONDS.toNanos(10)), "the commit returns after demotion");
+        final long waitedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+        assertEquals("TROUBLE", statusOf("backup-1"));
+        assertTrue(waitedMs >= 1000, "demotion waits for the QoS timeout: waitedMs=" + waitedMs);
+
+        final long unGated = appender.tcommit(3);
+        assertTrue(primary.awaitCommitted(unGated, TimeUnit.MILLISECONDS.toNanos(500)), "TROUBLE does not gate");
+
+        backup.stallAcks(false);
+        await(() -> "ACTIVE".equals(statusOf("backup-1")), WAIT_MS, () -> "not re-promoted: " +
+            primary.memberStatus());
+    }
+
+    @Test
+    void insecurePrimaryMustBeAskedFor()
+    {
+        primaryJournal = Journal.open(new JournalContext().journalDir(dir.resolve("p")).fileLength(FILE_LENGTH));
+        closeables.add(primaryJournal);
+        final ShipperException ex = assertThrows(ShipperException.class, () -> Primary.start(new PrimaryContext()
+            .journal(primaryJournal).member(AllowedMember.of("backup-1", MemberRole.BACKUP))));
+        assertEquals(ShipperException.Code.INVALID_CONFIG, ex.code());
+        assertTrue(ex.getMessage().contains("TLS"), ex.getMessage());
+    }
+}
