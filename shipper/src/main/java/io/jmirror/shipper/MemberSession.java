@@ -54,7 +54,7 @@ final class MemberSession implements Agent
     private final long qosTimeoutNs;
     private final long heartbeatIntervalNs;
     private final long connectDeadlineNs;
-    private final MemberStatusCounters counters;
+    private MemberStatusCounters counters;
     private BatchCompressor compressor;
     private AllowedMember member;
     private Codec codec = Codec.NONE;
@@ -83,7 +83,6 @@ final class MemberSession implements Agent
         this.qosTimeoutNs = TimeUnit.MILLISECONDS.toNanos(ctx.qosTimeoutMs());
         this.heartbeatIntervalNs = TimeUnit.MILLISECONDS.toNanos(ctx.heartbeatIntervalMs());
         this.connectDeadlineNs = nowNs + TimeUnit.MILLISECONDS.toNanos(ctx.connectTimeoutMs());
-        this.counters = new MemberStatusCounters();
         this.lastReceiveNs = nowNs;
         this.lastSendNs = nowNs;
         this.lastAckProgressNs = nowNs;
@@ -205,7 +204,7 @@ final class MemberSession implements Agent
             encoder.batchHeader(startLsn, startLsn + length, codec, length, (int)crc.getValue(), payloadLength),
             payload);
         sentLsn = startLsn + length;
-        counters.onBatch(length, payloadLength + BATCH_HEADER_LENGTH);
+        counters.onBatch(length, payloadLength + BATCH_HEADER_LENGTH, sentLsn);
     }
 
     private int flush(final long nowNs)
@@ -329,6 +328,7 @@ final class MemberSession implements Agent
         }
         codec = chosen;
         zstdLevel = allowed.compression().zstdLevel();
+        counters = new MemberStatusCounters(primary.statusFile(), memberName);
         compressor = new BatchCompressor(ctx.maxBatchBytes());
         sentLsn = resumeLsn;
         ackedReceivedLsn = resumeLsn;
@@ -378,6 +378,7 @@ final class MemberSession implements Agent
         {
             ackedAppliedLsn = applied;
         }
+        counters.onAck(ackedDurableLsn, ackedAppliedLsn);
     }
 
     private int checkTimers(final long nowNs)
@@ -392,6 +393,7 @@ final class MemberSession implements Agent
         {
             lastAckProgressNs = nowNs;
         }
+        counters.lagBytes(Math.max(0, journal.tailLsn() - durable));
         final State current = state;
         if (current == State.ACTIVE && nowNs - lastAckProgressNs > qosTimeoutNs)
         {
@@ -425,6 +427,10 @@ final class MemberSession implements Agent
         final State previous = state;
         state = next;
         reason = why;
+        if (null != counters)
+        {
+            counters.onState(next);
+        }
         primary.onStateChange(this, previous, next);
         LOG.info("member session: member={} {} -> {} reason={}", memberName(), previous, next, why);
     }
@@ -458,6 +464,10 @@ final class MemberSession implements Agent
         {
             compressor.close();
         }
+        if (null != counters)
+        {
+            counters.close();
+        }
         primary.unregister(this);
     }
 
@@ -490,7 +500,8 @@ final class MemberSession implements Agent
             Math.max(0, System.currentTimeMillis() - lastCaughtUpMs);
         return new MemberStatus(memberName(), null == member ? null : member.role(), current.name(),
             transport.peerAddress(), codec, sentLsn, ackedReceivedLsn, durable, ackedAppliedLsn,
-            Math.max(0, tail - durable), 0 == lastCaughtUpMs ? -1 : lagMs, counters.bytesRaw(),
-            counters.bytesSent(), counters.batches(), reason);
+            Math.max(0, tail - durable), 0 == lastCaughtUpMs ? -1 : lagMs,
+            null == counters ? 0 : counters.bytesRaw(), null == counters ? 0 : counters.bytesSent(),
+            null == counters ? 0 : counters.batches(), reason);
     }
 }

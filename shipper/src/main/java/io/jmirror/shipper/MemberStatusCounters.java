@@ -1,35 +1,85 @@
 package io.jmirror.shipper;
 
-/**
- * Running totals of one member session. Written by the session's thread only, read by any thread.
- */
-final class MemberStatusCounters
-{
-    private volatile long bytesRaw;
-    private volatile long bytesSent;
-    private volatile long batches;
+import io.jmirror.journal.StatusFile;
+import org.agrona.concurrent.status.AtomicCounter;
 
-    @SuppressWarnings("NonAtomicOperationOnVolatileField")
-    void onBatch(final int rawLength, final int wireLength)
+/**
+ * One member session's counters in the primary's {@link StatusFile}, readable by a {@code status} command in
+ * another process. Written by the session's thread with release semantics; allocated once the member's HELLO is
+ * accepted (so labels carry its name) and freed when the session closes.
+ */
+final class MemberStatusCounters implements AutoCloseable
+{
+    private final StatusFile statusFile;
+    private final AtomicCounter transferStatus;
+    private final AtomicCounter bytesRaw;
+    private final AtomicCounter bytesSent;
+    private final AtomicCounter batches;
+    private final AtomicCounter sentLsn;
+    private final AtomicCounter durableLsn;
+    private final AtomicCounter appliedLsn;
+    private final AtomicCounter lagBytes;
+
+    MemberStatusCounters(final StatusFile statusFile, final String member)
     {
-        // Single writer: the session's thread.
-        bytesRaw = bytesRaw + rawLength;
-        bytesSent = bytesSent + wireLength;
-        batches = batches + 1;
+        this.statusFile = statusFile;
+        final String prefix = "member=" + member + " ";
+        transferStatus = statusFile.newCounter(prefix + "transferStatus");
+        bytesRaw = statusFile.newCounter(prefix + "bytesRaw");
+        bytesSent = statusFile.newCounter(prefix + "bytesSent");
+        batches = statusFile.newCounter(prefix + "batches");
+        sentLsn = statusFile.newCounter(prefix + "sentLsn");
+        durableLsn = statusFile.newCounter(prefix + "durableLsn");
+        appliedLsn = statusFile.newCounter(prefix + "appliedLsn");
+        lagBytes = statusFile.newCounter(prefix + "lagBytes");
+    }
+
+    void onBatch(final int rawLength, final int wireLength, final long endLsn)
+    {
+        bytesRaw.getAndAddRelease(rawLength);
+        bytesSent.getAndAddRelease(wireLength);
+        batches.incrementRelease();
+        sentLsn.setRelease(endLsn);
+    }
+
+    void onAck(final long durable, final long applied)
+    {
+        durableLsn.setRelease(durable);
+        appliedLsn.setRelease(applied);
+    }
+
+    void onState(final MemberSession.State state)
+    {
+        transferStatus.setRelease(state.ordinal());
+    }
+
+    void lagBytes(final long lag)
+    {
+        lagBytes.setRelease(lag);
     }
 
     long bytesRaw()
     {
-        return bytesRaw;
+        return bytesRaw.get();
     }
 
     long bytesSent()
     {
-        return bytesSent;
+        return bytesSent.get();
     }
 
     long batches()
     {
-        return batches;
+        return batches.get();
+    }
+
+    @Override
+    public void close()
+    {
+        for (final AtomicCounter counter : new AtomicCounter[] {
+            transferStatus, bytesRaw, bytesSent, batches, sentLsn, durableLsn, appliedLsn, lagBytes})
+        {
+            statusFile.free(counter);
+        }
     }
 }

@@ -2,9 +2,11 @@ package io.jmirror.shipper;
 
 import io.jmirror.journal.Journal;
 import io.jmirror.journal.JournalConsumer;
+import io.jmirror.journal.StatusFile;
 import org.agrona.CloseHelper;
 import org.agrona.concurrent.AgentRunner;
 import org.agrona.concurrent.IdleStrategy;
+import org.agrona.concurrent.status.AtomicCounter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -47,6 +49,9 @@ public final class Primary implements AutoCloseable
     private final Map<String, Long> lastSeenMs = new HashMap<>();
     private final AtomicLong errors = new AtomicLong();
     private final AtomicLong rejections = new AtomicLong();
+    private final StatusFile statusFile;
+    private final AtomicCounter errorCounter;
+    private final AtomicCounter rejectionCounter;
     private volatile MemberSession backup;
     private volatile boolean isClosed;
 
@@ -54,6 +59,9 @@ public final class Primary implements AutoCloseable
     {
         this.ctx = ctx;
         this.journal = ctx.journal();
+        this.statusFile = StatusFile.create(ctx.statusDir(), 256);
+        this.errorCounter = statusFile.newCounter("primary errors");
+        this.rejectionCounter = statusFile.newCounter("primary rejections");
         this.server = ServerSocketChannel.open();
         try
         {
@@ -68,6 +76,7 @@ public final class Primary implements AutoCloseable
         catch (final IOException | RuntimeException ex)
         {
             CloseHelper.quietClose(server);
+            CloseHelper.quietClose(statusFile);
             throw ex;
         }
         LOG.info("primary listening: address={} mirror={} members={} tls={}", address, journal.mirrorName(),
@@ -330,11 +339,26 @@ public final class Primary implements AutoCloseable
     void countError()
     {
         errors.incrementAndGet();
+        errorCounter.incrementRelease();
     }
 
     void countRejection()
     {
         rejections.incrementAndGet();
+        rejectionCounter.incrementRelease();
+    }
+
+    StatusFile statusFile()
+    {
+        return statusFile;
+    }
+
+    /**
+     * @return the primary's status file (in memory unless {@code statusDir} was set).
+     */
+    public StatusFile status()
+    {
+        return statusFile;
     }
 
     /**
@@ -355,7 +379,7 @@ public final class Primary implements AutoCloseable
 
     private void onError(final Throwable ex)
     {
-        errors.incrementAndGet();
+        countError();
         LOG.error("primary agent failed", ex);
     }
 
@@ -384,6 +408,7 @@ public final class Primary implements AutoCloseable
             }
             memberConsumers.clear();
         }
+        CloseHelper.quietClose(statusFile);
         LOG.info("primary closed: address={}", address);
     }
 }

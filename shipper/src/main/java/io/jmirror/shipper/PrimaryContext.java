@@ -28,6 +28,7 @@ public final class PrimaryContext
     private long connectTimeoutMs = CONNECT_TIMEOUT_MS_DEFAULT;
     private TlsConfig tls;
     private boolean insecure;
+    private java.nio.file.Path statusDir;
     private Supplier<IdleStrategy> idleStrategySupplier = JournalContext::defaultIdleStrategy;
 
     /**
@@ -236,6 +237,22 @@ public final class PrimaryContext
     public boolean insecure()
     {
         return insecure;
+    }
+
+    /**
+     * @param statusDir directory for the status file that {@code jmirror status} reads from another process; null
+     *                  keeps the counters in memory.
+     * @return this.
+     */
+    public PrimaryContext statusDir(final java.nio.file.Path statusDir)
+    {
+        this.statusDir = statusDir;
+        return this;
+    }
+
+    public java.nio.file.Path statusDir()
+    {
+        return statusDir;
     }
 
     /**

@@ -4,10 +4,12 @@ import io.jmirror.journal.Journal;
 import io.jmirror.journal.JournalContext;
 import io.jmirror.journal.JournalException;
 import io.jmirror.journal.JournalReplicator;
+import io.jmirror.journal.StatusFile;
 import org.agrona.CloseHelper;
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.AgentRunner;
 import org.agrona.concurrent.UnsafeBuffer;
+import org.agrona.concurrent.status.AtomicCounter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -52,6 +54,13 @@ public final class Receiver implements Agent, AutoCloseable
     private final long qosTimeoutNs;
     private final long heartbeatIntervalNs;
     private final long reconnectIntervalNs;
+    private final StatusFile statusFile;
+    private final AtomicCounter linkStateCounter;
+    private final AtomicCounter receivedLsnCounter;
+    private final AtomicCounter durableLsnCounter;
+    private final AtomicCounter bytesCounter;
+    private final AtomicCounter badBatchesCounter;
+    private final AtomicCounter connectsCounter;
     private Journal journal;
     private JournalReplicator replicator;
     private SocketChannel channel;
@@ -84,6 +93,14 @@ public final class Receiver implements Agent, AutoCloseable
         this.qosTimeoutNs = TimeUnit.MILLISECONDS.toNanos(ctx.qosTimeoutMs());
         this.heartbeatIntervalNs = TimeUnit.MILLISECONDS.toNanos(ctx.heartbeatIntervalMs());
         this.reconnectIntervalNs = TimeUnit.MILLISECONDS.toNanos(ctx.reconnectIntervalMs());
+        this.statusFile = StatusFile.create(ctx.statusDir(), 64);
+        final String prefix = "receiver=" + ctx.memberName() + " ";
+        this.linkStateCounter = statusFile.newCounter(prefix + "linkState");
+        this.receivedLsnCounter = statusFile.newCounter(prefix + "receivedLsn");
+        this.durableLsnCounter = statusFile.newCounter(prefix + "durableLsn");
+        this.bytesCounter = statusFile.newCounter(prefix + "bytesReceived");
+        this.badBatchesCounter = statusFile.newCounter(prefix + "badBatches");
+        this.connectsCounter = statusFile.newCounter(prefix + "connects");
         if (Journal.exists(ctx.journalContext().journalDir()))
         {
             openJournal();
@@ -234,6 +251,7 @@ public final class Receiver implements Agent, AutoCloseable
             final long applied = appliedLsn;
             final boolean changed =
                 received != ackedReceivedLsn || durable != ackedDurableLsn || applied != ackedAppliedLsn;
+            durableLsnCounter.setRelease(durable);
             if (!stallAcks && changed)
             {
                 frameWriter.offer(encoder.ack(received, durable, applied), null);
@@ -315,6 +333,8 @@ public final class Receiver implements Agent, AutoCloseable
         }
         primaryTailLsn = decoder.welcomeTailLsn();
         connects++;
+        connectsCounter.setRelease(connects);
+        linkStateCounter.setRelease(State.STREAMING.ordinal());
         lastError = null;
         ackedReceivedLsn = -1;
         state = State.STREAMING;
@@ -390,6 +410,8 @@ public final class Receiver implements Agent, AutoCloseable
         }
         bytesReceived = bytesReceived + rawLength;
         batches = batches + 1;
+        bytesCounter.setRelease(bytesReceived);
+        receivedLsnCounter.setRelease(receivedLsn);
     }
 
     private void disconnect(final String why, final long nowNs)
@@ -407,6 +429,8 @@ public final class Receiver implements Agent, AutoCloseable
         frameWriter.reset();
         frameReader.reset();
         state = State.DISCONNECTED;
+        linkStateCounter.setRelease(State.DISCONNECTED.ordinal());
+        badBatchesCounter.setRelease(badBatches);
         reconnectAtNs = nowNs + reconnectIntervalNs;
     }
 
@@ -455,6 +479,14 @@ public final class Receiver implements Agent, AutoCloseable
     }
 
     /**
+     * @return the receiver's status file (in memory unless {@code statusDir} was set).
+     */
+    public StatusFile statusFile()
+    {
+        return statusFile;
+    }
+
+    /**
      * @return the receiver's counters and link state.
      */
     public ReceiverStatus status()
@@ -473,6 +505,7 @@ public final class Receiver implements Agent, AutoCloseable
         CloseHelper.quietClose(channel);
         decompressor.close();
         CloseHelper.quietClose(journal);
+        CloseHelper.quietClose(statusFile);
     }
 
     /**

@@ -26,6 +26,7 @@ public final class ReceiverContext
     private long reconnectIntervalMs = RECONNECT_INTERVAL_MS_DEFAULT;
     private TlsConfig tls;
     private boolean insecure;
+    private java.nio.file.Path statusDir;
     private Supplier<IdleStrategy> idleStrategySupplier = JournalContext::defaultIdleStrategy;
 
     /**
@@ -255,6 +256,22 @@ public final class ReceiverContext
     public boolean insecure()
     {
         return insecure;
+    }
+
+    /**
+     * @param statusDir directory for the status file that {@code jmirror status} reads from another process; null
+     *                  keeps the counters in memory.
+     * @return this.
+     */
+    public ReceiverContext statusDir(final java.nio.file.Path statusDir)
+    {
+        this.statusDir = statusDir;
+        return this;
+    }
+
+    public java.nio.file.Path statusDir()
+    {
+        return statusDir;
     }
 
     /**

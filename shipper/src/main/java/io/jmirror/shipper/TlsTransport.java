@@ -99,7 +99,7 @@ public final class TlsTransport implements Transport
             }
             // Report success only once our last flight has left: a member that then only reads would otherwise
             // leave its Finished in netOut and both sides would wait for ever.
-            if (!driveHandshake() || !flushNetOut())
+            if (!driveHandshake() || netOut.hasRemaining())
             {
                 return false;
             }
@@ -284,7 +284,6 @@ public final class TlsTransport implements Transport
         if (isHandshakeWork(result.getHandshakeStatus()))
         {
             driveHandshake();
-            flushNetOut();
             return true;
         }
         return result.bytesConsumed() > 0 || result.bytesProduced() > 0;
@@ -334,11 +333,19 @@ public final class TlsTransport implements Transport
     }
 
     /**
-     * Run the engine's handshake state machine as far as the socket allows.
+     * Run the engine's handshake state machine as far as the socket allows, then try to send what it wrapped
+     * (the peer cannot answer a flight that is still in netOut).
      *
      * @return true when the engine is no longer handshaking, false when it waits for the network.
      */
     private boolean driveHandshake() throws SSLException
+    {
+        final boolean isDone = stepHandshake();
+        flushNetOut();
+        return isDone;
+    }
+
+    private boolean stepHandshake() throws SSLException
     {
         while (true)
         {

@@ -330,6 +330,70 @@ class ShippingSystemTest
     }
 
     @Test
+    void purgeKeepsWhatAConnectedOrRecentlySeenMemberStillNeeds() throws Exception
+    {
+        startPrimary(CompressionMode.lz4(), (ctx) -> ctx.memberRetentionMs(60_000));
+        final LoopbackProxy proxy = new LoopbackProxy(primary.address());
+        closeables.add(proxy);
+        final Receiver receiver = startReceiver(receiverContext("dr-1", MemberRole.DR_ASYNC, proxy.address()));
+        append(100);
+        awaitCaughtUp(receiver);
+        final long memberEnd = receiver.receivedLsn();
+        proxy.stall(true);
+        append(20_000);
+        primary.purge();
+        assertTrue(primaryJournal.startLsn() <= memberEnd,
+            "a connected member's files stay: startLsn=" + primaryJournal.startLsn() + " memberEnd=" + memberEnd);
+        receiver.close();
+        proxy.stall(false);
+        primary.purge();
+        assertTrue(primaryJournal.startLsn() <= memberEnd, "a member seen within the retention period keeps its files");
+        proxy.cutAll();
+    }
+
+    @Test
+    void countersCanBeReadFromTheStatusFileByAnotherReader()
+    {
+        startPrimary(CompressionMode.lz4(), (ctx) -> ctx.statusDir(dir.resolve("primary-status")));
+        final Receiver receiver = startReceiver(receiverContext("dr-1", MemberRole.DR_ASYNC, primary.address())
+            .statusDir(dir.resolve("dr-1-status")));
+        append(1_000);
+        awaitCaughtUp(receiver);
+        final long tail = primaryJournal.tailLsn();
+        try (io.jmirror.journal.StatusFile view = io.jmirror.journal.StatusFile.openReadOnly(
+            dir.resolve("primary-status")))
+        {
+            await(() -> Long.valueOf(tail).equals(view.snapshot().get("member=dr-1 sentLsn")), WAIT_MS,
+                () -> "counters: " + view.snapshot());
+            assertTrue(view.snapshot().get("member=dr-1 bytesRaw") > 0);
+            await(() -> Long.valueOf(MemberSession.State.ACTIVE.ordinal())
+                .equals(view.snapshot().get("member=dr-1 transferStatus")), WAIT_MS,
+                () -> "counters: " + view.snapshot());
+        }
+        try (io.jmirror.journal.StatusFile view = io.jmirror.journal.StatusFile.openReadOnly(
+            dir.resolve("dr-1-status")))
+        {
+            assertEquals(tail, view.snapshot().get("receiver=dr-1 receivedLsn").longValue());
+        }
+    }
+
+    @Test
+    void anIdleLinkStaysUpOnHeartbeats()
+    {
+        startPrimary(CompressionMode.lz4(), (ctx) -> ctx.heartbeatIntervalMs(50).qosTimeoutMs(400));
+        final Receiver receiver = startReceiver(receiverContext("dr-1", MemberRole.DR_ASYNC, primary.address())
+            .heartbeatIntervalMs(50).qosTimeoutMs(400));
+        append(10);
+        awaitCaughtUp(receiver);
+        final long idleUntil = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(1500);
+        await(() -> System.nanoTime() - idleUntil > 0, 5_000, () -> "clock");
+        assertEquals(1, receiver.status().connects(), "no reconnect while idle: " + receiver.status());
+        assertEquals("STREAMING", receiver.status().state());
+        append(10);
+        awaitCaughtUp(receiver);
+    }
+
+    @Test
     void insecurePrimaryMustBeAskedFor()
     {
         primaryJournal = Journal.open(new JournalContext().journalDir(dir.resolve("p")).fileLength(FILE_LENGTH));

@@ -37,7 +37,7 @@ class TransportTest
     private static final int TEN_MB = 10 * 1024 * 1024;
     private static final int MAX_CHUNK = 128 * 1024;
     private static final int MAX_READ = 64 * 1024;
-    private static final long DEADLINE_NS = TimeUnit.SECONDS.toNanos(30);
+    private static final long DEADLINE_NS = TimeUnit.SECONDS.toNanos(10);
     private static final InetAddress LOOPBACK = loopback();
 
     @TempDir

@@ -1,0 +1,480 @@
+package io.jmirror.bench;
+
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import io.jmirror.journal.GlobalName;
+import io.jmirror.journal.Journal;
+import io.jmirror.journal.JournalAppender;
+import io.jmirror.journal.JournalContext;
+import io.jmirror.journal.JournalRecord;
+import io.jmirror.journal.RecordType;
+import io.jmirror.journal.SyncPolicy;
+import io.jmirror.shipper.AllowedMember;
+import io.jmirror.shipper.Codec;
+import io.jmirror.shipper.CompressionMode;
+import io.jmirror.shipper.MemberRole;
+import io.jmirror.shipper.MemberStatus;
+import io.jmirror.shipper.Primary;
+import io.jmirror.shipper.PrimaryContext;
+import io.jmirror.shipper.Receiver;
+import io.jmirror.shipper.ReceiverContext;
+import io.jmirror.shipper.ReceiverStatus;
+import org.agrona.CloseHelper;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Threads;
+
+/**
+ * Shipping throughput end to end over loopback: one op appends 1 MiB of journal on a primary and returns when a
+ * BACKUP member has received all of it into its own journal, so ops/s × 1 MiB is the journal bytes per second a
+ * mirror keeps in step. Everything a real link does is in the figure: the appender writing and summing frames, the
+ * member session reading and checking them, summing and compressing each batch and writing it to the socket, and
+ * the receiver reading, decompressing, checking and copying it into its mapped files, on a 2-core machine where
+ * these threads share the cores.
+ * <p>
+ * Why it is built this way:
+ * <ul>
+ *   <li>The records are {@link JournalSample}'s, replayed field by field through the journal API, so a batch
+ *   compresses like the bytes {@link CeilingBenchmark#lz4Compress} and {@link CeilingBenchmark#zstdCompress}
+ *   compress and the runner's ratios to those ceilings compare like with like. Only the timestamps (the journal's
+ *   clock) and the transaction ids (advanced every pass over the sample) differ.</li>
+ *   <li>The op waits for the member's received LSN, not its durable or applied one: with sync policy NONE on
+ *   both sides durable is the same point, and applying is the dejournal's figure, not the shipper's.</li>
+ *   <li>The link is set up once per trial and awaited ACTIVE before any op, so connecting and catching up are not
+ *   measured. Files are 64 MiB and both journals are purged after every iteration, so a run keeps about one
+ *   iteration of journal on disk rather than every byte it shipped.</li>
+ *   <li>Both journals use sync policy NONE (the page cache): with fsync the figure would be the disk's, not the
+ *   shipper's.</li>
+ * </ul>
+ */
+@BenchmarkMode(Mode.Throughput)
+@OutputTimeUnit(TimeUnit.SECONDS)
+@Fork(value = 1, jvmArgsAppend = {"--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED"})
+@Threads(1)
+public class ShippingBenchmark
+{
+    /** Journal bytes appended and shipped by one {@link #ship} op; the runner's bytes/s ratios multiply by it. */
+    public static final int SHIP_BYTES = 1024 * 1024;
+
+    /** The member every benchmark mirror ships to. */
+    static final String MEMBER_NAME = "backup-1";
+
+    /** The mirror every benchmark journal belongs to. */
+    static final String MIRROR_NAME = "BENCH";
+
+    /** Small enough that purging after an iteration leaves little on disk, large enough that switching is rare. */
+    static final long FILE_LENGTH = 64L * 1024 * 1024;
+
+    /** How long setup waits for the link to become ACTIVE, and an op for the member to receive its bytes. */
+    static final long AWAIT_TIMEOUT_NS = TimeUnit.SECONDS.toNanos(10);
+
+    /**
+     * A primary and its BACKUP on loopback, connected and ACTIVE, for one trial; the op's state.
+     */
+    @State(Scope.Benchmark)
+    public static class Link
+    {
+        /** How batches are compressed: none, LZ4, or Zstd at {@link CeilingBenchmark#ZSTD_LEVEL}. */
+        @Param({"NONE", "LZ4", "ZSTD"})
+        public Codec codec;
+
+        LoopbackMirror mirror;
+        SampleRecords records;
+        JournalAppender appender;
+
+        /**
+         * Builds the records, starts the mirror and waits until the backup is ACTIVE.
+         */
+        @Setup(Level.Trial)
+        public void start()
+        {
+            records = SampleRecords.load(SHIP_BYTES);
+            mirror = LoopbackMirror.start(compression(codec), "jmirror-bench-shipping");
+            appender = mirror.journal().newAppender();
+        }
+
+        /**
+         * Purges both journals: every byte appended so far has been received, so only the newest files are kept.
+         */
+        @TearDown(Level.Iteration)
+        public void purge()
+        {
+            mirror.purge();
+        }
+
+        /**
+         * Prints what the link did (batches, their mean size, the compression ratio) and closes everything.
+         */
+        @TearDown(Level.Trial)
+        public void close()
+        {
+            if (null != mirror)
+            {
+                System.out.println();
+                System.out.println(mirror.describe());
+                mirror.close();
+                mirror = null;
+            }
+        }
+
+        private static CompressionMode compression(final Codec codec)
+        {
+            switch (codec)
+            {
+                case NONE:
+                    return CompressionMode.none();
+                case LZ4:
+                    return CompressionMode.lz4();
+                case ZSTD:
+                    return CompressionMode.zstd(CeilingBenchmark.ZSTD_LEVEL);
+                default:
+                    throw new IllegalArgumentException("unknown codec: codec=" + codec);
+            }
+        }
+    }
+
+    /**
+     * Append at least 1 MiB of journal, then wait until the member has received it.
+     * <p>
+     * The wait yields rather than spins: on 2 cores a spinning benchmark thread would take a core from the session or
+     * the receiver it is waiting for.
+     *
+     * @param link the mirror and the records.
+     * @return the LSN the member reached, so the work has a visible effect.
+     */
+    @Benchmark
+    public long ship(final Link link)
+    {
+        final long target = link.mirror.journal().tailLsn() + SHIP_BYTES;
+        long end;
+        do
+        {
+            end = link.records.appendNext(link.appender);
+        }
+        while (end < target);
+
+        return link.mirror.awaitReceived(end);
+    }
+
+    /**
+     * A primary with one BACKUP member on 127.0.0.1, each with its own journal in a temp directory, sync policy NONE.
+     * Shared by the shipping benchmarks; it closes everything it started, even when starting fails half way.
+     */
+    static final class LoopbackMirror implements AutoCloseable
+    {
+        private final Path primaryDir;
+        private final Path memberDir;
+        private Journal journal;
+        private Primary primary;
+        private Receiver receiver;
+
+        private LoopbackMirror(final String prefix)
+        {
+            primaryDir = TempDirs.create(prefix + "-primary");
+            memberDir = TempDirs.create(prefix + "-member");
+        }
+
+        /**
+         * @param compression how the primary compresses batches to the member.
+         * @param prefix      names the temp directories after the benchmark that owns them.
+         * @return a mirror whose backup is ACTIVE.
+         * @throws IllegalStateException when the link is not ACTIVE within {@link #AWAIT_TIMEOUT_NS}.
+         */
+        static LoopbackMirror start(final CompressionMode compression, final String prefix)
+        {
+            final LoopbackMirror mirror = new LoopbackMirror(prefix);
+            try
+            {
+                mirror.journal = Journal.open(journalContext(mirror.primaryDir));
+                mirror.primary = Primary.start(new PrimaryContext()
+                    .journal(mirror.journal)
+                    .insecure(true)
+                    .maxBatchBytes(SHIP_BYTES)
+                    .member(new AllowedMember(MEMBER_NAME, MemberRole.BACKUP, null, compression)));
+                mirror.receiver = Receiver.start(new ReceiverContext()
+                    .memberName(MEMBER_NAME)
+                    .role(MemberRole.BACKUP)
+                    .mirrorName(MIRROR_NAME)
+                    .primaryAddress(mirror.primary.address())
+                    .insecure(true)
+                    .maxBatchBytes(SHIP_BYTES)
+                    .journalContext(journalContext(mirror.memberDir)));
+                mirror.awaitActive();
+                return mirror;
+            }
+            catch (final RuntimeException ex)
+            {
+                mirror.close();
+                throw ex;
+            }
+        }
+
+        private static JournalContext journalContext(final Path dir)
+        {
+            return new JournalContext()
+                .journalDir(dir)
+                .mirrorName(MIRROR_NAME)
+                .fileLength(FILE_LENGTH)
+                .retainMinFiles(2)
+                .retainMs(0)
+                .syncPolicy(SyncPolicy.NONE);
+        }
+
+        private void awaitActive()
+        {
+            final long deadlineNs = System.nanoTime() + AWAIT_TIMEOUT_NS;
+            while (!isActive())
+            {
+                if (System.nanoTime() - deadlineNs > 0)
+                {
+                    throw new IllegalStateException("backup not ACTIVE within " +
+                        TimeUnit.NANOSECONDS.toMillis(AWAIT_TIMEOUT_NS) + " ms: " + describe());
+                }
+                Thread.yield();
+            }
+        }
+
+        /**
+         * @return true while the primary sees the backup ACTIVE: its acks gate commits.
+         */
+        boolean isActive()
+        {
+            final MemberStatus status = primary.memberStatus(MEMBER_NAME);
+            return null != status && "ACTIVE".equals(status.transferStatus());
+        }
+
+        /**
+         * Wait, yielding, until the member has received every byte below {@code lsn}.
+         *
+         * @param lsn an end of journal on the primary.
+         * @return the member's received LSN.
+         * @throws IllegalStateException when it takes longer than {@link #AWAIT_TIMEOUT_NS}: the link is broken, and
+         *                               a figure would be meaningless.
+         */
+        long awaitReceived(final long lsn)
+        {
+            long received = receiver.receivedLsn();
+            if (received >= lsn)
+            {
+                return received;
+            }
+            final long deadlineNs = System.nanoTime() + AWAIT_TIMEOUT_NS;
+            while ((received = receiver.receivedLsn()) < lsn)
+            {
+                if (System.nanoTime() - deadlineNs > 0)
+                {
+                    throw new IllegalStateException("member did not receive lsn=" + lsn + " within " +
+                        TimeUnit.NANOSECONDS.toMillis(AWAIT_TIMEOUT_NS) + " ms: " + describe());
+                }
+                Thread.yield();
+            }
+            return received;
+        }
+
+        /**
+         * Delete the journal files neither side needs any more. Call only between ops: the member's journal is
+         * written by the receiver's thread, and purging it is safe only while nothing is being shipped.
+         */
+        void purge()
+        {
+            primary.purge();
+            final Journal memberJournal = receiver.journal();
+            if (null != memberJournal)
+            {
+                memberJournal.purge();
+            }
+        }
+
+        Journal journal()
+        {
+            return journal;
+        }
+
+        Primary primary()
+        {
+            return primary;
+        }
+
+        /**
+         * @return both sides' status in one line, for a failure message or the end of a trial.
+         */
+        String describe()
+        {
+            final MemberStatus status = null == primary ? null : primary.memberStatus(MEMBER_NAME);
+            final ReceiverStatus received = null == receiver ? null : receiver.status();
+            final StringBuilder sb = new StringBuilder("mirror: ");
+            if (null == status)
+            {
+                sb.append("member=").append(MEMBER_NAME).append(" not connected");
+            }
+            else
+            {
+                sb.append("member=").append(status.name())
+                    .append(" status=").append(status.transferStatus())
+                    .append(" codec=").append(status.codec())
+                    .append(" batches=").append(status.batches())
+                    .append(" meanBatchBytes=")
+                    .append(status.batches() == 0 ? 0 : status.bytesRaw() / status.batches())
+                    .append(" compressionRatio=").append(String.format("%.2f", status.compressionRatio()))
+                    .append(" reason=").append(status.reason());
+            }
+            if (null != received)
+            {
+                sb.append(" receiver=").append(received.state())
+                    .append(" receivedLsn=").append(received.receivedLsn())
+                    .append(" connects=").append(received.connects())
+                    .append(" badBatches=").append(received.badBatches())
+                    .append(" lastError=").append(received.lastError());
+            }
+            return sb.toString();
+        }
+
+        /**
+         * Stop the member first, so it does not reconnect to a closing primary, then the primary, then its journal,
+         * and delete both directories. Safe to call twice.
+         */
+        @Override
+        public void close()
+        {
+            try
+            {
+                CloseHelper.closeAll(receiver, primary, journal);
+            }
+            finally
+            {
+                receiver = null;
+                primary = null;
+                journal = null;
+                TempDirs.delete(primaryDir);
+                TempDirs.delete(memberDir);
+            }
+        }
+    }
+
+    /**
+     * {@link JournalSample}'s records taken apart once into what an append needs (type, transaction, global, key and
+     * value slices of the sample buffer), so replaying them allocates nothing and writes the sample's bytes again.
+     * Not thread-safe: one appender replays it.
+     */
+    static final class SampleRecords
+    {
+        private final UnsafeBuffer sample;
+        private final RecordType[] types;
+        private final long[] transactionIds;
+        private final GlobalName[] globals;
+        private final int[] keyOffsets;
+        private final int[] keyLengths;
+        private final int[] valueOffsets;
+        private final int[] valueLengths;
+        private final int[] alignedLengths;
+        private final int count;
+        private final long transactionStride;
+        private long transactionBase;
+        private int next;
+
+        private SampleRecords(final UnsafeBuffer sample, final int count)
+        {
+            this.sample = sample;
+            this.count = count;
+            types = new RecordType[count];
+            transactionIds = new long[count];
+            globals = new GlobalName[count];
+            keyOffsets = new int[count];
+            keyLengths = new int[count];
+            valueOffsets = new int[count];
+            valueLengths = new int[count];
+            alignedLengths = new int[count];
+            long maxTransactionId = 0;
+            final Map<String, GlobalName> names = new HashMap<>();
+            final JournalRecord record = new JournalRecord();
+            int offset = 0;
+            for (int i = 0; i < count; i++)
+            {
+                record.wrap(sample, offset, offset);
+                types[i] = record.type();
+                transactionIds[i] = record.transactionId();
+                maxTransactionId = Math.max(maxTransactionId, record.transactionId());
+                if (record.type().isNodeRecord())
+                {
+                    final String database = record.database();
+                    final String global = record.global();
+                    globals[i] = names.computeIfAbsent(
+                        database + '\0' + global, (k) -> GlobalName.of(database, global));
+                }
+                keyOffsets[i] = record.keyOffset();
+                keyLengths[i] = record.keyLength();
+                valueOffsets[i] = record.valueOffset();
+                valueLengths[i] = record.valueLength();
+                alignedLengths[i] = record.alignedLength();
+                offset += alignedLengths[i];
+            }
+            transactionStride = maxTransactionId + 1;
+        }
+
+        /**
+         * @param bytes how many bytes of sample journal to replay, round and round.
+         * @return the sample's records.
+         */
+        static SampleRecords load(final int bytes)
+        {
+            final ByteBuffer frames = JournalSample.build(bytes);
+            final UnsafeBuffer sample = new UnsafeBuffer(frames, 0, frames.remaining());
+            final JournalRecord record = new JournalRecord();
+            int count = 0;
+            for (int offset = 0; offset < sample.capacity(); offset += record.alignedLength())
+            {
+                record.wrap(sample, offset, offset);
+                if (record.frameLength() <= 0 || null == record.type() || record.type() == RecordType.PADDING)
+                {
+                    throw new IllegalStateException("sample holds an unexpected frame: offset=" + offset +
+                        " frameLength=" + record.frameLength());
+                }
+                count++;
+            }
+            return new SampleRecords(sample, count);
+        }
+
+        /**
+         * Append the next record of the sample, starting again at its first after its last.
+         *
+         * @param appender the one appender replaying the sample.
+         * @return the journal LSN just after the record appended: the tail, when this appender is the only one.
+         */
+        long appendNext(final JournalAppender appender)
+        {
+            final int i = next;
+            final RecordType type = types[i];
+            final long transactionId = transactionBase + transactionIds[i];
+            final long lsn;
+            if (type.isNodeRecord())
+            {
+                lsn = appender.append(type, transactionId, globals[i],
+                    sample, keyOffsets[i], keyLengths[i], sample, valueOffsets[i], valueLengths[i]);
+            }
+            else
+            {
+                lsn = appender.append(type, transactionId, null, null, 0, 0, null, 0, 0);
+            }
+            if (++next == count)
+            {
+                next = 0;
+                transactionBase += transactionStride;
+            }
+            return lsn + alignedLengths[i];
+        }
+    }
+}
