@@ -24,7 +24,10 @@ import io.jmirror.shipper.Receiver;
 import io.jmirror.shipper.ReceiverContext;
 import io.jmirror.shipper.ReceiverStatus;
 import org.agrona.CloseHelper;
+import org.agrona.concurrent.BackoffIdleStrategy;
+import org.agrona.concurrent.IdleStrategy;
 import org.agrona.concurrent.UnsafeBuffer;
+import org.agrona.concurrent.YieldingIdleStrategy;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -178,6 +181,9 @@ public class ShippingBenchmark
     {
         private final Path primaryDir;
         private final Path memberDir;
+        private final IdleStrategy awaitIdle = Boolean.getBoolean("bench.yield") ? new YieldingIdleStrategy() :
+            new BackoffIdleStrategy(Integer.getInteger("bench.spins", 20), Integer.getInteger("bench.yields", 10),
+            1000, Integer.getInteger("bench.maxPark", 50_000));
         private Journal journal;
         private Primary primary;
         private Receiver receiver;
@@ -273,6 +279,7 @@ public class ShippingBenchmark
                 return received;
             }
             final long deadlineNs = System.nanoTime() + AWAIT_TIMEOUT_NS;
+            awaitIdle.reset();
             while ((received = receiver.receivedLsn()) < lsn)
             {
                 if (System.nanoTime() - deadlineNs > 0)
@@ -280,7 +287,7 @@ public class ShippingBenchmark
                     throw new IllegalStateException("member did not receive lsn=" + lsn + " within " +
                         TimeUnit.NANOSECONDS.toMillis(AWAIT_TIMEOUT_NS) + " ms: " + describe());
                 }
-                Thread.yield();
+                awaitIdle.idle();
             }
             return received;
         }

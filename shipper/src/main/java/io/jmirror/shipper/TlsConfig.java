@@ -9,13 +9,18 @@ import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.TrustManagerFactory;
+import javax.net.ssl.X509ExtendedKeyManager;
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
+import java.security.Principal;
+import java.security.PrivateKey;
+import java.security.cert.X509Certificate;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
@@ -151,6 +156,13 @@ public final class TlsConfig
                     KeyManagerFactory.getDefaultAlgorithm());
                 factory.init(keyStore, keyStorePassword);
                 keyManagers = factory.getKeyManagers();
+                for (int i = 0; i < keyManagers.length; i++)
+                {
+                    if (keyManagers[i] instanceof X509ExtendedKeyManager)
+                    {
+                        keyManagers[i] = new OwnCertificateKeyManager((X509ExtendedKeyManager)keyManagers[i]);
+                    }
+                }
             }
             catch (final GeneralSecurityException ex)
             {
@@ -341,6 +353,71 @@ public final class TlsConfig
         if (null != password)
         {
             Arrays.fill(password, '\0');
+        }
+    }
+
+    /**
+     * Presents this side's certificate even when the server's CertificateRequest names other CAs. The JDK's key
+     * manager would then send an empty chain, and the primary would report "no client certificate" instead of the
+     * real problem, a certificate it does not trust; an operator chasing the first would look in the wrong place.
+     */
+    private static final class OwnCertificateKeyManager extends X509ExtendedKeyManager
+    {
+        private final X509ExtendedKeyManager delegate;
+
+        OwnCertificateKeyManager(final X509ExtendedKeyManager delegate)
+        {
+            this.delegate = delegate;
+        }
+
+        @Override
+        public String[] getClientAliases(final String keyType, final Principal[] issuers)
+        {
+            return delegate.getClientAliases(keyType, null);
+        }
+
+        @Override
+        public String chooseClientAlias(final String[] keyTypes, final Principal[] issuers, final Socket socket)
+        {
+            return delegate.chooseClientAlias(keyTypes, null, socket);
+        }
+
+        @Override
+        public String chooseEngineClientAlias(final String[] keyTypes, final Principal[] issuers,
+            final SSLEngine engine)
+        {
+            return delegate.chooseEngineClientAlias(keyTypes, null, engine);
+        }
+
+        @Override
+        public String[] getServerAliases(final String keyType, final Principal[] issuers)
+        {
+            return delegate.getServerAliases(keyType, issuers);
+        }
+
+        @Override
+        public String chooseServerAlias(final String keyType, final Principal[] issuers, final Socket socket)
+        {
+            return delegate.chooseServerAlias(keyType, issuers, socket);
+        }
+
+        @Override
+        public String chooseEngineServerAlias(final String keyType, final Principal[] issuers,
+            final SSLEngine engine)
+        {
+            return delegate.chooseEngineServerAlias(keyType, issuers, engine);
+        }
+
+        @Override
+        public X509Certificate[] getCertificateChain(final String alias)
+        {
+            return delegate.getCertificateChain(alias);
+        }
+
+        @Override
+        public PrivateKey getPrivateKey(final String alias)
+        {
+            return delegate.getPrivateKey(alias);
         }
     }
 

@@ -1,0 +1,191 @@
+package io.jmirror.dejournal;
+
+import com.lmax.disruptor.SleepingWaitStrategy;
+import com.lmax.disruptor.WaitStrategy;
+import io.jmirror.journal.Journal;
+import io.jmirror.journal.JournalContext;
+import org.agrona.BitUtil;
+import org.agrona.concurrent.IdleStrategy;
+
+import java.util.function.Supplier;
+
+/**
+ * Configuration of a {@link Dejournaler}: fluent setters, then {@link #conclude()} checks every value and fails
+ * with a message naming the bad setting.
+ */
+public final class DejournalContext
+{
+    /** At most this many workers. */
+    public static final int MAX_WORKERS = 16;
+    /** Default slots per worker ring. */
+    public static final int RING_SIZE_DEFAULT = 16 * 1024;
+    /** Default records read from the journal per dispatcher duty cycle. */
+    public static final int DISPATCH_BATCH_DEFAULT = 256;
+    /** Default time between checkpoints. */
+    public static final long CHECKPOINT_INTERVAL_MS_DEFAULT = 1000;
+
+    private Journal journal;
+    private Target target;
+    private int workers = Math.min(Runtime.getRuntime().availableProcessors(), MAX_WORKERS);
+    private int ringSize = RING_SIZE_DEFAULT;
+    private int dispatchBatch = DISPATCH_BATCH_DEFAULT;
+    private long checkpointIntervalMs = CHECKPOINT_INTERVAL_MS_DEFAULT;
+    private Supplier<WaitStrategy> waitStrategySupplier = SleepingWaitStrategy::new;
+    private Supplier<IdleStrategy> idleStrategySupplier = JournalContext::defaultIdleStrategy;
+
+    /**
+     * @return this, checked.
+     * @throws DejournalException INVALID_CONFIG naming the setting.
+     */
+    public DejournalContext conclude()
+    {
+        if (null == journal || null == target)
+        {
+            throw invalid("journal and target must be set");
+        }
+        if (workers < 1 || workers > MAX_WORKERS)
+        {
+            throw invalid("workers must be in [1, " + MAX_WORKERS + "]: workers=" + workers);
+        }
+        if (!BitUtil.isPowerOfTwo(ringSize) || ringSize < 64)
+        {
+            throw invalid("ringSize must be a power of two >= 64: ringSize=" + ringSize);
+        }
+        if (dispatchBatch < 1 || dispatchBatch > ringSize)
+        {
+            throw invalid("dispatchBatch must be in [1, ringSize]: dispatchBatch=" + dispatchBatch);
+        }
+        if (checkpointIntervalMs <= 0)
+        {
+            throw invalid("checkpointIntervalMs must be positive: checkpointIntervalMs=" + checkpointIntervalMs);
+        }
+        return this;
+    }
+
+    private static DejournalException invalid(final String message)
+    {
+        return new DejournalException(DejournalException.Code.INVALID_CONFIG, message);
+    }
+
+    /**
+     * @param journal the local journal to apply (a member's replica, or files restored from a backup).
+     * @return this.
+     */
+    public DejournalContext journal(final Journal journal)
+    {
+        this.journal = journal;
+        return this;
+    }
+
+    public Journal journal()
+    {
+        return journal;
+    }
+
+    /**
+     * @param target where records are applied.
+     * @return this.
+     */
+    public DejournalContext target(final Target target)
+    {
+        this.target = target;
+        return this;
+    }
+
+    public Target target()
+    {
+        return target;
+    }
+
+    /**
+     * @param workers 1..16 apply threads; default the number of processors, capped at 16.
+     * @return this.
+     */
+    public DejournalContext workers(final int workers)
+    {
+        this.workers = workers;
+        return this;
+    }
+
+    public int workers()
+    {
+        return workers;
+    }
+
+    /**
+     * @param ringSize slots of each worker's ring (a power of two): how far one worker may fall behind the others
+     *                 before the dispatcher waits for it.
+     * @return this.
+     */
+    public DejournalContext ringSize(final int ringSize)
+    {
+        this.ringSize = ringSize;
+        return this;
+    }
+
+    public int ringSize()
+    {
+        return ringSize;
+    }
+
+    /**
+     * @param dispatchBatch records read and published per dispatcher duty cycle.
+     * @return this.
+     */
+    public DejournalContext dispatchBatch(final int dispatchBatch)
+    {
+        this.dispatchBatch = dispatchBatch;
+        return this;
+    }
+
+    public int dispatchBatch()
+    {
+        return dispatchBatch;
+    }
+
+    /**
+     * @param checkpointIntervalMs how often the applied LSN is passed to {@link Target#checkpoint(long)}.
+     * @return this.
+     */
+    public DejournalContext checkpointIntervalMs(final long checkpointIntervalMs)
+    {
+        this.checkpointIntervalMs = checkpointIntervalMs;
+        return this;
+    }
+
+    public long checkpointIntervalMs()
+    {
+        return checkpointIntervalMs;
+    }
+
+    /**
+     * @param waitStrategySupplier how idle workers wait; default back-off (spin, yield, then sleep). A busy-spin
+     *                             strategy collapses with more workers than cores.
+     * @return this.
+     */
+    public DejournalContext waitStrategySupplier(final Supplier<WaitStrategy> waitStrategySupplier)
+    {
+        this.waitStrategySupplier = waitStrategySupplier;
+        return this;
+    }
+
+    public Supplier<WaitStrategy> waitStrategySupplier()
+    {
+        return waitStrategySupplier;
+    }
+
+    /**
+     * @param idleStrategySupplier how the dispatcher idles when the journal has nothing new.
+     * @return this.
+     */
+    public DejournalContext idleStrategySupplier(final Supplier<IdleStrategy> idleStrategySupplier)
+    {
+        this.idleStrategySupplier = idleStrategySupplier;
+        return this;
+    }
+
+    public Supplier<IdleStrategy> idleStrategySupplier()
+    {
+        return idleStrategySupplier;
+    }
+}

@@ -1,0 +1,272 @@
+package io.jmirror.dejournal;
+
+import com.lmax.disruptor.BatchEventProcessor;
+import com.lmax.disruptor.BatchEventProcessorBuilder;
+import com.lmax.disruptor.ExceptionHandler;
+import com.lmax.disruptor.RingBuffer;
+import io.jmirror.journal.Journal;
+import org.agrona.CloseHelper;
+import org.agrona.concurrent.AgentRunner;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Applies a local journal to a {@link Target} in parallel: a dispatcher thread reads the journal and hands each
+ * record to the worker that owns its (database, global), through one Disruptor ring per worker; up to 16 workers
+ * apply in parallel, each in journal order. The applied LSN (every record below it applied) only moves forward, is
+ * checkpointed to the target, and is where a restart resumes.
+ * <pre>{@code
+ * try (Dejournaler dejournaler = Dejournaler.start(new DejournalContext().journal(journal).target(store)))
+ * {
+ *     dejournaler.awaitApplied(journal.completeLsn(), timeoutNs);
+ * }
+ * }</pre>
+ */
+public final class Dejournaler implements AutoCloseable
+{
+    private static final Logger LOG = LoggerFactory.getLogger(Dejournaler.class);
+
+    private final DejournalContext ctx;
+    private final Journal journal;
+    private final DejournalWorker[] workers;
+    private final BatchEventProcessor<RecordEvent>[] processors;
+    private final Thread[] workerThreads;
+    private final Dispatcher dispatcher;
+    private final AgentRunner dispatcherRunner;
+    private volatile Throwable failure;
+    private volatile boolean isClosed;
+    private long rateSampleNs;
+    private long rateSampleRecords;
+    private double lastRate;
+
+    @SuppressWarnings("unchecked")
+    private Dejournaler(final DejournalContext ctx)
+    {
+        this.ctx = ctx;
+        this.journal = ctx.journal();
+        final int count = ctx.workers();
+        final RingBuffer<RecordEvent>[] rings = new RingBuffer[count];
+        this.workers = new DejournalWorker[count];
+        this.processors = new BatchEventProcessor[count];
+        this.workerThreads = new Thread[count];
+        for (int i = 0; i < count; i++)
+        {
+            rings[i] = RingBuffer.createSingleProducer(RecordEvent::new, ctx.ringSize(),
+                ctx.waitStrategySupplier().get());
+            workers[i] = new DejournalWorker(i, ctx.target());
+            processors[i] = new BatchEventProcessorBuilder().build(rings[i], rings[i].newBarrier(), workers[i]);
+            processors[i].setExceptionHandler(new StopOnFailure(i));
+            rings[i].addGatingSequences(processors[i].getSequence());
+        }
+
+        final long recovered = ctx.target().recoveredLsn();
+        final long startLsn = recovered < 0 ? journal.startLsn() : recovered;
+        this.dispatcher = new Dispatcher(ctx, rings, processors, startLsn);
+        for (int i = 0; i < count; i++)
+        {
+            workerThreads[i] = new Thread(processors[i], "jmirror-dejournal-worker-" + i);
+            workerThreads[i].setDaemon(true);
+            // A failed apply is logged and kept as the dejournaler's failure; the thread just ends.
+            workerThreads[i].setUncaughtExceptionHandler((thread, ex) -> { });
+            workerThreads[i].start();
+        }
+        this.dispatcherRunner = new AgentRunner(ctx.idleStrategySupplier().get(), this::onDispatcherError, null,
+            dispatcher);
+        AgentRunner.startOnThread(dispatcherRunner);
+        rateSampleNs = System.nanoTime();
+        LOG.info("dejournaler started: dir={} workers={} startLsn={}", journal.dir(), count, startLsn);
+    }
+
+    /**
+     * Start dejournaling from the LSN the target recovered to.
+     *
+     * @param ctx configuration; concluded here.
+     * @return the running dejournaler.
+     */
+    public static Dejournaler start(final DejournalContext ctx)
+    {
+        ctx.conclude();
+        return new Dejournaler(ctx);
+    }
+
+    /**
+     * Records a worker could not apply stop dejournaling at that record: skipping it would lose data.
+     */
+    private final class StopOnFailure implements ExceptionHandler<RecordEvent>
+    {
+        private final int worker;
+
+        StopOnFailure(final int worker)
+        {
+            this.worker = worker;
+        }
+
+        @Override
+        public void handleEventException(final Throwable ex, final long sequence, final RecordEvent event)
+        {
+            failure = new DejournalException(DejournalException.Code.TARGET_FAILED, "target failed to apply a " +
+                "record: worker=" + worker + " lsn=" + event.lsn + " reason=" + ex, ex);
+            LOG.error("dejournaling stopped: {}", failure.getMessage(), ex);
+            throw (DejournalException)failure;
+        }
+
+        @Override
+        public void handleOnStartException(final Throwable ex)
+        {
+            LOG.error("dejournal worker failed to start: worker={}", worker, ex);
+        }
+
+        @Override
+        public void handleOnShutdownException(final Throwable ex)
+        {
+            LOG.error("dejournal worker failed to stop: worker={}", worker, ex);
+        }
+    }
+
+    private void onDispatcherError(final Throwable ex)
+    {
+        if (null == failure)
+        {
+            failure = ex;
+        }
+        LOG.error("dejournal dispatcher failed: dir={}", journal.dir(), ex);
+    }
+
+    /**
+     * @return every record below it has been applied.
+     */
+    public long appliedLsn()
+    {
+        return dispatcher.appliedLsn();
+    }
+
+    /**
+     * Wait until every record below {@code lsn} is applied.
+     *
+     * @return true when applied, false on timeout or failure.
+     */
+    public boolean awaitApplied(final long lsn, final long timeoutNs)
+    {
+        final long deadline = System.nanoTime() + timeoutNs;
+        while (dispatcher.appliedLsn() < lsn)
+        {
+            if (null != failure || isClosed || System.nanoTime() - deadline > 0)
+            {
+                return false;
+            }
+            try
+            {
+                Thread.sleep(1);
+            }
+            catch (final InterruptedException ex)
+            {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Stop applying one database's records; they wait in the journal while the journal keeps arriving.
+     *
+     * @param database database name.
+     */
+    public void pause(final String database)
+    {
+        dispatcher.pause(database);
+    }
+
+    /**
+     * Apply a paused database's waiting records, in order, then carry on with it.
+     *
+     * @param database database name.
+     */
+    public void resume(final String database)
+    {
+        dispatcher.resume(database);
+    }
+
+    /**
+     * @return the dejournal status: applied LSN, lag, per-database state, per-worker load.
+     */
+    public synchronized DejournalStatus status()
+    {
+        final long end = journal.completeLsn();
+        final long applied = dispatcher.appliedLsn();
+        final long inFlight = dispatcher.inFlight();
+        final long oldest = dispatcher.oldestInFlightTimestamp();
+        final long msBehind = applied >= end ? 0 :
+            oldest == Long.MAX_VALUE ? 0 : Math.max(0, System.currentTimeMillis() - oldest);
+        final Map<String, String> databases = new LinkedHashMap<>();
+        for (final String database : dispatcher.databases())
+        {
+            databases.put(database, dispatcher.isPaused(database) ? "PAUSED" : applied >= end ? "CAUGHT_UP" :
+                "BEHIND");
+        }
+        final List<DejournalStatus.WorkerStatus> workerStatus = new ArrayList<>();
+        long records = 0;
+        for (final DejournalWorker worker : workers)
+        {
+            records += worker.records();
+            workerStatus.add(new DejournalStatus.WorkerStatus(worker.index(), worker.records(),
+                TimeUnit.NANOSECONDS.toMillis(worker.busyNs()), worker.queueDepth()));
+        }
+        final long nowNs = System.nanoTime();
+        if (nowNs - rateSampleNs >= TimeUnit.MILLISECONDS.toNanos(200))
+        {
+            lastRate = (records - rateSampleRecords) * 1e9 / (nowNs - rateSampleNs);
+            rateSampleNs = nowNs;
+            rateSampleRecords = records;
+        }
+        final Throwable failed = failure;
+        return new DejournalStatus(isClosed ? "CLOSED" : null != failed ? "FAILED" : "RUNNING", applied, end,
+            Math.max(0, end - applied), inFlight, msBehind, lastRate, dispatcher.openTransactionCount(),
+            dispatcher.oldestOpenTransactionLsn(), databases, workerStatus,
+            null == failed ? null : failed.getMessage());
+    }
+
+    /**
+     * Stop the dispatcher, let the workers finish what they hold, checkpoint the applied LSN, and stop the workers.
+     * Safe to call twice.
+     */
+    @Override
+    public void close()
+    {
+        if (isClosed)
+        {
+            return;
+        }
+        CloseHelper.quietClose(dispatcherRunner);
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (dispatcher.inFlight() > 0 && null == failure && System.nanoTime() - deadline < 0)
+        {
+            Thread.onSpinWait();
+            Thread.yield();
+        }
+        for (final BatchEventProcessor<RecordEvent> processor : processors)
+        {
+            processor.halt();
+        }
+        for (final Thread thread : workerThreads)
+        {
+            try
+            {
+                thread.join(TimeUnit.SECONDS.toMillis(10));
+            }
+            catch (final InterruptedException ex)
+            {
+                Thread.currentThread().interrupt();
+            }
+        }
+        dispatcher.finish();
+        isClosed = true;
+        LOG.info("dejournaler closed: dir={} appliedLsn={}", journal.dir(), dispatcher.appliedLsn());
+    }
+}

@@ -1,0 +1,42 @@
+package io.jmirror.dejournal;
+
+import io.jmirror.journal.JournalRecord;
+
+/**
+ * Where dejournaled records go: the embedder's store, or the built-in {@link GlobalStore}. jmirror calls
+ * {@link #apply} for SET, KILL and ZKILL on the worker thread that owns the record's (database, global), in
+ * journal order for that global; different globals are applied in parallel on other workers.
+ */
+public interface Target
+{
+    /**
+     * Apply one SET, KILL or ZKILL. Values are absolute, so applying a record again leaves the same state.
+     *
+     * @param record valid only during the call.
+     * @param worker index of the worker thread calling, 0..workers-1.
+     */
+    void apply(JournalRecord record, int worker);
+
+    /**
+     * See a transaction marker (TSTART, TCOMMIT, TROLLBACK), on the dispatcher thread, in journal order.
+     *
+     * @param record valid only during the call.
+     */
+    default void onTransactionMarker(final JournalRecord record)
+    {
+    }
+
+    /**
+     * Every record below {@code appliedLsn} has been applied: make that durable in the target and remember it, so
+     * a restart can resume there. Called periodically from the dispatcher thread.
+     *
+     * @param appliedLsn the applied LSN.
+     */
+    void checkpoint(long appliedLsn);
+
+    /**
+     * @return the LSN the target recovered to (its last checkpoint), where dejournaling resumes; -1 to start at the
+     * oldest LSN the journal holds.
+     */
+    long recoveredLsn();
+}
