@@ -27,7 +27,6 @@ import org.agrona.CloseHelper;
 import org.agrona.concurrent.BackoffIdleStrategy;
 import org.agrona.concurrent.IdleStrategy;
 import org.agrona.concurrent.UnsafeBuffer;
-import org.agrona.concurrent.YieldingIdleStrategy;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -84,6 +83,17 @@ public class ShippingBenchmark
 
     /** How long setup waits for the link to become ACTIVE, and an op for the member to receive its bytes. */
     static final long AWAIT_TIMEOUT_NS = TimeUnit.SECONDS.toNanos(10);
+
+    /*
+     * How the benchmark thread waits for the member: a few spins and yields, then parks of at most 20 µs. On 2 cores
+     * a waiter that only yields is not free: in a trial that did, sched_yield took about a third of the process's CPU
+     * samples, CPU the session and the receiver needed. An application thread waiting for a commit would block too.
+     * A park can overshoot by the timer slack (~50 µs), 1-2% of an op.
+     */
+    private static final int AWAIT_SPINS = 20;
+    private static final int AWAIT_YIELDS = 50;
+    private static final long AWAIT_MIN_PARK_NS = TimeUnit.MICROSECONDS.toNanos(1);
+    private static final long AWAIT_MAX_PARK_NS = TimeUnit.MICROSECONDS.toNanos(20);
 
     /**
      * A primary and its BACKUP on loopback, connected and ACTIVE, for one trial; the op's state.
@@ -152,9 +162,6 @@ public class ShippingBenchmark
 
     /**
      * Append at least 1 MiB of journal, then wait until the member has received it.
-     * <p>
-     * The wait yields rather than spins: on 2 cores a spinning benchmark thread would take a core from the session or
-     * the receiver it is waiting for.
      *
      * @param link the mirror and the records.
      * @return the LSN the member reached, so the work has a visible effect.
@@ -181,9 +188,8 @@ public class ShippingBenchmark
     {
         private final Path primaryDir;
         private final Path memberDir;
-        private final IdleStrategy awaitIdle = Boolean.getBoolean("bench.yield") ? new YieldingIdleStrategy() :
-            new BackoffIdleStrategy(Integer.getInteger("bench.spins", 20), Integer.getInteger("bench.yields", 10),
-            1000, Integer.getInteger("bench.maxPark", 50_000));
+        private final IdleStrategy awaitIdle = new BackoffIdleStrategy(
+            AWAIT_SPINS, AWAIT_YIELDS, AWAIT_MIN_PARK_NS, AWAIT_MAX_PARK_NS);
         private Journal journal;
         private Primary primary;
         private Receiver receiver;
@@ -264,7 +270,7 @@ public class ShippingBenchmark
         }
 
         /**
-         * Wait, yielding, until the member has received every byte below {@code lsn}.
+         * Wait, backing off to short parks, until the member has received every byte below {@code lsn}.
          *
          * @param lsn an end of journal on the primary.
          * @return the member's received LSN.

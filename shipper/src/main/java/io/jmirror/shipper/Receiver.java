@@ -61,7 +61,7 @@ public final class Receiver implements Agent, AutoCloseable
     private final AtomicCounter bytesCounter;
     private final AtomicCounter badBatchesCounter;
     private final AtomicCounter connectsCounter;
-    private Journal journal;
+    private volatile Journal journal;
     private JournalReplicator replicator;
     private SocketChannel channel;
     private Transport transport;

@@ -189,6 +189,41 @@ class TransportTest
     }
 
     @Test
+    void tls12HandshakeDataAndCloseWorkToo() throws IOException
+    {
+        // TLS 1.2 has the other handshake shape (the server finishes last and may send data at once) and a duplex
+        // close (close_notify is answered), so it takes other paths through the engine driver.
+        final Pair pair = connect(
+            new TlsConfig().keyStore(pki.keyStore("primary"), TestPki.password())
+                .trustStore(pki.trustStore(), TestPki.password()).protocols("TLSv1.2").conclude(),
+            new TlsConfig().keyStore(pki.keyStore("backup-1"), TestPki.password())
+                .trustStore(pki.trustStore(), TestPki.password()).protocols("TLSv1.2").conclude());
+        handshake(pair);
+        assertEquals("CN=backup-1,O=jmirror", pair.server().peerSubject());
+        assertEquals("CN=primary,O=jmirror", pair.client().peerSubject());
+
+        final long seed = System.nanoTime();
+        final Random random = new Random(seed);
+        final byte[] clientToServer = randomBytes(random, 1024 * 1024);
+        final byte[] serverToClient = randomBytes(random, 1024 * 1024);
+        final Sender clientSender = new Sender(pair.client(), clientToServer, random, seed);
+        final Sender serverSender = new Sender(pair.server(), serverToClient, random, seed);
+        final Receiver serverReceiver = new Receiver(pair.server(), clientToServer, random, seed);
+        final Receiver clientReceiver = new Receiver(pair.client(), serverToClient, random, seed);
+        final long deadline = System.nanoTime() + DEADLINE_NS;
+        while (!clientSender.isDone() || !serverSender.isDone() || !serverReceiver.isDone() ||
+            !clientReceiver.isDone())
+        {
+            final boolean progress = clientSender.doWork() | serverSender.doWork() | serverReceiver.doWork() |
+                clientReceiver.doWork();
+            awaitProgress(progress, deadline, "TLS 1.2 both ways, seed=" + seed);
+        }
+
+        pair.client().close();
+        assertEquals(-1, readUntilEndOfStream(pair.server(), new byte[0]));
+    }
+
+    @Test
     void applicationDataThatArrivesWithTheLastHandshakeMessageIsDelivered() throws IOException
     {
         final Pair pair = connect(Kind.TLS);

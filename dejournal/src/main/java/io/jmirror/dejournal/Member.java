@@ -1,0 +1,132 @@
+package io.jmirror.dejournal;
+
+import io.jmirror.journal.Journal;
+import io.jmirror.shipper.Receiver;
+import io.jmirror.shipper.ReceiverStatus;
+import org.agrona.CloseHelper;
+import org.agrona.concurrent.Agent;
+import org.agrona.concurrent.AgentRunner;
+import org.agrona.concurrent.SleepingMillisIdleStrategy;
+
+/**
+ * A mirror member: a {@link Receiver} that keeps a byte-identical copy of the primary's journal, and a
+ * {@link Dejournaler} that applies it to a {@link Target}. The dejournaler starts once the member's journal exists
+ * (after the first WELCOME when the member starts empty); its applied LSN travels to the primary in the ACKs.
+ * <pre>{@code
+ * try (Member member = Member.start(new MemberContext().receiverContext(receiverContext).target(store)))
+ * {
+ *     ... member.status() ...
+ * }
+ * }</pre>
+ */
+public final class Member implements AutoCloseable
+{
+    private final MemberContext ctx;
+    private final Receiver receiver;
+    private final AgentRunner wiringRunner;
+    private volatile Dejournaler dejournaler;
+    private volatile boolean isClosed;
+
+    private Member(final MemberContext ctx)
+    {
+        this.ctx = ctx;
+        this.receiver = Receiver.start(ctx.receiverContext());
+        this.wiringRunner = new AgentRunner(new SleepingMillisIdleStrategy(1), (ex) -> { }, null, new Wiring());
+        AgentRunner.startOnThread(wiringRunner);
+    }
+
+    /**
+     * Connect to the primary and start applying.
+     *
+     * @param ctx configuration; concluded here.
+     * @return the running member.
+     */
+    public static Member start(final MemberContext ctx)
+    {
+        ctx.conclude();
+        return new Member(ctx);
+    }
+
+    /**
+     * Starts the dejournaler when the journal appears, then carries the applied LSN to the receiver.
+     */
+    private final class Wiring implements Agent
+    {
+        @Override
+        public int doWork()
+        {
+            Dejournaler current = dejournaler;
+            if (null == current)
+            {
+                final Journal journal = receiver.journal();
+                if (null == journal || isClosed)
+                {
+                    return 0;
+                }
+                current = Dejournaler.start(new DejournalContext().journal(journal).target(ctx.target())
+                    .workers(ctx.workers()).ringSize(ctx.ringSize()).checkpointIntervalMs(ctx.checkpointIntervalMs()));
+                dejournaler = current;
+            }
+            receiver.appliedLsn(current.appliedLsn());
+            return 0;
+        }
+
+        @Override
+        public String roleName()
+        {
+            return "jmirror-member-" + ctx.receiverContext().memberName();
+        }
+    }
+
+    /**
+     * @return the receiver (journal transfer) side.
+     */
+    public Receiver receiver()
+    {
+        return receiver;
+    }
+
+    /**
+     * @return the dejournaler, or null until the member's journal exists.
+     */
+    public Dejournaler dejournaler()
+    {
+        return dejournaler;
+    }
+
+    /**
+     * @return the member's receiving and dejournal status together.
+     */
+    public Status status()
+    {
+        final Dejournaler current = dejournaler;
+        return new Status(receiver.status(), null == current ? null : current.status());
+    }
+
+    /**
+     * A member's status.
+     *
+     * @param transfer   journal receiving: link state, received and durable LSN, errors.
+     * @param dejournal  applying: applied LSN, lag, per-database state, per-worker load; null before the journal
+     *                   exists.
+     */
+    public record Status(ReceiverStatus transfer, DejournalStatus dejournal)
+    {
+    }
+
+    /**
+     * Stop applying (checkpointing the applied LSN), then stop receiving and close the journal. Safe to call twice.
+     */
+    @Override
+    public void close()
+    {
+        if (isClosed)
+        {
+            return;
+        }
+        isClosed = true;
+        CloseHelper.quietClose(wiringRunner);
+        CloseHelper.quietClose(dejournaler);
+        CloseHelper.quietClose(receiver);
+    }
+}

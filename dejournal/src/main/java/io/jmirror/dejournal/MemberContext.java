@@ -1,0 +1,103 @@
+package io.jmirror.dejournal;
+
+import io.jmirror.shipper.ReceiverContext;
+
+/**
+ * Configuration of a {@link Member}: how it receives the journal and how it applies it.
+ */
+public final class MemberContext
+{
+    private ReceiverContext receiverContext;
+    private Target target;
+    private int workers = Math.min(Runtime.getRuntime().availableProcessors(), DejournalContext.MAX_WORKERS);
+    private int ringSize = DejournalContext.RING_SIZE_DEFAULT;
+    private long checkpointIntervalMs = DejournalContext.CHECKPOINT_INTERVAL_MS_DEFAULT;
+
+    /**
+     * @return this, checked.
+     */
+    public MemberContext conclude()
+    {
+        if (null == receiverContext || null == target)
+        {
+            throw new DejournalException(DejournalException.Code.INVALID_CONFIG,
+                "receiverContext and target must be set");
+        }
+        return this;
+    }
+
+    /**
+     * @param receiverContext how to reach the primary and where the member's journal lives.
+     * @return this.
+     */
+    public MemberContext receiverContext(final ReceiverContext receiverContext)
+    {
+        this.receiverContext = receiverContext;
+        return this;
+    }
+
+    public ReceiverContext receiverContext()
+    {
+        return receiverContext;
+    }
+
+    /**
+     * @param target where the member applies records.
+     * @return this.
+     */
+    public MemberContext target(final Target target)
+    {
+        this.target = target;
+        return this;
+    }
+
+    public Target target()
+    {
+        return target;
+    }
+
+    /**
+     * @param workers dejournal workers, 1..16.
+     * @return this.
+     */
+    public MemberContext workers(final int workers)
+    {
+        this.workers = workers;
+        return this;
+    }
+
+    public int workers()
+    {
+        return workers;
+    }
+
+    /**
+     * @param ringSize slots per worker ring.
+     * @return this.
+     */
+    public MemberContext ringSize(final int ringSize)
+    {
+        this.ringSize = ringSize;
+        return this;
+    }
+
+    public int ringSize()
+    {
+        return ringSize;
+    }
+
+    /**
+     * @param checkpointIntervalMs how often the applied LSN is checkpointed to the target.
+     * @return this.
+     */
+    public MemberContext checkpointIntervalMs(final long checkpointIntervalMs)
+    {
+        this.checkpointIntervalMs = checkpointIntervalMs;
+        return this;
+    }
+
+    public long checkpointIntervalMs()
+    {
+        return checkpointIntervalMs;
+    }
+}

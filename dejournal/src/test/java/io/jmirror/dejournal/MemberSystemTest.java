@@ -1,0 +1,120 @@
+package io.jmirror.dejournal;
+
+import io.jmirror.journal.GlobalName;
+import io.jmirror.journal.Journal;
+import io.jmirror.journal.JournalAppender;
+import io.jmirror.journal.JournalContext;
+import io.jmirror.journal.JournalReader;
+import io.jmirror.journal.SubscriptKey;
+import io.jmirror.journal.SyncPolicy;
+import io.jmirror.shipper.AllowedMember;
+import io.jmirror.shipper.MemberRole;
+import io.jmirror.shipper.MemberStatus;
+import io.jmirror.shipper.Primary;
+import io.jmirror.shipper.PrimaryContext;
+import io.jmirror.shipper.ReceiverContext;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * End to end over loopback: a primary journals a workload, a {@link Member} receives and applies it, and the
+ * member's store ends equal to a replay of the primary's journal, with the applied LSN reported to the primary.
+ */
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class MemberSystemTest
+{
+    @TempDir
+    Path dir;
+
+    @Test
+    void aMemberAppliesThePrimarysJournalAndReportsItsAppliedLsn()
+    {
+        try (Journal journal = Journal.open(new JournalContext().journalDir(dir.resolve("primary"))
+            .fileLength(1024 * 1024).mirrorName("E2E").syncPolicy(SyncPolicy.NONE));
+            Primary primary = Primary.start(new PrimaryContext().journal(journal).insecure(true)
+                .member(AllowedMember.of("backup-1", MemberRole.BACKUP))))
+        {
+            final ReferenceTarget target = new ReferenceTarget();
+            try (Member member = Member.start(new MemberContext()
+                .target(target)
+                .workers(2)
+                .checkpointIntervalMs(10)
+                .receiverContext(new ReceiverContext()
+                    .memberName("backup-1").role(MemberRole.BACKUP).mirrorName("E2E")
+                    .primaryAddress(primary.address()).insecure(true)
+                    .journalContext(new JournalContext().journalDir(dir.resolve("member")).mirrorName("E2E")
+                        .syncPolicy(SyncPolicy.NONE)))))
+            {
+                final JournalAppender appender = journal.newAppender();
+                final Random random = new Random(9);
+                final SubscriptKey key = new SubscriptKey();
+                long version = 1;
+                for (int i = 0; i < 20_000; i++)
+                {
+                    final GlobalName global = GlobalName.of(i % 2 == 0 ? "USER" : "CLINICAL", "G" + random.nextInt(20));
+                    key.clear().add(random.nextInt(50)).add("x");
+                    if (random.nextInt(10) == 0)
+                    {
+                        appender.kill(i, global, key.clear().add(random.nextInt(50)));
+                    }
+                    else
+                    {
+                        final byte[] value = new byte[16];
+                        ByteBuffer.wrap(value).putLong(version++);
+                        appender.set(i, global, key, value);
+                    }
+                }
+                final long end = journal.tailLsn();
+                final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+                while ((null == member.dejournaler() || member.dejournaler().appliedLsn() < end) &&
+                    System.nanoTime() < deadline)
+                {
+                    Thread.onSpinWait();
+                    Thread.yield();
+                }
+                assertNotNull(member.dejournaler(), "dejournaler started: " + member.status());
+                assertEquals(end, member.dejournaler().appliedLsn(), () -> "not applied: " + member.status());
+                assertEquals(0, target.orderViolations.get());
+
+                final ReferenceTarget expected = new ReferenceTarget();
+                try (JournalReader reader = journal.reader(0))
+                {
+                    while (reader.poll((record) ->
+                    {
+                        if (record.type().isNodeRecord())
+                        {
+                            expected.apply(record, 0);
+                        }
+                    }, 1000) > 0)
+                    {
+                        // drain
+                    }
+                }
+                assertEquals(expected.contents(), target.contents());
+
+                while (System.nanoTime() < deadline)
+                {
+                    final MemberStatus status = primary.memberStatus("backup-1");
+                    if (null != status && status.appliedLsn() == end)
+                    {
+                        break;
+                    }
+                    Thread.yield();
+                }
+                assertEquals(end, primary.memberStatus("backup-1").appliedLsn(), "applied LSN reaches the primary");
+                final Member.Status status = member.status();
+                assertEquals("STREAMING", status.transfer().state());
+                assertEquals("RUNNING", status.dejournal().state());
+                assertEquals(0, status.dejournal().bytesBehind());
+            }
+        }
+    }
+}
