@@ -111,7 +111,8 @@ class TlsShippingSystemTest
         await(() -> null != intruder.status().lastError(), 30_000, () -> "no failure: " + intruder.status());
         await(() -> primary.errors() > 0, 30_000, () -> "primary counted no failed handshake");
         assertNull(intruder.journal(), "no journal bytes for an unauthenticated member");
-        assertFalse(Files.exists(dir.resolve("backup-1").resolve(io.jmirror.journal.JournalFileDescriptor.fileName(0))));
+        assertFalse(Files.exists(
+            dir.resolve("backup-1").resolve(io.jmirror.journal.JournalFileDescriptor.fileName(0))));
     }
 
     @Test
