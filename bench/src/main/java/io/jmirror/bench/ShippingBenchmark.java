@@ -108,7 +108,6 @@ public class ShippingBenchmark
         LoopbackMirror mirror;
         SampleRecords records;
         JournalAppender appender;
-        long prevEnd;
 
         /**
          * Builds the records, starts the mirror and waits until the backup is ACTIVE.
@@ -178,15 +177,8 @@ public class ShippingBenchmark
         }
         while (end < target);
 
-        if (PIPE)
-        {
-            final long prev = link.prevEnd;
-            link.prevEnd = end;
-            return link.mirror.awaitReceived(prev);
-        }
         return link.mirror.awaitReceived(end);
     }
-    static final boolean PIPE = Boolean.getBoolean("bench.pipe");
 
     /**
      * A primary with one BACKUP member on 127.0.0.1, each with its own journal in a temp directory, sync policy NONE.

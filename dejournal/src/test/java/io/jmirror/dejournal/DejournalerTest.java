@@ -156,6 +156,16 @@ class DejournalerTest
         }
         assertEquals(expected.contents(), actual.contents(), "parallel != sequential, seed=" + seed);
         assertEquals(0, actual.orderViolations.get(), "per-node order violated, seed=" + seed);
+
+        final GlobalStore store = new GlobalStore();
+        try (Dejournaler dejournaler = Dejournaler.start(new DejournalContext().journal(journal)
+            .target(new StoreTarget(store)).workers(workers).ringSize(1024).dispatchBatch(64)))
+        {
+            awaitApplied(dejournaler, journal.completeLsn());
+        }
+        final GlobalStore replayed = DataCheck.replay(journal, journal.completeLsn());
+        assertEquals(replayed.digests(), store.digests(), "digests differ, seed=" + seed);
+        assertTrue(DataCheck.compare(replayed, store).isEmpty(), "seed=" + seed);
         assertTrue(actual.markers.get() > 0);
         assertEquals(journal.completeLsn(), actual.checkpointLsn, "the final applied LSN is checkpointed");
     }

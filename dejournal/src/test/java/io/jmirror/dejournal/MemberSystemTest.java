@@ -117,4 +117,77 @@ class MemberSystemTest
             }
         }
     }
+
+    @Test
+    void aMemberStoreEndsDigestEqualToThePrimarysOwnStore() throws Exception
+    {
+        try (Journal journal = Journal.open(new JournalContext().journalDir(dir.resolve("primary"))
+            .fileLength(1024 * 1024).mirrorName("E2E").syncPolicy(SyncPolicy.NONE));
+            Primary primary = Primary.start(new PrimaryContext().journal(journal).insecure(true)
+                .member(AllowedMember.of("dr-1", MemberRole.DR_ASYNC))))
+        {
+            final GlobalStore primaryStore = new GlobalStore();
+            final GlobalStore memberStore = new GlobalStore();
+            try (Member member = Member.start(new MemberContext()
+                .target(new StoreTarget(memberStore))
+                .workers(4)
+                .receiverContext(new ReceiverContext()
+                    .memberName("dr-1").role(MemberRole.DR_ASYNC).mirrorName("E2E")
+                    .primaryAddress(primary.address()).insecure(true)
+                    .journalContext(new JournalContext().journalDir(dir.resolve("dr-1")).mirrorName("E2E")
+                        .syncPolicy(SyncPolicy.NONE)))))
+            {
+                // The application: two threads, each journaling its changes under the same lock it applies them
+                // to its own store with, so the journal's order is the store's order.
+                final Object lock = new Object();
+                final Thread[] writers = new Thread[2];
+                for (int t = 0; t < writers.length; t++)
+                {
+                    final int seed = t;
+                    writers[t] = new Thread(() ->
+                    {
+                        final JournalAppender appender = journal.newAppender();
+                        final Random random = new Random(seed);
+                        final SubscriptKey key = new SubscriptKey();
+                        for (int i = 0; i < 10_000; i++)
+                        {
+                            final GlobalName global = GlobalName.of("USER", "G" + random.nextInt(30));
+                            key.clear().add(random.nextInt(40)).add(random.nextBoolean() ? "a" : "b");
+                            final byte[] value = ("v" + seed + "-" + i).getBytes();
+                            synchronized (lock)
+                            {
+                                if (random.nextInt(20) == 0)
+                                {
+                                    key.truncate(1);
+                                    primaryStore.kill(global.database(), global.global(), key);
+                                    appender.kill(i, global, key);
+                                }
+                                else
+                                {
+                                    primaryStore.set(global.database(), global.global(), key, value);
+                                    appender.set(i, global, key, value);
+                                }
+                            }
+                        }
+                    });
+                    writers[t].start();
+                }
+                for (final Thread writer : writers)
+                {
+                    writer.join();
+                }
+                final long end = journal.tailLsn();
+                final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+                while ((null == member.dejournaler() || member.dejournaler().appliedLsn() < end) &&
+                    System.nanoTime() < deadline)
+                {
+                    Thread.yield();
+                }
+                assertEquals(end, member.dejournaler().appliedLsn(), () -> "not applied: " + member.status());
+                assertEquals(primaryStore.digests(), memberStore.digests(), "member digests equal the primary's");
+                assertTrue(DataCheck.compare(primaryStore, memberStore).isEmpty());
+                assertTrue(DataCheck.againstJournal(memberStore, member.receiver().journal(), end).isEmpty());
+            }
+        }
+    }
 }
