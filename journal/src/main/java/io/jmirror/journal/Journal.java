@@ -270,6 +270,10 @@ public final class Journal implements AutoCloseable
      */
     public boolean awaitDurable(final long lsn, final long timeoutNs)
     {
+        if (durableLsn() > lsn)
+        {
+            return true;
+        }
         final long deadlineNs = timeoutNs == Long.MAX_VALUE ? Long.MAX_VALUE : System.nanoTime() + timeoutNs;
         final IdleStrategy idle = ctx.idleStrategySupplier().get();
         final SyncPolicy policy = ctx.readOnly() ? SyncPolicy.NONE : ctx.syncPolicy();

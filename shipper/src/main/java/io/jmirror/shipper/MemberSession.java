@@ -318,7 +318,9 @@ final class MemberSession implements Agent
         }
         try
         {
-            reader = journal.reader(resumeLsn);
+            // Frame CRCs are checked where it matters, by the member's replicator before it writes a byte, and the
+            // batch CRC covers the link: summing every frame here too would cost the session a third pass.
+            reader = journal.reader(resumeLsn).verifyChecksums(false);
         }
         catch (final JournalException ex)
         {

@@ -286,6 +286,11 @@ public final class Primary implements AutoCloseable
         {
             return false;
         }
+        final MemberSession first = backup;
+        if (null == first || first.state() != MemberSession.State.ACTIVE || first.ackedDurableLsn() > lsn)
+        {
+            return true;
+        }
         final IdleStrategy idle = ctx.idleStrategySupplier().get();
         while (true)
         {
@@ -379,6 +384,10 @@ public final class Primary implements AutoCloseable
 
     private void onError(final Throwable ex)
     {
+        if (ex instanceof org.agrona.concurrent.AgentTerminationException)
+        {
+            return; // a closed session ending its thread, not a failure
+        }
         countError();
         LOG.error("primary agent failed", ex);
     }
