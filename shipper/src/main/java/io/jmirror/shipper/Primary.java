@@ -291,7 +291,7 @@ public final class Primary implements AutoCloseable
         {
             return true;
         }
-        final IdleStrategy idle = ctx.idleStrategySupplier().get();
+        final IdleStrategy idle = ShipperDefaults.commitWaitIdleStrategy();
         while (true)
         {
             final MemberSession gate = backup;

@@ -1,7 +1,6 @@
 package io.jmirror.shipper;
 
 import io.jmirror.journal.Journal;
-import io.jmirror.journal.JournalContext;
 import org.agrona.concurrent.IdleStrategy;
 
 import java.net.InetSocketAddress;
@@ -29,7 +28,7 @@ public final class PrimaryContext
     private TlsConfig tls;
     private boolean insecure;
     private java.nio.file.Path statusDir;
-    private Supplier<IdleStrategy> idleStrategySupplier = JournalContext::defaultIdleStrategy;
+    private Supplier<IdleStrategy> idleStrategySupplier = ShipperDefaults::linkIdleStrategy;
 
     /**
      * @return this, checked.

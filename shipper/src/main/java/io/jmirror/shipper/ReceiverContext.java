@@ -27,7 +27,7 @@ public final class ReceiverContext
     private TlsConfig tls;
     private boolean insecure;
     private java.nio.file.Path statusDir;
-    private Supplier<IdleStrategy> idleStrategySupplier = JournalContext::defaultIdleStrategy;
+    private Supplier<IdleStrategy> idleStrategySupplier = ShipperDefaults::linkIdleStrategy;
 
     /**
      * @return this, checked.

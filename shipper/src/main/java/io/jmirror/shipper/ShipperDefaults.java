@@ -22,6 +22,27 @@ public final class ShipperDefaults
     /** A new connection must finish its handshake and HELLO within this long. */
     public static final long CONNECT_TIMEOUT_MS_DEFAULT = 5000;
 
+    /**
+     * @return the idle strategy of member sessions and receivers: spin, yield, then park at most 100 µs. A commit
+     * waits for one session wake-up and one receiver wake-up, so their parking bounds commit latency; the journal's
+     * 1 ms back-off would put milliseconds on every commit at moderate rates.
+     */
+    public static org.agrona.concurrent.IdleStrategy linkIdleStrategy()
+    {
+        return new org.agrona.concurrent.BackoffIdleStrategy(
+            100, 100, TimeUnit.MICROSECONDS.toNanos(1), TimeUnit.MICROSECONDS.toNanos(100));
+    }
+
+    /**
+     * @return how a thread in {@code awaitCommitted} waits: it has nothing else to do, so it spins and yields for
+     * a while before parking briefly.
+     */
+    public static org.agrona.concurrent.IdleStrategy commitWaitIdleStrategy()
+    {
+        return new org.agrona.concurrent.BackoffIdleStrategy(
+            1000, 10_000, TimeUnit.MICROSECONDS.toNanos(1), TimeUnit.MICROSECONDS.toNanos(50));
+    }
+
     private ShipperDefaults()
     {
     }
