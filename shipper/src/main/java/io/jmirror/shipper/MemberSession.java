@@ -79,7 +79,7 @@ final class MemberSession implements Agent
         this.ctx = primary.context();
         this.journal = ctx.journal();
         this.transport = transport;
-        this.frameReader = new FrameReader(BATCH_HEADER_LENGTH + 2 * ctx.maxBatchBytes());
+        this.frameReader = new FrameReader(4096 + MAX_REJECT_MESSAGE_LENGTH);
         this.qosTimeoutNs = TimeUnit.MILLISECONDS.toNanos(ctx.qosTimeoutMs());
         this.heartbeatIntervalNs = TimeUnit.MILLISECONDS.toNanos(ctx.heartbeatIntervalMs());
         this.connectDeadlineNs = nowNs + TimeUnit.MILLISECONDS.toNanos(ctx.connectTimeoutMs());
@@ -331,7 +331,8 @@ final class MemberSession implements Agent
         codec = chosen;
         zstdLevel = allowed.compression().zstdLevel();
         counters = new MemberStatusCounters(primary.statusFile(), memberName);
-        compressor = new BatchCompressor(ctx.maxBatchBytes());
+        // A single record larger than a batch travels alone, so the compressor takes the largest record too.
+        compressor = new BatchCompressor(Math.max(ctx.maxBatchBytes(), journal.context().maxRecordLength()));
         sentLsn = resumeLsn;
         ackedReceivedLsn = resumeLsn;
         ackedDurableLsn = resumeLsn;

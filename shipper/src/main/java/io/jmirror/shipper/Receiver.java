@@ -50,7 +50,7 @@ public final class Receiver implements Agent, AutoCloseable
     private final FrameReader.FrameHandler frameHandler = this::onFrame;
     private final BatchDecompressor decompressor;
     private final CRC32C crc = new CRC32C();
-    private final ByteBuffer payloadView;
+    private final int maxRawLength;
     private final long qosTimeoutNs;
     private final long heartbeatIntervalNs;
     private final long reconnectIntervalNs;
@@ -87,9 +87,10 @@ public final class Receiver implements Agent, AutoCloseable
     private Receiver(final ReceiverContext ctx)
     {
         this.ctx = ctx;
-        this.frameReader = new FrameReader(BATCH_HEADER_LENGTH + 2 * ctx.maxBatchBytes());
-        this.decompressor = new BatchDecompressor(ctx.maxBatchBytes());
-        this.payloadView = ByteBuffer.allocateDirect(0);
+        // A single record larger than a batch travels alone: accept up to the largest record too.
+        this.maxRawLength = Math.max(ctx.maxBatchBytes(), ctx.maxRecordLength());
+        this.frameReader = new FrameReader(BATCH_HEADER_LENGTH + 2 * maxRawLength);
+        this.decompressor = new BatchDecompressor(maxRawLength);
         this.qosTimeoutNs = TimeUnit.MILLISECONDS.toNanos(ctx.qosTimeoutMs());
         this.heartbeatIntervalNs = TimeUnit.MILLISECONDS.toNanos(ctx.heartbeatIntervalMs());
         this.reconnectIntervalNs = TimeUnit.MILLISECONDS.toNanos(ctx.reconnectIntervalMs());
@@ -361,12 +362,12 @@ public final class Receiver implements Agent, AutoCloseable
         final int rawLength = decoder.batchRawLength();
         final Codec codec = Codec.fromCode(decoder.batchCodecCode());
         if (startLsn != replicator.endLsn() || endLsn - startLsn != rawLength || rawLength <= 0 ||
-            rawLength > ctx.maxBatchBytes())
+            rawLength > maxRawLength)
         {
             badBatches++;
             throw new ShipperException(ShipperException.Code.BAD_LSN, "batch does not continue the journal: " +
                 "startLsn=" + startLsn + " endLsn=" + endLsn + " rawLength=" + rawLength + " journalEndLsn=" +
-                replicator.endLsn() + " maxBatchBytes=" + ctx.maxBatchBytes());
+                replicator.endLsn() + " maxRawLength=" + maxRawLength);
         }
         if (null == codec)
         {

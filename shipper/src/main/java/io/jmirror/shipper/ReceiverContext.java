@@ -21,6 +21,7 @@ public final class ReceiverContext
     private JournalContext journalContext;
     private int acceptedCodecs = Codec.NONE.bit() | Codec.LZ4.bit() | Codec.ZSTD.bit();
     private int maxBatchBytes = MAX_BATCH_BYTES_DEFAULT;
+    private int maxRecordLength = io.jmirror.journal.JournalDefaults.MAX_RECORD_LENGTH_DEFAULT;
     private long heartbeatIntervalMs = HEARTBEAT_INTERVAL_MS_DEFAULT;
     private long qosTimeoutMs = QOS_TIMEOUT_MS_DEFAULT;
     private long reconnectIntervalMs = RECONNECT_INTERVAL_MS_DEFAULT;
@@ -181,6 +182,22 @@ public final class ReceiverContext
     public int maxBatchBytes()
     {
         return maxBatchBytes;
+    }
+
+    /**
+     * @param maxRecordLength largest record the primary may journal (its journal's maxRecordLength): such a record
+     *                        is shipped alone in one batch.
+     * @return this.
+     */
+    public ReceiverContext maxRecordLength(final int maxRecordLength)
+    {
+        this.maxRecordLength = maxRecordLength;
+        return this;
+    }
+
+    public int maxRecordLength()
+    {
+        return maxRecordLength;
     }
 
     /**

@@ -378,6 +378,25 @@ class ShippingSystemTest
     }
 
     @Test
+    void aRecordLargerThanABatchIsShippedAlone() throws IOException
+    {
+        startPrimary(CompressionMode.zstd(1), (ctx) -> { });
+        final Receiver receiver = startReceiver(receiverContext("backup-1", MemberRole.BACKUP, primary.address())
+            .maxRecordLength(256 * 1024));
+        append(100);
+        final byte[] big = new byte[200 * 1024];
+        random.nextBytes(big);
+        java.nio.ByteBuffer.wrap(big).putLong(nextSequence);
+        appender.set(nextSequence, GLOBAL, new SubscriptKey().add("big"), big);
+        nextSequence++;
+        append(100);
+        awaitCaughtUp(receiver);
+        assertEquals(0, receiver.status().badBatches());
+        assertByteIdentical(dir.resolve("primary"), dir.resolve("backup-1"), primaryJournal.tailLsn());
+        assertSequence(receiver.journal(), nextSequence);
+    }
+
+    @Test
     void anIdleLinkStaysUpOnHeartbeats()
     {
         startPrimary(CompressionMode.lz4(), (ctx) -> ctx.heartbeatIntervalMs(50).qosTimeoutMs(400));
