@@ -54,7 +54,10 @@ public final class BenchRunner
         entry("\\.ChronicleQueueBenchmark\\.append$", 2),
         entry("\\.JournalAppendBenchmark\\.", 1),
         entry("\\.JournalAppendBenchmark\\.", 2),
-        entry("\\.JournalReadBenchmark\\."));
+        entry("\\.JournalReadBenchmark\\."),
+        entry("\\.ShippingBenchmark\\."),
+        entry("\\.CommitLatencyBenchmark\\."),
+        entry("\\.DejournalBenchmark\\."));
 
     /**
      * The comparisons every report shows. Record bytes are {@link BenchRecord#fieldBytes}: the record's
@@ -90,7 +93,25 @@ public final class BenchRunner
             "CeilingBenchmark.memoryCopy", "", CeilingBenchmark.MEMORY_COPY_BYTES),
         ratio("Chronicle iterate(valueSize=256) bytes/s vs memory copy",
             "ChronicleQueueBenchmark.iterate", "valueSize=256,threads=1", BenchRecord.fieldBytes(256),
-            "CeilingBenchmark.memoryCopy", "", CeilingBenchmark.MEMORY_COPY_BYTES));
+            "CeilingBenchmark.memoryCopy", "", CeilingBenchmark.MEMORY_COPY_BYTES),
+        ratio("ship(codec=LZ4) bytes/s vs LZ4 compress (target >= 0.80)",
+            "ShippingBenchmark.ship", "codec=LZ4", ShippingBenchmark.SHIP_BYTES,
+            "CeilingBenchmark.lz4Compress", "", CeilingBenchmark.COMPRESS_BYTES),
+        ratio("ship(codec=ZSTD) bytes/s vs Zstd compress",
+            "ShippingBenchmark.ship", "codec=ZSTD", ShippingBenchmark.SHIP_BYTES,
+            "CeilingBenchmark.zstdCompress", "", CeilingBenchmark.COMPRESS_BYTES),
+        ratio("ship(codec=NONE) bytes/s vs memory copy (target: ship >= 1 GiB/s, i.e. >= 1,024 ops/s)",
+            "ShippingBenchmark.ship", "codec=NONE", ShippingBenchmark.SHIP_BYTES,
+            "CeilingBenchmark.memoryCopy", "", CeilingBenchmark.MEMORY_COPY_BYTES),
+        ratio("dispatchOnly(workers=2) records/s vs Disruptor hand-off events/s",
+            "DejournalBenchmark.dispatchOnly", "workers=2",
+            "CeilingBenchmark.disruptorNoop", ""),
+        ratio("apply(workers=2) vs apply(workers=1), UNIFORM (target >= 1.7)",
+            "DejournalBenchmark.apply", "workers=2,distribution=UNIFORM",
+            "DejournalBenchmark.apply", "workers=1,distribution=UNIFORM"),
+        ratio("apply(workers=2, UNIFORM) vs Disruptor hand-off (target: apply >= 2 M records/s = 2,000,000 ops/s)",
+            "DejournalBenchmark.apply", "workers=2,distribution=UNIFORM",
+            "CeilingBenchmark.disruptorNoop", ""));
 
     /** A smoke run: enough to see every benchmark work, not enough for a figure to quote. */
     static final Iterations QUICK = new Iterations(2, 1, 3, 1);

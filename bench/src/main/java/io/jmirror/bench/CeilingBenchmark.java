@@ -5,14 +5,23 @@ import java.util.concurrent.TimeUnit;
 
 import com.github.luben.zstd.Zstd;
 import com.github.luben.zstd.ZstdCompressCtx;
+import com.lmax.disruptor.BatchEventProcessor;
+import com.lmax.disruptor.BatchEventProcessorBuilder;
+import com.lmax.disruptor.EventHandler;
+import com.lmax.disruptor.RingBuffer;
+import com.lmax.disruptor.SleepingWaitStrategy;
+import io.jmirror.dejournal.DejournalContext;
+import io.jmirror.journal.JournalContext;
 import net.jpountz.lz4.LZ4Compressor;
 import net.jpountz.lz4.LZ4Factory;
 import org.agrona.BufferUtil;
+import org.agrona.concurrent.IdleStrategy;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OperationsPerInvocation;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
@@ -43,6 +52,9 @@ public class CeilingBenchmark
 
     /** The Zstd level of {@link #zstdCompress}: the one system-selected compression ships to asyncs. */
     public static final int ZSTD_LEVEL = 1;
+
+    /** Events published per {@link #disruptorNoop} op batch: the dejournal dispatcher's default batch. */
+    public static final int DISRUPTOR_BATCH = DejournalContext.DISPATCH_BATCH_DEFAULT;
 
     /**
      * Two page-aligned direct buffers, larger than L2 on most machines so the copy goes to memory
@@ -181,6 +193,104 @@ public class CeilingBenchmark
     {
         return buffers.ctx.compressDirectByteBuffer(
             buffers.target, 0, buffers.target.capacity(), buffers.source, 0, buffers.source.remaining());
+    }
+
+    /**
+     * One slot of the {@link #disruptorNoop} ring: a long, the least an event can carry.
+     */
+    public static final class LongEvent
+    {
+        long value;
+    }
+
+    /**
+     * The dejournal's hand-off with nothing around it: one single-producer ring of the dejournaler's default size
+     * and wait strategy ({@link SleepingWaitStrategy}), one {@link BatchEventProcessor} on its own thread whose
+     * handler only reads the long, and the dispatcher's back-off idle strategy for waiting on a full ring.
+     */
+    @State(Scope.Thread)
+    public static class DisruptorRing
+    {
+        RingBuffer<LongEvent> ring;
+        IdleStrategy idle;
+        private BatchEventProcessor<LongEvent> processor;
+        private Thread consumer;
+
+        /**
+         * Builds the ring and starts the consumer once per trial.
+         */
+        @Setup
+        public void setup()
+        {
+            ring = RingBuffer.createSingleProducer(LongEvent::new, DejournalContext.RING_SIZE_DEFAULT,
+                new SleepingWaitStrategy());
+            processor = new BatchEventProcessorBuilder().build(ring, ring.newBarrier(), new NoopHandler());
+            ring.addGatingSequences(processor.getSequence());
+            idle = JournalContext.defaultIdleStrategy();
+            consumer = new Thread(processor, "jmirror-bench-disruptor-consumer");
+            consumer.setDaemon(true);
+            consumer.start();
+        }
+
+        /**
+         * Stops the consumer.
+         *
+         * @throws InterruptedException if interrupted while joining it.
+         */
+        @TearDown
+        public void tearDown() throws InterruptedException
+        {
+            processor.halt();
+            consumer.join(TimeUnit.SECONDS.toMillis(10));
+        }
+    }
+
+    /**
+     * Reads each event's long into a field of its own, so the JIT cannot drop the read.
+     */
+    static final class NoopHandler implements EventHandler<LongEvent>
+    {
+        private long sum;
+
+        @Override
+        public void onEvent(final LongEvent event, final long sequence, final boolean endOfBatch)
+        {
+            sum += event.value;
+        }
+    }
+
+    /**
+     * The Disruptor hand-off ceiling, one op = one event: what the dejournal dispatcher's ring can pass to one
+     * worker when neither side does any work. Like the dispatcher, an op batch waits (backing off) until the ring
+     * has room for {@value #DISRUPTOR_BATCH} events, claims each with {@code next()}, fills it and publishes the
+     * batch's range at once.
+     *
+     * @param state the ring, its consumer and the idle strategy.
+     * @return the last sequence published, so the work has a visible effect.
+     */
+    @Benchmark
+    @OperationsPerInvocation(DISRUPTOR_BATCH)
+    public long disruptorNoop(final DisruptorRing state)
+    {
+        final RingBuffer<LongEvent> ring = state.ring;
+        while (ring.remainingCapacity() < DISRUPTOR_BATCH)
+        {
+            state.idle.idle();
+        }
+        state.idle.reset();
+        long low = -1;
+        long high = -1;
+        for (int i = 0; i < DISRUPTOR_BATCH; i++)
+        {
+            high = ring.next();
+            ring.get(high).value = high;
+            if (low < 0)
+            {
+                low = high;
+            }
+        }
+        ring.publish(low, high);
+        return high;
     }
 
     private static void printRatio(final String codec, final int rawLength, final int compressedLength)

@@ -299,8 +299,8 @@ public class ShippingBenchmark
         }
 
         /**
-         * Delete the journal files neither side needs any more. Call only between ops: the member's journal is
-         * written by the receiver's thread, and purging it is safe only while nothing is being shipped.
+         * Delete the journal files neither side needs any more. Meant for between iterations, where deleting files
+         * is not timed and nothing is being shipped.
          */
         void purge()
         {

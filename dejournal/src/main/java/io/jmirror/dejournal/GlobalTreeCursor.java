@@ -2,6 +2,7 @@ package io.jmirror.dejournal;
 
 import java.util.Arrays;
 
+import io.jmirror.journal.SubscriptCodec;
 import org.agrona.DirectBuffer;
 import org.agrona.ExpandableArrayBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -184,6 +185,12 @@ final class GlobalTreeCursor
         {
             exhausted = true;
             return false;
+        }
+        if (resume != null && SubscriptCodec.compare(
+            chunk, HEADER, chunk.getInt(0), new UnsafeBuffer(resume), 0, resume.length) <= 0)
+        {
+            // A consistent read that does not advance is a bug; fail rather than walk forever.
+            throw new IllegalStateException("global tree walk did not advance: global=" + tree.global());
         }
         resume = new byte[lastKeyLength];
         chunk.getBytes(lastKeyPosition, resume);

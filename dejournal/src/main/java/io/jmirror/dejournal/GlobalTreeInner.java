@@ -16,6 +16,8 @@ final class GlobalTreeInner
     static final int MAX_CHILDREN = 128;
 
     private final byte[][] keys = new byte[MAX_CHILDREN - 1][];
+    /** {@link GlobalTreeLeaf#head} of each separator, so the search rarely dereferences one. */
+    private final long[] heads = new long[MAX_CHILDREN - 1];
     private final Object[] children = new Object[MAX_CHILDREN];
     private int count;
 
@@ -28,6 +30,7 @@ final class GlobalTreeInner
         children[0] = left;
         children[1] = right;
         keys[0] = separator;
+        heads[0] = GlobalTreeLeaf.head(separator, 0, separator.length);
         count = 2;
     }
 
@@ -46,13 +49,19 @@ final class GlobalTreeInner
      */
     int childIndex(final byte[] key, final int keyLength)
     {
+        final long head = GlobalTreeLeaf.head(key, 0, keyLength);
         int low = 0;
         int high = count - 1;
         while (low < high)
         {
             final int mid = (low + high) >>> 1;
-            final byte[] separator = keys[mid];
-            if (Arrays.compareUnsigned(separator, 0, separator.length, key, 0, keyLength) <= 0)
+            int cmp = Long.compareUnsigned(heads[mid], head);
+            if (cmp == 0)
+            {
+                final byte[] separator = keys[mid];
+                cmp = Arrays.compareUnsigned(separator, 0, separator.length, key, 0, keyLength);
+            }
+            if (cmp <= 0)
             {
                 low = mid + 1;
             }
@@ -76,8 +85,10 @@ final class GlobalTreeInner
     {
         System.arraycopy(children, index, children, index + 1, count - index);
         System.arraycopy(keys, index - 1, keys, index, count - index);
+        System.arraycopy(heads, index - 1, heads, index, count - index);
         children[index] = child;
         keys[index - 1] = separator;
+        heads[index - 1] = GlobalTreeLeaf.head(separator, 0, separator.length);
         count++;
     }
 
@@ -92,6 +103,7 @@ final class GlobalTreeInner
         {
             final int key = index == 0 ? 0 : index - 1;
             System.arraycopy(keys, key + 1, keys, key, count - 2 - key);
+            System.arraycopy(heads, key + 1, heads, key, count - 2 - key);
             keys[count - 2] = null;
         }
         count--;
@@ -122,6 +134,14 @@ final class GlobalTreeInner
         System.arraycopy(allChildren, leftCount, right.children, 0, rightCount);
         System.arraycopy(allKeys, leftCount, right.keys, 0, rightCount - 1);
         right.count = rightCount;
+        for (int i = 0; i < leftCount - 1; i++)
+        {
+            heads[i] = GlobalTreeLeaf.head(keys[i], 0, keys[i].length);
+        }
+        for (int i = 0; i < rightCount - 1; i++)
+        {
+            right.heads[i] = GlobalTreeLeaf.head(right.keys[i], 0, right.keys[i].length);
+        }
         return allKeys[leftCount - 1];
     }
 }
