@@ -72,6 +72,21 @@ final class BenchReport
     }
 
     /**
+     * @return p50/p99/p99.9 for sample-time results (commit latency), empty otherwise.
+     */
+    private static String percentiles(final RunResult result)
+    {
+        if (result.getParams().getMode() != org.openjdk.jmh.annotations.Mode.SampleTime)
+        {
+            return "";
+        }
+        final org.openjdk.jmh.util.Statistics statistics = result.getPrimaryResult().getStatistics();
+        return String.format("p50=%s p99=%s p99.9=%s %s", formatNumber(statistics.getPercentile(50)),
+            formatNumber(statistics.getPercentile(99)), formatNumber(statistics.getPercentile(99.9)),
+            result.getPrimaryResult().getScoreUnit());
+    }
+
+    /**
      * @return the results table, then the ratios table and any failures; also what goes to stdout.
      */
     String tables()
@@ -89,7 +104,7 @@ final class BenchReport
                 .append(" | ").append(formatNumber(primary.getScore()))
                 .append(" | ").append(formatNumber(primary.getScoreError()))
                 .append(" | ").append(primary.getScoreUnit())
-                .append(" | ").append(ratiosOf(result))
+                .append(" | ").append(ratiosOf(result)).append(percentiles(result))
                 .append(" |\n");
         }
 

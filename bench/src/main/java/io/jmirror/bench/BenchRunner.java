@@ -16,10 +16,8 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.TreeSet;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 
-import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.results.RunResult;
 import org.openjdk.jmh.results.format.ResultFormatFactory;
 import org.openjdk.jmh.results.format.ResultFormatType;
@@ -236,9 +234,8 @@ public final class BenchRunner
 
     private ChainedOptionsBuilder options(final RunEntry entry, final List<String> benchmarks)
     {
+        // Each benchmark declares its own mode and unit (throughput, or sample time for commit latency).
         final ChainedOptionsBuilder builder = new OptionsBuilder()
-            .mode(Mode.Throughput)
-            .timeUnit(TimeUnit.SECONDS)
             .forks(1)
             .shouldFailOnError(true);
         for (final String benchmark : benchmarks)
