@@ -40,7 +40,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * Neither JDK variant keeps a digest; the B+tree hashes each pair (two XXH64 passes) as part of its put.
  * {@link #put} measures the steady state (every node exists, so a put replaces a value), {@link #load} fills empty
  * structures with 3 M puts of random keys, and {@link #putTwoWorkers} runs two writer threads on disjoint halves
- * of the globals, as two dejournal workers would.
+ * of the globals, as two dejournal workers would. With 1000 globals the data (~400 MB) is far beyond the caches and
+ * a put is mostly waiting for memory; {@code -p globals=10} runs {@link #put} and {@link #putTwoWorkers} on a
+ * cache-sized store for comparison.
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
@@ -151,6 +153,10 @@ public class GlobalStoreBenchmark
         @Param({"BTREE", "TREEMAP", "SKIPLIST", "HASHMAP"})
         public Structure structure;
 
+        /** Globals written; fewer than 1000 (e.g. {@code -p globals=10}) shows what the data's size costs. */
+        @Param({"1000"})
+        public int globals;
+
         Store store;
         private final AtomicInteger threads = new AtomicInteger();
 
@@ -162,7 +168,7 @@ public class GlobalStoreBenchmark
         {
             store = create(structure);
             final UnsafeBuffer value = new Writer(1).value;
-            for (int g = 0; g < GLOBALS; g++)
+            for (int g = 0; g < globals; g++)
             {
                 for (int k = 0; k < KEYS; k++)
                 {
@@ -186,6 +192,7 @@ public class GlobalStoreBenchmark
         Writer writer;
         int firstGlobal;
         int globals;
+        int allGlobals;
 
         /**
          * Picks this thread's globals; not measured.
@@ -195,8 +202,9 @@ public class GlobalStoreBenchmark
         {
             final int index = filled.nextThread();
             writer = new Writer(0x9E3779B97F4A7C15L * (index + 1));
-            firstGlobal = (index % 2) * (GLOBALS / 2);
-            globals = GLOBALS / 2;
+            firstGlobal = (index % 2) * (filled.globals / 2);
+            globals = filled.globals / 2;
+            allGlobals = filled.globals;
         }
     }
 
@@ -230,7 +238,7 @@ public class GlobalStoreBenchmark
     @Benchmark
     public void put(final Filled filled, final Worker worker)
     {
-        worker.writer.put(filled.store, 0, GLOBALS);
+        worker.writer.put(filled.store, 0, worker.allGlobals);
     }
 
     /**

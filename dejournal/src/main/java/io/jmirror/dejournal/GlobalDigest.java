@@ -1,5 +1,7 @@
 package io.jmirror.dejournal;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
 
 import org.agrona.DirectBuffer;
@@ -33,6 +35,10 @@ public final class GlobalDigest
     private static final long P4 = 0x85EBCA77C2B2AE63L;
     private static final long P5 = 0x27D4EB2F165667C5L;
     private static final int STRIPE = 32;
+    private static final VarHandle LONG_LE =
+        MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final VarHandle INT_LE =
+        MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
 
     private final long count;
     private final long sum;
@@ -146,6 +152,70 @@ public final class GlobalDigest
             h = Long.rotateLeft(h, 11) * P1;
         }
         return mix(h);
+    }
+
+    /**
+     * XXH64 of {@code length} bytes of an array at {@code offset}: the same function as
+     * {@link #xxh64(DirectBuffer, int, int, long)}, for the store's own copies, read with plain array accesses that
+     * the JIT turns into single loads.
+     *
+     * @param seed the algorithm's seed.
+     * @return the 64-bit hash.
+     */
+    public static long xxh64(final byte[] bytes, final int offset, final int length, final long seed)
+    {
+        final int end = offset + length;
+        int i = offset;
+        long h;
+        if (length >= STRIPE)
+        {
+            long v1 = seed + P1 + P2;
+            long v2 = seed + P2;
+            long v3 = seed;
+            long v4 = seed - P1;
+            for (; i + STRIPE <= end; i += STRIPE)
+            {
+                v1 = round(v1, (long)LONG_LE.get(bytes, i));
+                v2 = round(v2, (long)LONG_LE.get(bytes, i + 8));
+                v3 = round(v3, (long)LONG_LE.get(bytes, i + 16));
+                v4 = round(v4, (long)LONG_LE.get(bytes, i + 24));
+            }
+            h = Long.rotateLeft(v1, 1) + Long.rotateLeft(v2, 7) + Long.rotateLeft(v3, 12) + Long.rotateLeft(v4, 18);
+            h = mergeRound(h, v1);
+            h = mergeRound(h, v2);
+            h = mergeRound(h, v3);
+            h = mergeRound(h, v4);
+        }
+        else
+        {
+            h = seed + P5;
+        }
+        h += length;
+        for (; i + Long.BYTES <= end; i += Long.BYTES)
+        {
+            h ^= round(0, (long)LONG_LE.get(bytes, i));
+            h = Long.rotateLeft(h, 27) * P1 + P4;
+        }
+        if (i + Integer.BYTES <= end)
+        {
+            h ^= ((int)INT_LE.get(bytes, i) & 0xFFFF_FFFFL) * P1;
+            h = Long.rotateLeft(h, 23) * P2 + P3;
+            i += Integer.BYTES;
+        }
+        for (; i < end; i++)
+        {
+            h ^= (bytes[i] & 0xFFL) * P5;
+            h = Long.rotateLeft(h, 11) * P1;
+        }
+        return mix(h);
+    }
+
+    /**
+     * {@link #pairHash(DirectBuffer, int, int, DirectBuffer, int, int)} over arrays.
+     */
+    public static long pairHash(final byte[] key, final int keyLength, final byte[] value, final int valueLength)
+    {
+        return xxh64(value, 0, valueLength, xxh64(key, 0, keyLength, KEY_SEED));
     }
 
     @Override

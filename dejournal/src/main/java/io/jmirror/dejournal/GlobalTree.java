@@ -26,7 +26,8 @@ import org.agrona.concurrent.UnsafeBuffer;
  * leaf's worth of copying. A torn optimistic read can meet any garbage, so read sections are written to fail by
  * throwing (bounds checks, {@link #TORN}), never by looping or allocating without bound. A reader therefore sees each
  * answer as of some instant between its call and return; walks ({@link GlobalTreeCursor}) are consistent per leaf,
- * not snapshots. Writers may also come from several threads (they serialize on the lock), just more slowly.
+ * not snapshots. Writers may also come from several threads (they serialize on the lock), just more slowly; their
+ * scratch space is per thread ({@link StoreWriter}), not per tree.
  */
 final class GlobalTree
 {
@@ -39,14 +40,11 @@ final class GlobalTree
 
     private final String database;
     private final String global;
-    private final byte[] databaseBytes;
-    private final byte[] globalBytes;
+    private final byte[] names;
+    private final int databaseLength;
     private final int nameHash;
     private final StampedLock lock = new StampedLock();
     private final AtomicLong lockedReads = new AtomicLong();
-    private final GlobalTreePath writePath = new GlobalTreePath();
-    private byte[] keyScratch = new byte[64];
-    private byte[] upperScratch = new byte[64];
 
     private Object root = new GlobalTreeLeaf();
     private long nodes;
@@ -59,8 +57,10 @@ final class GlobalTree
     {
         this.database = database;
         this.global = global;
-        this.databaseBytes = databaseBytes;
-        this.globalBytes = globalBytes;
+        // One array for both names: a lookup compares them with one cache miss instead of two.
+        this.names = Arrays.copyOf(databaseBytes, databaseBytes.length + globalBytes.length);
+        System.arraycopy(globalBytes, 0, names, databaseBytes.length, globalBytes.length);
+        this.databaseLength = databaseBytes.length;
         this.nameHash = nameHash;
     }
 
@@ -74,14 +74,20 @@ final class GlobalTree
         return global;
     }
 
-    byte[] databaseBytes()
+    /**
+     * @return the database name's UTF-8 bytes followed by the global name's.
+     */
+    byte[] names()
     {
-        return databaseBytes;
+        return names;
     }
 
-    byte[] globalBytes()
+    /**
+     * @return bytes of the database name at the start of {@link #names()}.
+     */
+    int databaseLength()
     {
-        return globalBytes;
+        return databaseLength;
     }
 
     int nameHash()
@@ -103,27 +109,41 @@ final class GlobalTree
         final DirectBuffer key, final int keyOffset, final int keyLength,
         final DirectBuffer value, final int valueOffset, final int valueLength)
     {
-        final long hash = GlobalDigest.pairHash(key, keyOffset, keyLength, value, valueOffset, valueLength);
+        // A big value gets its own array, copied and hashed before the lock is taken (a 16 MiB value takes
+        // milliseconds); the page keeps that array as it is.
+        final byte[] bigValue = valueLength > GlobalTreeLeaf.MAX_INLINE_VALUE ? new byte[valueLength] : null;
+        long bigHash = 0;
+        if (bigValue != null)
+        {
+            value.getBytes(valueOffset, bigValue);
+            bigHash = GlobalDigest.xxh64(bigValue, 0, valueLength,
+                GlobalDigest.xxh64(key, keyOffset, keyLength, GlobalDigest.KEY_SEED));
+        }
+        final StoreWriter writer = StoreWriter.current();
+        final GlobalTreePath writePath = writer.path();
         final long stamp = lock.writeLock();
         try
         {
-            final byte[] k = scratch(key, keyOffset, keyLength);
+            final byte[] k = writer.key(key, keyOffset, keyLength);
+            final byte[] v = bigValue != null ? bigValue : writer.value(value, valueOffset, valueLength);
+            // Hashed from the copies: array reads are faster than reads through a DirectBuffer.
+            final long hash = bigValue != null ? bigHash : GlobalDigest.pairHash(k, keyLength, v, valueLength);
             final GlobalTreeLeaf leaf = writePath.descend(root, k, keyLength);
             final int index = leaf.search(k, keyLength);
             if (index >= 0)
             {
                 final long old = leaf.hash(index);
-                if (!leaf.overwrite(index, value, valueOffset, valueLength, hash))
+                if (!leaf.overwrite(index, v, valueLength, hash))
                 {
                     leaf.remove(index, index + 1);
-                    insert(leaf, index, k, keyLength, value, valueOffset, valueLength, hash);
+                    insert(writePath, leaf, index, k, keyLength, v, valueLength, hash);
                 }
                 sum += hash - old;
                 xor ^= hash ^ old;
             }
             else
             {
-                insert(leaf, -index - 1, k, keyLength, value, valueOffset, valueLength, hash);
+                insert(writePath, leaf, -index - 1, k, keyLength, v, valueLength, hash);
                 nodes++;
                 sum += hash;
                 xor ^= hash;
@@ -140,6 +160,8 @@ final class GlobalTree
      */
     void kill(final DirectBuffer key, final int keyOffset, final int keyLength)
     {
+        final StoreWriter writer = StoreWriter.current();
+        final GlobalTreePath writePath = writer.path();
         final long stamp = lock.writeLock();
         try
         {
@@ -151,9 +173,9 @@ final class GlobalTree
                 xor = 0;
                 return;
             }
-            final byte[] prefix = scratch(key, keyOffset, keyLength);
-            final int upperLength = upperBound(prefix, keyLength);
-            final byte[] upper = upperScratch;
+            final byte[] prefix = writer.key(key, keyOffset, keyLength);
+            final byte[] upper = writer.upper(keyLength);
+            final int upperLength = upperBound(prefix, keyLength, upper);
             while (true)
             {
                 GlobalTreeLeaf leaf = writePath.descend(root, prefix, keyLength);
@@ -181,7 +203,7 @@ final class GlobalTree
                 }
                 nodes -= to - from;
                 leaf.remove(from, to);
-                afterRemove(leaf);
+                afterRemove(writePath, leaf);
                 if (!more)
                 {
                     return;
@@ -199,10 +221,12 @@ final class GlobalTree
      */
     void zkill(final DirectBuffer key, final int keyOffset, final int keyLength)
     {
+        final StoreWriter writer = StoreWriter.current();
+        final GlobalTreePath writePath = writer.path();
         final long stamp = lock.writeLock();
         try
         {
-            final byte[] k = scratch(key, keyOffset, keyLength);
+            final byte[] k = writer.key(key, keyOffset, keyLength);
             final GlobalTreeLeaf leaf = writePath.descend(root, k, keyLength);
             final int index = leaf.search(k, keyLength);
             if (index >= 0)
@@ -212,7 +236,7 @@ final class GlobalTree
                 xor ^= hash;
                 nodes--;
                 leaf.remove(index, index + 1);
-                afterRemove(leaf);
+                afterRemove(writePath, leaf);
             }
         }
         finally
@@ -445,22 +469,12 @@ final class GlobalTree
 
     // ---------------------------------------------------------------------------------------------------- internals
 
-    private byte[] scratch(final DirectBuffer key, final int keyOffset, final int keyLength)
-    {
-        if (keyScratch.length < keyLength)
-        {
-            keyScratch = new byte[Math.max(keyLength, 2 * keyScratch.length)];
-        }
-        key.getBytes(keyOffset, keyScratch, 0, keyLength);
-        return keyScratch;
-    }
-
     /**
-     * Writes {@link #upperBound} of the first {@code length} bytes of {@code prefix} to {@link #upperScratch}.
+     * Writes {@link #upperBound} of the first {@code length} bytes of {@code prefix} to {@code upper}.
      *
      * @return its length, or -1 if there is no bound.
      */
-    private int upperBound(final byte[] prefix, final int length)
+    private static int upperBound(final byte[] prefix, final int length, final byte[] upper)
     {
         int n = length;
         while (n > 0 && prefix[n - 1] == (byte)0xFF)
@@ -471,20 +485,16 @@ final class GlobalTree
         {
             return -1;
         }
-        if (upperScratch.length < n)
-        {
-            upperScratch = new byte[Math.max(n, 2 * upperScratch.length)];
-        }
-        System.arraycopy(prefix, 0, upperScratch, 0, n);
-        upperScratch[n - 1]++;
+        System.arraycopy(prefix, 0, upper, 0, n);
+        upper[n - 1]++;
         return n;
     }
 
     private void insert(
-        final GlobalTreeLeaf leaf, final int index, final byte[] key, final int keyLength,
-        final DirectBuffer value, final int valueOffset, final int valueLength, final long hash)
+        final GlobalTreePath writePath, final GlobalTreeLeaf leaf, final int index,
+        final byte[] key, final int keyLength, final byte[] value, final int valueLength, final long hash)
     {
-        if (leaf.insert(index, key, keyLength, value, valueOffset, valueLength, hash, false))
+        if (leaf.insert(index, key, keyLength, value, valueLength, hash, false))
         {
             return;
         }
@@ -492,19 +502,20 @@ final class GlobalTree
         final int leftCount = leaf.count();
         if (index <= leftCount)
         {
-            leaf.insert(index, key, keyLength, value, valueOffset, valueLength, hash, true);
+            leaf.insert(index, key, keyLength, value, valueLength, hash, true);
         }
         else
         {
-            right.insert(index - leftCount, key, keyLength, value, valueOffset, valueLength, hash, true);
+            right.insert(index - leftCount, key, keyLength, value, valueLength, hash, true);
         }
-        addChild(writePath.depth() - 1, GlobalTreeLeaf.separator(leaf, right), right);
+        addChild(writePath, writePath.depth() - 1, GlobalTreeLeaf.separator(leaf, right), right);
     }
 
     /**
      * Adds a new right sibling after the path's page at {@code level + 1}, splitting inner pages upwards as needed.
      */
-    private void addChild(final int level, final byte[] separator, final Object child)
+    private void addChild(
+        final GlobalTreePath writePath, final int level, final byte[] separator, final Object child)
     {
         byte[] key = separator;
         Object sibling = child;
@@ -527,7 +538,7 @@ final class GlobalTree
     /**
      * After entries left the path's leaf: unlinks it if empty, or merges it with a neighbour if both are small.
      */
-    private void afterRemove(final GlobalTreeLeaf leaf)
+    private void afterRemove(final GlobalTreePath writePath, final GlobalTreeLeaf leaf)
     {
         final int depth = writePath.depth();
         if (depth == 0)
@@ -538,7 +549,7 @@ final class GlobalTree
         final int index = writePath.index(depth - 1);
         if (leaf.count() == 0)
         {
-            unlinkEmptyLeaf(depth);
+            unlinkEmptyLeaf(writePath, depth);
         }
         else if (leaf.liveBytes() < MERGE_BELOW)
         {
@@ -562,7 +573,7 @@ final class GlobalTree
         return ((GlobalTreeLeaf)sibling).liveBytes() + leaf.liveBytes() <= MERGE_UP_TO;
     }
 
-    private void unlinkEmptyLeaf(final int depth)
+    private void unlinkEmptyLeaf(final GlobalTreePath writePath, final int depth)
     {
         for (int level = depth - 1; level >= 0; level--)
         {

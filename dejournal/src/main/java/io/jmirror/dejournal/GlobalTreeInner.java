@@ -7,8 +7,10 @@ import java.util.Arrays;
  * Child {@code i} holds the keys {@code k} with {@code keys[i - 1] <= k < keys[i]} (unbounded at either end).
  * <p>
  * Separators are immutable byte arrays, shortened by {@link GlobalTreeLeaf#separator}; inner pages are a small
- * fraction of a tree (one per ~100 leaves), so plain arrays of arrays are simpler than packing them and cost nothing
- * measurable. Same threading rules as the leaf: mutated under the write lock, read optimistically.
+ * fraction of a tree (one per ~100 leaves), so plain arrays of arrays are simpler than packing them. As in the
+ * leaf, the search runs over {@code heads}: 8 bytes of each separator after the prefix all separators share, so it
+ * reads a separator's own array only when a key agrees with it on those bytes too (such a read is usually a cache
+ * miss). Same threading rules as the leaf: mutated under the write lock, read optimistically.
  */
 final class GlobalTreeInner
 {
@@ -16,10 +18,11 @@ final class GlobalTreeInner
     static final int MAX_CHILDREN = 128;
 
     private final byte[][] keys = new byte[MAX_CHILDREN - 1][];
-    /** {@link GlobalTreeLeaf#head} of each separator, so the search rarely dereferences one. */
     private final long[] heads = new long[MAX_CHILDREN - 1];
     private final Object[] children = new Object[MAX_CHILDREN];
     private int count;
+    private int prefixLength;
+    private long prefixBits;
 
     GlobalTreeInner()
     {
@@ -30,8 +33,8 @@ final class GlobalTreeInner
         children[0] = left;
         children[1] = right;
         keys[0] = separator;
-        heads[0] = GlobalTreeLeaf.head(separator, 0, separator.length);
         count = 2;
+        rehead();
     }
 
     int count()
@@ -49,7 +52,17 @@ final class GlobalTreeInner
      */
     int childIndex(final byte[] key, final int keyLength)
     {
-        final long head = GlobalTreeLeaf.head(key, 0, keyLength);
+        final int prefixLength = this.prefixLength;
+        if (prefixLength > 0)
+        {
+            final long keyPrefix = GlobalTreeLeaf.head(key, 0, Math.min(keyLength, prefixLength));
+            if (keyPrefix != prefixBits || keyLength < prefixLength)
+            {
+                // Outside the shared prefix: below every separator (also as a proper prefix) or above every one.
+                return Long.compareUnsigned(keyPrefix, prefixBits) <= 0 ? 0 : count - 1;
+            }
+        }
+        final long head = GlobalTreeLeaf.head(key, prefixLength, keyLength - prefixLength);
         int low = 0;
         int high = count - 1;
         while (low < high)
@@ -83,12 +96,13 @@ final class GlobalTreeInner
      */
     void insert(final int index, final byte[] separator, final Object child)
     {
+        sharePrefix(separator);
         System.arraycopy(children, index, children, index + 1, count - index);
         System.arraycopy(keys, index - 1, keys, index, count - index);
         System.arraycopy(heads, index - 1, heads, index, count - index);
         children[index] = child;
         keys[index - 1] = separator;
-        heads[index - 1] = GlobalTreeLeaf.head(separator, 0, separator.length);
+        heads[index - 1] = GlobalTreeLeaf.head(separator, prefixLength, separator.length - prefixLength);
         count++;
     }
 
@@ -107,6 +121,11 @@ final class GlobalTreeInner
             keys[count - 2] = null;
         }
         count--;
+        if (count <= 1)
+        {
+            prefixLength = 0;
+            prefixBits = 0;
+        }
     }
 
     /**
@@ -134,14 +153,45 @@ final class GlobalTreeInner
         System.arraycopy(allChildren, leftCount, right.children, 0, rightCount);
         System.arraycopy(allKeys, leftCount, right.keys, 0, rightCount - 1);
         right.count = rightCount;
-        for (int i = 0; i < leftCount - 1; i++)
-        {
-            heads[i] = GlobalTreeLeaf.head(keys[i], 0, keys[i].length);
-        }
-        for (int i = 0; i < rightCount - 1; i++)
-        {
-            right.heads[i] = GlobalTreeLeaf.head(right.keys[i], 0, right.keys[i].length);
-        }
+        rehead();
+        right.rehead();
         return allKeys[leftCount - 1];
+    }
+
+    /**
+     * Narrows the shared prefix, if needed, so that it is also a prefix of {@code separator}.
+     */
+    private void sharePrefix(final byte[] separator)
+    {
+        final int length = prefixLength;
+        final long separatorPrefix = GlobalTreeLeaf.head(separator, 0, Math.min(separator.length, length));
+        if (separatorPrefix != prefixBits || separator.length < length)
+        {
+            final int shared = Long.numberOfLeadingZeros(separatorPrefix ^ prefixBits) / Byte.SIZE;
+            setPrefix(Math.min(Math.min(separator.length, length), shared));
+        }
+    }
+
+    /**
+     * Takes the longest prefix (up to 8 bytes) the first and last separators share, so all do, and recomputes the
+     * heads.
+     */
+    private void rehead()
+    {
+        final byte[] first = keys[0];
+        final byte[] last = keys[count - 2];
+        final int limit = Math.min(Long.BYTES, Math.min(first.length, last.length));
+        final int mismatch = Arrays.mismatch(first, 0, limit, last, 0, limit);
+        setPrefix(mismatch < 0 ? limit : mismatch);
+    }
+
+    private void setPrefix(final int length)
+    {
+        prefixLength = length;
+        prefixBits = GlobalTreeLeaf.head(keys[0], 0, length);
+        for (int i = 0; i < count - 1; i++)
+        {
+            heads[i] = GlobalTreeLeaf.head(keys[i], length, keys[i].length - length);
+        }
     }
 }

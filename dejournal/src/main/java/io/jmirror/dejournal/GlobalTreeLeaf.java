@@ -5,8 +5,6 @@ import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
 import java.util.Arrays;
 
-import org.agrona.DirectBuffer;
-
 /**
  * A leaf page of a {@link GlobalTree}: the nodes of one key range packed in one byte array, as an IRIS global data
  * block packs them, so a lookup touches a few cache lines of one array instead of a chain of objects.
@@ -23,7 +21,8 @@ import org.agrona.DirectBuffer;
  *          +---------------+---------------+-------------------------------+-----+-------+
  *
  *  slots:  offsets of the entries in key order (binary search runs over them)
- *  heads:  the first 8 bytes of each slot's key, big-endian and zero-padded (see {@link #head})
+ *  heads:  8 bytes of each slot's key after the prefix all the page's keys share (up to 8 bytes of it kept in
+ *          prefixLength/prefixBits), big-endian and zero-padded (see {@link #head})
  *  big:    values longer than MAX_INLINE_VALUE, one immutable byte[] per slot (null until a page has one)
  * </pre>
  * Entries are appended at {@code end} in arrival order and found through {@code slots}, so an insert moves ints,
@@ -32,7 +31,9 @@ import org.agrona.DirectBuffer;
  * (a key of several KiB), in which case the page grows to hold it: keys are never stored out of line.
  * <p>
  * The heads make a binary search compare longs in one small array and touch an entry's bytes only when two keys
- * share their first 8 bytes; without them, key comparisons were the largest item in a profile of SET.
+ * agree on those 8 bytes too; without them, key comparisons (cache misses on entries, mostly) were the largest item
+ * in a profile of SET. Skipping the shared prefix matters because neighbours share a lot: every {@code (n,"...")}
+ * under one number {@code n} below 10^8 starts with the same 8 bytes.
  * <p>
  * The pair hash is stored so that overwriting or killing a node can take its term out of the digest without
  * hashing the old value again. Big values live out of line so that pages stay small whatever the value size
@@ -45,8 +46,12 @@ import org.agrona.DirectBuffer;
  */
 final class GlobalTreeLeaf
 {
-    /** Bytes of a page; 8 KiB measured best among 4, 8 and 16 KiB (bench/results/global-store-structures.md). */
-    static final int PAGE_SIZE = 8 * 1024;
+    /**
+     * Bytes of a page: 8 KiB, the IRIS block size. The system property {@code jmirror.globalStorePageSize} (at least
+     * 1024) changes it, only so that other sizes can be measured; bench/results/global-store-structures.md has the
+     * figures.
+     */
+    static final int PAGE_SIZE = Math.max(1024, Integer.getInteger("jmirror.globalStorePageSize", 8 * 1024));
     /** Longest value stored in the page itself; longer ones go out of line. */
     static final int MAX_INLINE_VALUE = PAGE_SIZE / 8;
     static final int ENTRY_HEADER = 16;
@@ -65,6 +70,8 @@ final class GlobalTreeLeaf
     private int garbage;
     private int[] slots;
     private long[] heads;
+    private int prefixLength;
+    private long prefixBits;
     private byte[][] big;
     private int count;
 
@@ -137,7 +144,17 @@ final class GlobalTreeLeaf
         final int[] slots = this.slots;
         final long[] heads = this.heads;
         final byte[] data = this.data;
-        final long head = head(key, 0, keyLength);
+        final int prefixLength = this.prefixLength;
+        if (prefixLength > 0)
+        {
+            final long keyPrefix = head(key, 0, Math.min(keyLength, prefixLength));
+            if (keyPrefix != prefixBits || keyLength < prefixLength)
+            {
+                // Not in the shared prefix: before every key (also when a proper prefix of it) or after every key.
+                return Long.compareUnsigned(keyPrefix, prefixBits) <= 0 ? -1 : -(count + 1);
+            }
+        }
+        final long head = head(key, prefixLength, keyLength - prefixLength);
         int low = 0;
         int high = count - 1;
         while (low <= high)
@@ -252,25 +269,24 @@ final class GlobalTreeLeaf
 
     /**
      * Overwrites the value at {@code index} if that needs no new space: an inline value of the same length is
-     * copied over the old one, an out-of-line value is replaced by a new array.
+     * copied over the old one, an out-of-line value is replaced by the new array.
      *
+     * @param value the bytes to copy for an inline value; for a value longer than {@link #MAX_INLINE_VALUE}, an array
+     *              of exactly its length that the page takes over and never modifies.
      * @return false when the entry must be removed and inserted again instead.
      */
-    boolean overwrite(
-        final int index, final DirectBuffer value, final int valueOffset, final int valueLength, final long hash)
+    boolean overwrite(final int index, final byte[] value, final int valueLength, final long hash)
     {
         final int at = slots[index];
         final int oldLength = (int)INT.get(data, at + VALUE_LENGTH_OFFSET);
         if (oldLength == OUT_OF_LINE && valueLength > MAX_INLINE_VALUE)
         {
-            final byte[] copy = new byte[valueLength];
-            value.getBytes(valueOffset, copy);
-            big[index] = copy;
+            big[index] = value;
         }
         else if (oldLength == valueLength)
         {
             final int valueAt = at + ENTRY_HEADER + (int)INT.get(data, at + KEY_LENGTH_OFFSET);
-            value.getBytes(valueOffset, data, valueAt, valueLength);
+            System.arraycopy(value, 0, data, valueAt, valueLength);
         }
         else
         {
@@ -283,12 +299,13 @@ final class GlobalTreeLeaf
     /**
      * Inserts a new entry at slot {@code index}.
      *
+     * @param value   as for {@link #overwrite}: copied if inline, taken over if out of line.
      * @param mayGrow grow the page rather than report that it is full (used right after a split).
      * @return false if the page is full and holds at least two entries: the caller splits it and retries.
      */
     boolean insert(
         final int index, final byte[] key, final int keyLength,
-        final DirectBuffer value, final int valueOffset, final int valueLength, final long hash, final boolean mayGrow)
+        final byte[] value, final int valueLength, final long hash, final boolean mayGrow)
     {
         final boolean outOfLine = valueLength > MAX_INLINE_VALUE;
         final int size = ENTRY_HEADER + keyLength + (outOfLine ? 0 : valueLength);
@@ -300,12 +317,6 @@ final class GlobalTreeLeaf
             }
             compact(Math.max(PAGE_SIZE, liveBytes() + size));
         }
-        byte[] bigValue = null;
-        if (outOfLine)
-        {
-            bigValue = new byte[valueLength];
-            value.getBytes(valueOffset, bigValue);
-        }
         ensureSlots(count + 1, outOfLine);
 
         final int at = end;
@@ -315,16 +326,17 @@ final class GlobalTreeLeaf
         System.arraycopy(key, 0, data, at + ENTRY_HEADER, keyLength);
         if (!outOfLine)
         {
-            value.getBytes(valueOffset, data, at + ENTRY_HEADER + keyLength, valueLength);
+            System.arraycopy(value, 0, data, at + ENTRY_HEADER + keyLength, valueLength);
         }
+        sharePrefix(key, keyLength);
         System.arraycopy(slots, index, slots, index + 1, count - index);
         System.arraycopy(heads, index, heads, index + 1, count - index);
         slots[index] = at;
-        heads[index] = head(key, 0, keyLength);
+        heads[index] = head(key, prefixLength, keyLength - prefixLength);
         if (big != null)
         {
             System.arraycopy(big, index, big, index + 1, count - index);
-            big[index] = bigValue;
+            big[index] = outOfLine ? value : null;
         }
         end = at + size;
         count++;
@@ -354,6 +366,8 @@ final class GlobalTreeLeaf
             end = 0;
             garbage = 0;
             big = null;
+            prefixLength = 0;
+            prefixBits = 0;
         }
     }
 
@@ -376,15 +390,11 @@ final class GlobalTreeLeaf
         final GlobalTreeLeaf right = new GlobalTreeLeaf(
             Math.max(PAGE_SIZE, liveBytes() - leftBytes), Math.max(INITIAL_SLOTS, rightCount * 2));
         right.appendFrom(this, split, count);
+        right.rehead();
         final GlobalTreeLeaf left = new GlobalTreeLeaf(Math.max(PAGE_SIZE, leftBytes), slots.length);
         left.appendFrom(this, 0, split);
-        data = left.data;
-        end = left.end;
-        garbage = 0;
-        slots = left.slots;
-        heads = left.heads;
-        big = left.big;
-        count = split;
+        left.rehead();
+        adopt(left);
         return right;
     }
 
@@ -397,13 +407,8 @@ final class GlobalTreeLeaf
             Math.max(PAGE_SIZE, liveBytes() + right.liveBytes()), Math.max(INITIAL_SLOTS, 2 * (count + right.count)));
         merged.appendFrom(this, 0, count);
         merged.appendFrom(right, 0, right.count);
-        data = merged.data;
-        end = merged.end;
-        garbage = 0;
-        slots = merged.slots;
-        heads = merged.heads;
-        big = merged.big;
-        count = merged.count;
+        merged.rehead();
+        adopt(merged);
     }
 
     /**
@@ -447,12 +452,84 @@ final class GlobalTreeLeaf
     {
         final GlobalTreeLeaf compacted = new GlobalTreeLeaf(capacity, slots.length);
         compacted.appendFrom(this, 0, count);
-        data = compacted.data;
-        end = compacted.end;
-        garbage = 0;
-        slots = compacted.slots;
-        heads = compacted.heads;
-        big = compacted.big;
+        compacted.prefixLength = prefixLength;
+        compacted.prefixBits = prefixBits;
+        adopt(compacted);
+    }
+
+    private void adopt(final GlobalTreeLeaf built)
+    {
+        data = built.data;
+        end = built.end;
+        garbage = built.garbage;
+        slots = built.slots;
+        heads = built.heads;
+        big = built.big;
+        count = built.count;
+        prefixLength = built.prefixLength;
+        prefixBits = built.prefixBits;
+    }
+
+    /**
+     * Narrows the shared prefix, if needed, so that it is also a prefix of {@code key}, recomputing every head when it
+     * changes (at most 8 times in a page's life between rebuilds, since it only shrinks).
+     */
+    private void sharePrefix(final byte[] key, final int keyLength)
+    {
+        if (count == 0)
+        {
+            prefixLength = Math.min(Long.BYTES, keyLength);
+            prefixBits = head(key, 0, prefixLength);
+            return;
+        }
+        final int length = prefixLength;
+        final long keyPrefix = head(key, 0, Math.min(keyLength, length));
+        if (keyPrefix != prefixBits || keyLength < length)
+        {
+            final int shared = Long.numberOfLeadingZeros(keyPrefix ^ prefixBits) / Byte.SIZE;
+            setPrefix(Math.min(Math.min(keyLength, length), shared));
+        }
+    }
+
+    /**
+     * Takes the longest prefix (up to 8 bytes) shared by the first and last keys, so by all, and recomputes the heads.
+     */
+    private void rehead()
+    {
+        if (count == 0)
+        {
+            prefixLength = 0;
+            prefixBits = 0;
+            return;
+        }
+        final int firstAt = slots[0];
+        final int lastAt = slots[count - 1];
+        final int firstLength = (int)INT.get(data, firstAt + KEY_LENGTH_OFFSET);
+        final int lastLength = (int)INT.get(data, lastAt + KEY_LENGTH_OFFSET);
+        final int limit = Math.min(Long.BYTES, Math.min(firstLength, lastLength));
+        final int mismatch = Arrays.mismatch(data, firstAt + ENTRY_HEADER, firstAt + ENTRY_HEADER + limit,
+            data, lastAt + ENTRY_HEADER, lastAt + ENTRY_HEADER + limit);
+        setPrefix(mismatch < 0 ? limit : mismatch);
+    }
+
+    /**
+     * Sets the shared prefix length (a prefix of every key in the page) and recomputes every head.
+     */
+    private void setPrefix(final int length)
+    {
+        prefixLength = length;
+        if (count == 0)
+        {
+            prefixBits = 0;
+            return;
+        }
+        final int firstAt = slots[0] + ENTRY_HEADER;
+        prefixBits = head(data, firstAt, length);
+        for (int i = 0; i < count; i++)
+        {
+            final int at = slots[i];
+            heads[i] = head(data, at + ENTRY_HEADER + length, (int)INT.get(data, at + KEY_LENGTH_OFFSET) - length);
+        }
     }
 
     private void ensureSlots(final int needed, final boolean withBig)

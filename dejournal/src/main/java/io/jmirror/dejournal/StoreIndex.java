@@ -46,8 +46,7 @@ final class StoreIndex
                 break;
             }
             if (tree.nameHash() == hash &&
-                equals(tree.databaseBytes(), buffer, databaseOffset, databaseLength) &&
-                equals(tree.globalBytes(), buffer, globalOffset, globalLength))
+                equals(tree, buffer, databaseOffset, databaseLength, buffer, globalOffset, globalLength))
             {
                 return tree;
             }
@@ -108,8 +107,7 @@ final class StoreIndex
             {
                 return null;
             }
-            if (tree.nameHash() == hash && equals(tree.databaseBytes(), database) &&
-                equals(tree.globalBytes(), global))
+            if (tree.nameHash() == hash && equals(tree, database, global))
             {
                 return tree;
             }
@@ -145,8 +143,7 @@ final class StoreIndex
             {
                 return null;
             }
-            if (tree.nameHash() == hash && equals(tree.databaseBytes(), database, 0, databaseLength) &&
-                equals(tree.globalBytes(), global, 0, globalLength))
+            if (tree.nameHash() == hash && equals(tree, database, 0, databaseLength, global, 0, globalLength))
             {
                 return tree;
             }
@@ -164,8 +161,9 @@ final class StoreIndex
             {
                 break;
             }
-            if (tree.nameHash() == hash && Arrays.equals(tree.databaseBytes(), database) &&
-                Arrays.equals(tree.globalBytes(), global))
+            if (tree.nameHash() == hash && tree.databaseLength() == database.length &&
+                Arrays.equals(tree.names(), 0, database.length, database, 0, database.length) &&
+                Arrays.equals(tree.names(), database.length, tree.names().length, global, 0, global.length))
             {
                 return tree;
             }
@@ -241,15 +239,25 @@ final class StoreIndex
         return true;
     }
 
-    private static boolean equals(final byte[] bytes, final DirectBuffer buffer, final int offset, final int length)
+    private static boolean equals(
+        final GlobalTree tree, final DirectBuffer database, final int databaseOffset, final int databaseLength,
+        final DirectBuffer global, final int globalOffset, final int globalLength)
     {
-        if (bytes.length != length)
+        final byte[] names = tree.names();
+        if (tree.databaseLength() != databaseLength || names.length != databaseLength + globalLength)
         {
             return false;
         }
-        for (int i = 0; i < length; i++)
+        for (int i = 0; i < databaseLength; i++)
         {
-            if (bytes[i] != buffer.getByte(offset + i))
+            if (names[i] != database.getByte(databaseOffset + i))
+            {
+                return false;
+            }
+        }
+        for (int i = 0; i < globalLength; i++)
+        {
+            if (names[databaseLength + i] != global.getByte(globalOffset + i))
             {
                 return false;
             }
@@ -257,15 +265,24 @@ final class StoreIndex
         return true;
     }
 
-    private static boolean equals(final byte[] bytes, final String ascii)
+    private static boolean equals(final GlobalTree tree, final String database, final String global)
     {
-        if (bytes.length != ascii.length())
+        final byte[] names = tree.names();
+        final int databaseLength = database.length();
+        if (tree.databaseLength() != databaseLength || names.length != databaseLength + global.length())
         {
             return false;
         }
-        for (int i = 0; i < bytes.length; i++)
+        for (int i = 0; i < databaseLength; i++)
         {
-            if (bytes[i] != ascii.charAt(i))
+            if (names[i] != database.charAt(i))
+            {
+                return false;
+            }
+        }
+        for (int i = 0, n = global.length(); i < n; i++)
+        {
+            if (names[databaseLength + i] != global.charAt(i))
             {
                 return false;
             }

@@ -390,6 +390,19 @@ final class GlobalStoreTest
         assertEquals(0x44BC2CF5AD770999L, xxh64("abc", 0));
         assertEquals(0x6D04390FC9D61A90L, xxh64("Call me Ishmael.", 0));
         assertEquals(0xFBCEA83C8A378BF1L, xxh64("Nobody inspects the spammish repetition", 0));
+
+        final byte[] bytes = new byte[200];
+        new Random(3).nextBytes(bytes);
+        final UnsafeBuffer buffer = new UnsafeBuffer(bytes);
+        for (int offset = 0; offset < 9; offset++)
+        {
+            for (int length = 0; length + offset <= bytes.length; length += 1 + length / 8)
+            {
+                final long expected = GlobalDigest.xxh64(buffer, offset, length, 5);
+                assertEquals(expected, GlobalDigest.xxh64(bytes, offset, length, 5),
+                    "array and buffer forms agree: offset=" + offset + " length=" + length);
+            }
+        }
     }
 
     // ---------------------------------------------------------------------------------------------- sizes
