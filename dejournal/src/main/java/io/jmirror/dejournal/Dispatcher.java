@@ -418,16 +418,6 @@ final class Dispatcher implements Agent, RecordHandler
         return appliedLsn;
     }
 
-    long lastCheckpointLsn()
-    {
-        return lastCheckpointLsn;
-    }
-
-    long position()
-    {
-        return reader.position();
-    }
-
     long inFlight()
     {
         long inFlight = 0;

@@ -3,10 +3,8 @@ package io.jmirror.dejournal;
 import io.jmirror.journal.JournalRecord;
 import io.jmirror.journal.RecordType;
 import io.jmirror.journal.SubscriptCodec;
-import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 
-import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
@@ -126,10 +124,5 @@ class ReferenceTarget implements Target
             out.put(global.getKey(), nodes);
         }
         return out;
-    }
-
-    static DirectBuffer wrap(final ByteBuffer buffer)
-    {
-        return new UnsafeBuffer(buffer);
     }
 }

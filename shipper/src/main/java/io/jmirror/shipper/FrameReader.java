@@ -72,6 +72,15 @@ final class FrameReader
     }
 
     /**
+     * @return a new view of the receive buffer, for reading a frame's payload as a {@link ByteBuffer} without
+     * touching the reader's own position and limit. Make it once and reuse it.
+     */
+    ByteBuffer newView()
+    {
+        return byteBuffer.duplicate();
+    }
+
+    /**
      * Forget any partial frame: a new link starts a new stream.
      */
     void reset()

@@ -51,6 +51,7 @@ public final class Receiver implements Agent, AutoCloseable
     private final BatchDecompressor decompressor;
     private final CRC32C crc = new CRC32C();
     private final int maxRawLength;
+    private final ByteBuffer payloadView;
     private final long qosTimeoutNs;
     private final long heartbeatIntervalNs;
     private final long reconnectIntervalNs;
@@ -91,6 +92,7 @@ public final class Receiver implements Agent, AutoCloseable
         this.maxRawLength = Math.max(ctx.maxBatchBytes(), ctx.maxRecordLength());
         this.frameReader = new FrameReader(BATCH_HEADER_LENGTH + 2 * maxRawLength);
         this.decompressor = new BatchDecompressor(maxRawLength);
+        this.payloadView = frameReader.newView();
         this.qosTimeoutNs = TimeUnit.MILLISECONDS.toNanos(ctx.qosTimeoutMs());
         this.heartbeatIntervalNs = TimeUnit.MILLISECONDS.toNanos(ctx.heartbeatIntervalMs());
         this.reconnectIntervalNs = TimeUnit.MILLISECONDS.toNanos(ctx.reconnectIntervalMs());
@@ -375,7 +377,8 @@ public final class Receiver implements Agent, AutoCloseable
             throw new ShipperException(ShipperException.Code.MALFORMED_FRAME, "unknown codec: codec=" +
                 decoder.batchCodecCode() + " startLsn=" + startLsn);
         }
-        final ByteBuffer payload = decoder.buffer().byteBuffer().duplicate();
+        final ByteBuffer payload = payloadView;
+        payload.limit(payload.capacity()).position(0);
         payload.limit(decoder.batchPayloadOffset() + decoder.batchPayloadLength())
             .position(decoder.batchPayloadOffset());
         final ByteBuffer raw;
