@@ -3,6 +3,7 @@ package io.jmirror.dejournal;
 import io.jmirror.journal.Journal;
 import io.jmirror.shipper.Receiver;
 import io.jmirror.shipper.ReceiverStatus;
+import java.util.concurrent.TimeUnit;
 import org.agrona.CloseHelper;
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.AgentRunner;
@@ -21,9 +22,13 @@ import org.agrona.concurrent.SleepingMillisIdleStrategy;
  */
 public final class Member implements AutoCloseable
 {
+    /** How often the dejournal status is copied to the status file: often enough for a watching operator. */
+    private static final long PUBLISH_INTERVAL_NS = TimeUnit.MILLISECONDS.toNanos(100);
+
     private final MemberContext ctx;
     private final Receiver receiver;
     private final AgentRunner wiringRunner;
+    private final DejournalCounters counters;
     private volatile Dejournaler dejournaler;
     private volatile boolean isClosed;
 
@@ -31,6 +36,7 @@ public final class Member implements AutoCloseable
     {
         this.ctx = ctx;
         this.receiver = Receiver.start(ctx.receiverContext());
+        this.counters = new DejournalCounters(receiver.statusFile(), ctx.receiverContext().memberName());
         this.wiringRunner = new AgentRunner(new SleepingMillisIdleStrategy(1), (ex) -> { }, null, new Wiring());
         AgentRunner.startOnThread(wiringRunner);
     }
@@ -52,6 +58,8 @@ public final class Member implements AutoCloseable
      */
     private final class Wiring implements Agent
     {
+        private long lastPublishNs = System.nanoTime() - PUBLISH_INTERVAL_NS;
+
         @Override
         public int doWork()
         {
@@ -68,6 +76,12 @@ public final class Member implements AutoCloseable
                 dejournaler = current;
             }
             receiver.appliedLsn(current.appliedLsn());
+            final long nowNs = System.nanoTime();
+            if (nowNs - lastPublishNs >= PUBLISH_INTERVAL_NS)
+            {
+                lastPublishNs = nowNs;
+                counters.publish(current.status());
+            }
             return 0;
         }
 
@@ -127,6 +141,7 @@ public final class Member implements AutoCloseable
         isClosed = true;
         CloseHelper.quietClose(wiringRunner);
         CloseHelper.quietClose(dejournaler);
+        counters.closed();
         CloseHelper.quietClose(receiver);
     }
 }

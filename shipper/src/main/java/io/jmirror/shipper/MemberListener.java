@@ -24,6 +24,7 @@ final class MemberListener implements Agent
     @Override
     public int doWork() throws IOException
     {
+        primary.publishJournalPosition();
         int work = 0;
         SocketChannel channel;
         while (null != (channel = server.accept()))

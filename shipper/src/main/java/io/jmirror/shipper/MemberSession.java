@@ -32,14 +32,6 @@ final class MemberSession implements Agent
 {
     private static final Logger LOG = LoggerFactory.getLogger(MemberSession.class);
 
-    /**
-     * Journal transfer status of a member, seen from the primary.
-     */
-    enum State
-    {
-        CONNECTING, CATCHUP, ACTIVE, TROUBLE, CLOSED
-    }
-
     private final Primary primary;
     private final PrimaryContext ctx;
     private final Journal journal;
@@ -60,7 +52,7 @@ final class MemberSession implements Agent
     private Codec codec = Codec.NONE;
     private int zstdLevel;
     private JournalReader reader;
-    private volatile State state = State.CONNECTING;
+    private volatile TransferStatus state = TransferStatus.CONNECTING;
     private volatile long sentLsn = -1;
     private volatile long ackedReceivedLsn = -1;
     private volatile long ackedDurableLsn = -1;
@@ -72,6 +64,8 @@ final class MemberSession implements Agent
     private long pendingSinceNs;
     private volatile long lastCaughtUpMs;
     private boolean closeAfterFlush;
+
+    private volatile String closeRequest;
 
     MemberSession(final Primary primary, final Transport transport, final long nowNs)
     {
@@ -97,15 +91,20 @@ final class MemberSession implements Agent
     @Override
     public int doWork()
     {
-        final State current = state;
-        if (current == State.CLOSED)
+        final String closeWhy = closeRequest;
+        if (null != closeWhy && state != TransferStatus.CLOSED)
+        {
+            close(closeWhy);
+        }
+        final TransferStatus current = state;
+        if (current == TransferStatus.CLOSED)
         {
             throw new AgentTerminationException();
         }
         final long nowNs = System.nanoTime();
         try
         {
-            return current == State.CONNECTING ? connecting(nowNs) : streaming(nowNs);
+            return current == TransferStatus.CONNECTING ? connecting(nowNs) : streaming(nowNs);
         }
         catch (final ShipperException | JournalException ex)
         {
@@ -140,7 +139,7 @@ final class MemberSession implements Agent
         work += flush(nowNs);
         if (closeAfterFlush && frameWriter.isIdle(transport))
         {
-            state(State.CLOSED, reason);
+            state(TransferStatus.CLOSED, reason);
             transport.close();
         }
         return work;
@@ -245,7 +244,7 @@ final class MemberSession implements Agent
 
     private void onHello()
     {
-        if (state != State.CONNECTING)
+        if (state != TransferStatus.CONNECTING)
         {
             throw new ShipperException(ShipperException.Code.PROTOCOL, "second HELLO: member=" + memberName());
         }
@@ -340,7 +339,7 @@ final class MemberSession implements Agent
         frameWriter.offer(encoder.welcome(journal.journalId(),
             journal.fileLength(), resumeLsn, journal.tailLsn(),
             (int)ctx.heartbeatIntervalMs(), (int)ctx.qosTimeoutMs()), null);
-        state(State.CATCHUP, "welcomed: resumeLsn=" + resumeLsn + " codec=" + codec + " role=" + role);
+        state(TransferStatus.CATCHUP, "welcomed: resumeLsn=" + resumeLsn + " codec=" + codec + " role=" + role);
     }
 
     private void reject(final RejectReason why, final long lsn, final String message)
@@ -354,7 +353,7 @@ final class MemberSession implements Agent
 
     private void onAck()
     {
-        if (state == State.CONNECTING)
+        if (state == TransferStatus.CONNECTING)
         {
             throw new ShipperException(ShipperException.Code.PROTOCOL, "ACK before HELLO: peer=" +
                 transport.peerAddress());
@@ -397,19 +396,19 @@ final class MemberSession implements Agent
             lastAckProgressNs = nowNs;
         }
         counters.lagBytes(Math.max(0, journal.tailLsn() - durable));
-        final State current = state;
-        if (current == State.ACTIVE && nowNs - lastAckProgressNs > qosTimeoutNs)
+        final TransferStatus current = state;
+        if (current == TransferStatus.ACTIVE && nowNs - lastAckProgressNs > qosTimeoutNs)
         {
-            state(State.TROUBLE, "no ack within the QoS timeout: ackedDurableLsn=" + durable + " sentLsn=" +
+            state(TransferStatus.TROUBLE, "no ack within the QoS timeout: ackedDurableLsn=" + durable + " sentLsn=" +
                 sentLsn + " qosTimeoutMs=" + ctx.qosTimeoutMs());
             return 1;
         }
         if (isCaughtUp(durable))
         {
             lastCaughtUpMs = System.currentTimeMillis();
-            if (current == State.CATCHUP || current == State.TROUBLE)
+            if (current == TransferStatus.CATCHUP || current == TransferStatus.TROUBLE)
             {
-                state(State.ACTIVE, "caught up: ackedDurableLsn=" + durable);
+                state(TransferStatus.ACTIVE, "caught up: ackedDurableLsn=" + durable);
                 return 1;
             }
         }
@@ -425,9 +424,9 @@ final class MemberSession implements Agent
         return durable == sentLsn && journal.tailLsn() - sentLsn <= ctx.maxBatchBytes();
     }
 
-    private void state(final State next, final String why)
+    private void state(final TransferStatus next, final String why)
     {
-        final State previous = state;
+        final TransferStatus previous = state;
         state = next;
         reason = why;
         if (null != counters)
@@ -439,24 +438,32 @@ final class MemberSession implements Agent
     }
 
     /**
+     * Ask the session's own thread to close the link at its next duty cycle; safe from any thread.
+     */
+    void requestClose(final String why)
+    {
+        closeRequest = why;
+    }
+
+    /**
      * Close this link; the member will reconnect and resume.
      */
     void close(final String why)
     {
-        if (state == State.CLOSED)
+        if (state == TransferStatus.CLOSED)
         {
             return;
         }
-        state(State.CLOSED, why);
+        state(TransferStatus.CLOSED, why);
         transport.close();
     }
 
     @Override
     public void onClose()
     {
-        if (state != State.CLOSED)
+        if (state != TransferStatus.CLOSED)
         {
-            state(State.CLOSED, "primary closing");
+            state(TransferStatus.CLOSED, "primary closing");
         }
         transport.close();
         if (null != reader)
@@ -484,7 +491,7 @@ final class MemberSession implements Agent
         return member;
     }
 
-    State state()
+    TransferStatus state()
     {
         return state;
     }
@@ -498,8 +505,8 @@ final class MemberSession implements Agent
     {
         final long tail = journal.tailLsn();
         final long durable = ackedDurableLsn;
-        final State current = state;
-        final long lagMs = current == State.ACTIVE && durable >= sentLsn ? 0 :
+        final TransferStatus current = state;
+        final long lagMs = current == TransferStatus.ACTIVE && durable >= sentLsn ? 0 :
             Math.max(0, System.currentTimeMillis() - lastCaughtUpMs);
         return new MemberStatus(memberName(), null == member ? null : member.role(), current.name(),
             transport.peerAddress(), codec, sentLsn, ackedReceivedLsn, durable, ackedAppliedLsn,

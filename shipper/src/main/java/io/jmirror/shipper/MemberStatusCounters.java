@@ -48,7 +48,7 @@ final class MemberStatusCounters implements AutoCloseable
         appliedLsn.setRelease(applied);
     }
 
-    void onState(final MemberSession.State state)
+    void onState(final TransferStatus state)
     {
         transferStatus.setRelease(state.ordinal());
     }

@@ -52,6 +52,8 @@ public final class Primary implements AutoCloseable
     private final StatusFile statusFile;
     private final AtomicCounter errorCounter;
     private final AtomicCounter rejectionCounter;
+    private final AtomicCounter completeLsnCounter;
+    private final AtomicCounter durableLsnCounter;
     private volatile MemberSession backup;
     private volatile boolean isClosed;
 
@@ -62,6 +64,8 @@ public final class Primary implements AutoCloseable
         this.statusFile = StatusFile.create(ctx.statusDir(), 256);
         this.errorCounter = statusFile.newCounter("primary errors");
         this.rejectionCounter = statusFile.newCounter("primary rejections");
+        this.completeLsnCounter = statusFile.newCounter("primary completeLsn");
+        this.durableLsnCounter = statusFile.newCounter("primary durableLsn");
         this.server = ServerSocketChannel.open();
         try
         {
@@ -157,7 +161,7 @@ public final class Primary implements AutoCloseable
     {
         for (final AgentRunner runner : sessionRunners)
         {
-            if (runner.isClosed() || ((MemberSession)runner.agent()).state() == MemberSession.State.CLOSED)
+            if (runner.isClosed() || ((MemberSession)runner.agent()).state() == TransferStatus.CLOSED)
             {
                 sessionRunners.remove(runner);
                 sessions.remove((MemberSession)runner.agent());
@@ -184,7 +188,7 @@ public final class Primary implements AutoCloseable
             for (final MemberSession other : registered.values())
             {
                 if (other != existing && other.member().role() == MemberRole.BACKUP &&
-                    other.state() != MemberSession.State.CLOSED)
+                    other.state() != TransferStatus.CLOSED)
                 {
                     return RejectReason.SECOND_BACKUP;
                 }
@@ -224,11 +228,11 @@ public final class Primary implements AutoCloseable
         }
     }
 
-    void onStateChange(final MemberSession session, final MemberSession.State from, final MemberSession.State to)
+    void onStateChange(final MemberSession session, final TransferStatus from, final TransferStatus to)
     {
         if (null != session.member() && session.member().role() == MemberRole.BACKUP)
         {
-            backup = to == MemberSession.State.CLOSED ? (backup == session ? null : backup) : session;
+            backup = to == TransferStatus.CLOSED ? (backup == session ? null : backup) : session;
         }
     }
 
@@ -287,7 +291,7 @@ public final class Primary implements AutoCloseable
             return false;
         }
         final MemberSession first = backup;
-        if (null == first || first.state() != MemberSession.State.ACTIVE || first.ackedDurableLsn() > lsn)
+        if (null == first || first.state() != TransferStatus.ACTIVE || first.ackedDurableLsn() > lsn)
         {
             return true;
         }
@@ -295,7 +299,7 @@ public final class Primary implements AutoCloseable
         while (true)
         {
             final MemberSession gate = backup;
-            if (null == gate || gate.state() != MemberSession.State.ACTIVE || gate.ackedDurableLsn() > lsn)
+            if (null == gate || gate.state() != TransferStatus.ACTIVE || gate.ackedDurableLsn() > lsn)
             {
                 return true;
             }
@@ -319,7 +323,7 @@ public final class Primary implements AutoCloseable
         final List<MemberStatus> statuses = new ArrayList<>();
         for (final MemberSession session : sessions)
         {
-            if (session.state() != MemberSession.State.CLOSED)
+            if (session.state() != TransferStatus.CLOSED)
             {
                 statuses.add(session.status());
             }
@@ -339,6 +343,38 @@ public final class Primary implements AutoCloseable
             session = registered.get(name);
         }
         return null == session ? null : session.status();
+    }
+
+    /**
+     * Cut a member's link, as an operator or a fault-injecting test would. The member reconnects and resumes from its
+     * durable LSN.
+     *
+     * @param name the member's name.
+     * @param why  logged as the reason.
+     * @return true when the member had a session to cut.
+     */
+    public boolean disconnect(final String name, final String why)
+    {
+        final MemberSession session;
+        synchronized (this)
+        {
+            session = registered.get(name);
+        }
+        if (null == session)
+        {
+            return false;
+        }
+        session.requestClose(why);
+        return true;
+    }
+
+    /**
+     * Publish the journal's complete and durable LSN for readers of the status file; called by the listener agent.
+     */
+    void publishJournalPosition()
+    {
+        completeLsnCounter.setRelease(journal.completeLsn());
+        durableLsnCounter.setRelease(journal.durableLsn());
     }
 
     void countError()

@@ -366,7 +366,7 @@ class ShippingSystemTest
             await(() -> Long.valueOf(tail).equals(view.snapshot().get("member=dr-1 sentLsn")), WAIT_MS,
                 () -> "counters: " + view.snapshot());
             assertTrue(view.snapshot().get("member=dr-1 bytesRaw") > 0);
-            await(() -> Long.valueOf(MemberSession.State.ACTIVE.ordinal())
+            await(() -> Long.valueOf(TransferStatus.ACTIVE.ordinal())
                 .equals(view.snapshot().get("member=dr-1 transferStatus")), WAIT_MS,
                 () -> "counters: " + view.snapshot());
         }

@@ -1,0 +1,56 @@
+package io.jmirror.dejournal;
+
+import io.jmirror.journal.StatusFile;
+import org.agrona.concurrent.status.AtomicCounter;
+
+/**
+ * A member's dejournal status in its status file, so {@code jmirror status DIR} can read it from outside the process.
+ * Labels are {@code dejournal=<member> <field>}.
+ */
+final class DejournalCounters
+{
+    private final AtomicCounter state;
+    private final AtomicCounter appliedLsn;
+    private final AtomicCounter journalEndLsn;
+    private final AtomicCounter bytesBehind;
+    private final AtomicCounter msBehind;
+    private final AtomicCounter recordsApplied;
+    private final AtomicCounter applyRate;
+    private final AtomicCounter openTransactions;
+
+    DejournalCounters(final StatusFile statusFile, final String member)
+    {
+        final String prefix = "dejournal=" + member + " ";
+        state = statusFile.newCounter(prefix + "state");
+        appliedLsn = statusFile.newCounter(prefix + "appliedLsn");
+        journalEndLsn = statusFile.newCounter(prefix + "journalEndLsn");
+        bytesBehind = statusFile.newCounter(prefix + "bytesBehind");
+        msBehind = statusFile.newCounter(prefix + "msBehind");
+        recordsApplied = statusFile.newCounter(prefix + "recordsApplied");
+        applyRate = statusFile.newCounter(prefix + "applyRatePerSecond");
+        openTransactions = statusFile.newCounter(prefix + "openTransactions");
+        state.setRelease(DejournalState.STARTING.ordinal());
+    }
+
+    void publish(final DejournalStatus status)
+    {
+        long records = 0;
+        for (final DejournalStatus.WorkerStatus worker : status.workers())
+        {
+            records += worker.records();
+        }
+        state.setRelease(DejournalState.of(status).ordinal());
+        appliedLsn.setRelease(status.appliedLsn());
+        journalEndLsn.setRelease(status.journalEndLsn());
+        bytesBehind.setRelease(status.bytesBehind());
+        msBehind.setRelease(status.msBehind());
+        recordsApplied.setRelease(records);
+        applyRate.setRelease(Math.round(status.applyRatePerSecond()));
+        openTransactions.setRelease(status.openTransactions());
+    }
+
+    void closed()
+    {
+        state.setRelease(DejournalState.CLOSED.ordinal());
+    }
+}
