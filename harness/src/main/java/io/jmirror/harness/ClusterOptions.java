@@ -1,0 +1,89 @@
+package io.jmirror.harness;
+
+import io.jmirror.shipper.MemberRole;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.stream.Stream;
+import picocli.CommandLine.Option;
+
+/**
+ * Where and how {@code demo} and {@code soak} run their processes.
+ */
+final class ClusterOptions
+{
+    @Option(names = "--workers", defaultValue = "2", description = "Dejournal workers per member (default: "
+        + "${DEFAULT-VALUE}).")
+    int workers;
+
+    @Option(names = "--file-size", defaultValue = "67108864", description = "Journal file size in bytes "
+        + "(default: ${DEFAULT-VALUE}).")
+    long fileSize;
+
+    @Option(names = "--work-dir", description = "Where the nodes keep their journals; default a new temporary "
+        + "directory, deleted afterwards unless --keep-data.")
+    Path workDir;
+
+    @Option(names = "--keep-data", description = "Keep the nodes' journals and logs after the run.")
+    boolean keepData;
+
+    Path resolveWorkDir(final String prefix) throws IOException
+    {
+        if (null == workDir)
+        {
+            workDir = Files.createTempDirectory(prefix);
+        }
+        Files.createDirectories(workDir);
+        return workDir;
+    }
+
+    static List<Cluster.MemberSpec> members(final boolean backup, final int asyncs)
+    {
+        final List<Cluster.MemberSpec> specs = new ArrayList<>();
+        if (backup)
+        {
+            specs.add(new Cluster.MemberSpec("backup", MemberRole.BACKUP));
+        }
+        for (int i = 1; i <= asyncs; i++)
+        {
+            specs.add(new Cluster.MemberSpec("dr" + i, MemberRole.DR_ASYNC));
+        }
+        return specs;
+    }
+
+    /**
+     * Copy the node logs to {@code logDir} (when given), then delete the work directory unless asked to keep it.
+     */
+    void cleanUp(final Path logDir) throws IOException
+    {
+        if (null == workDir || !Files.exists(workDir))
+        {
+            return;
+        }
+        if (null != logDir)
+        {
+            Files.createDirectories(logDir);
+            try (Stream<Path> files = Files.list(workDir))
+            {
+                for (final Path log : files.filter((p) -> p.toString().endsWith(".log")).toList())
+                {
+                    Files.copy(log, logDir.resolve(log.getFileName()), StandardCopyOption.REPLACE_EXISTING);
+                }
+            }
+        }
+        if (!keepData)
+        {
+            try (Stream<Path> paths = Files.walk(workDir))
+            {
+                for (final Path path : paths.sorted(Comparator.reverseOrder()).toList())
+                {
+                    Files.deleteIfExists(path);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,114 @@
+package io.jmirror.harness;
+
+import io.jmirror.dejournal.Dejournaler;
+import io.jmirror.dejournal.GlobalStore;
+import io.jmirror.dejournal.Member;
+import io.jmirror.dejournal.MemberContext;
+import io.jmirror.journal.JournalContext;
+import io.jmirror.shipper.MemberRole;
+import io.jmirror.shipper.ReceiverContext;
+import java.io.PrintStream;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import org.agrona.concurrent.status.AtomicCounter;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * A member node: a {@link Member} applying to an in-memory store through an {@link OrderCheckingTarget}. The store
+ * starts empty on every start, so the dejournaler replays the member's whole local journal. Commands:
+ * {@code digests}, {@code stall on|off}, {@code stop}. Order violations are published in the status file as
+ * {@code harness=NAME orderViolations}.
+ */
+@Command(name = "member", description = "Run a member with an in-memory store (driven by demo/soak).",
+    mixinStandardHelpOptions = true)
+final class MemberNode implements Callable<Integer>
+{
+    @Option(names = "--dir", required = true, description = "Node directory: journal/ and the status file.")
+    Path dir;
+
+    @Option(names = "--name", required = true, description = "Member name.")
+    String name;
+
+    @Option(names = "--role", defaultValue = "BACKUP", description = "BACKUP, DR_ASYNC or REPORTING_ASYNC.")
+    MemberRole role;
+
+    @Option(names = "--primary-port", required = true, description = "Port of the primary (or its proxy) on "
+        + "127.0.0.1.")
+    int primaryPort;
+
+    @Option(names = "--mirror", defaultValue = "JMIRROR", description = "Mirror name.")
+    String mirror;
+
+    @Option(names = "--workers", defaultValue = "2", description = "Dejournal workers.")
+    int workers;
+
+    @Option(names = "--qos-timeout-ms", defaultValue = "8000", description = "QoS timeout.")
+    long qosTimeoutMs;
+
+    @Option(names = "--file-size", defaultValue = "67108864", description = "Journal file size in bytes.")
+    long fileSize;
+
+    @Override
+    public Integer call() throws Exception
+    {
+        final PrintStream out = System.out;
+        final GlobalStore store = new GlobalStore();
+        final OrderCheckingTarget target = new OrderCheckingTarget(store);
+        try (Member member = Member.start(new MemberContext()
+            .target(target)
+            .workers(workers)
+            .receiverContext(new ReceiverContext()
+                .memberName(name).role(role).mirrorName(mirror)
+                .primaryAddress(new InetSocketAddress("127.0.0.1", primaryPort))
+                .insecure(true)
+                .statusDir(dir)
+                .qosTimeoutMs(qosTimeoutMs)
+                .journalContext(new JournalContext().journalDir(dir.resolve("journal")).mirrorName(mirror)
+                    .fileLength(fileSize)))))
+        {
+            final AtomicCounter violations = member.receiver().statusFile()
+                .newCounter("harness=" + name + " orderViolations");
+            final Thread publisher = new Thread(() ->
+            {
+                while (!Thread.currentThread().isInterrupted())
+                {
+                    violations.setRelease(target.violations());
+                    try
+                    {
+                        Thread.sleep(100);
+                    }
+                    catch (final InterruptedException ex)
+                    {
+                        return;
+                    }
+                }
+            }, "jmirror-harness-violations");
+            publisher.setDaemon(true);
+            publisher.start();
+            NodeControl.serve("member=" + name, (command, args, printer) ->
+            {
+                switch (command)
+                {
+                    case "digests":
+                        final Dejournaler dejournaler = member.dejournaler();
+                        final int globals = DigestLines.write(store, printer);
+                        return "globals=" + globals + " appliedLsn=" + (null == dejournaler ? -1 :
+                            dejournaler.appliedLsn()) + " violations=" + target.violations() +
+                            (null == target.firstViolation() ? "" : " first=" +
+                            target.firstViolation().replace(' ', '_'));
+                    case "stall":
+                        member.receiver().stallAcks("on".equals(args));
+                        return "stall=" + args;
+                    default:
+                        return null;
+                }
+            }, out);
+            publisher.interrupt();
+        }
+        out.println("@ok stopped");
+        out.flush();
+        return 0;
+    }
+}

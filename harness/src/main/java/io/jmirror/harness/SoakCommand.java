@@ -1,0 +1,316 @@
+package io.jmirror.harness;
+
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code jmirror soak}: a workload against a backup and asyncs under a fault plan, verified at checkpoints, with a
+ * JSON and HTML report. Exit code 0 on PASS, 1 on FAIL.
+ */
+@Command(name = "soak", mixinStandardHelpOptions = true,
+    description = {"Run a synthetic workload against a primary, a backup and async members, each its own process "
+        + "on 127.0.0.1, while injecting faults; at checkpoints quiesce, wait for catch-up and compare digests.",
+        "Without fault options every fault kind is injected once a minute.",
+        "The last line starts with PASS or FAIL; the exit code is 0 on PASS."})
+final class SoakCommand implements Callable<Integer>
+{
+    @Option(names = "--duration", defaultValue = "60s", converter = DurationConverter.class,
+        description = "How long the workload runs (default: ${DEFAULT-VALUE}).")
+    Duration duration;
+
+    @Option(names = "--report", defaultValue = "soak-report", description = "Folder for report.json, report.html and "
+        + "the node logs (default: ${DEFAULT-VALUE}).")
+    Path report;
+
+    @Option(names = "--no-backup", description = "Run without a backup member.")
+    boolean noBackup;
+
+    @Option(names = "--asyncs", defaultValue = "1", description = "DR async members (default: ${DEFAULT-VALUE}).")
+    int asyncs;
+
+    @Option(names = "--fault", description = "A fault and how often: KIND=PERIOD, KIND one of kill, drop, blackhole, "
+        + "delay, stall-acks, cut; e.g. --fault kill=30s. Repeatable. Default: every kind every 60s.")
+    List<String> faults = new ArrayList<>();
+
+    @Option(names = "--no-faults", description = "Inject nothing: a plain soak.")
+    boolean noFaults;
+
+    @Option(names = "--checkpoint-every", defaultValue = "20s", converter = DurationConverter.class,
+        description = "Quiesce and verify this often, and once at the end (default: ${DEFAULT-VALUE}).")
+    Duration checkpointEvery;
+
+    @Option(names = "--catch-up-timeout", defaultValue = "60s", converter = DurationConverter.class,
+        description = "How long a checkpoint waits for members to apply everything (default: ${DEFAULT-VALUE}).")
+    Duration catchUpTimeout;
+
+    @Option(names = "--qos-timeout", defaultValue = "2s", converter = DurationConverter.class,
+        description = "QoS timeout of the primary and members; ack stalls and blackholes last longer than this "
+            + "(default: ${DEFAULT-VALUE}).")
+    Duration qosTimeout;
+
+    @Mixin
+    WorkloadOptions workload;
+
+    @Mixin
+    ClusterOptions cluster;
+
+    private PrintStream out = System.out;
+
+    SoakCommand output(final PrintStream out)
+    {
+        this.out = out;
+        return this;
+    }
+
+    @Override
+    public Integer call() throws Exception
+    {
+        workload.validate();
+        if (noBackup && asyncs < 1)
+        {
+            throw new IllegalArgumentException("a soak needs at least one member: drop --no-backup or add --asyncs");
+        }
+        if (asyncs < 0 || asyncs > 14)
+        {
+            throw new IllegalArgumentException("--asyncs must be 0 to 14: " + asyncs);
+        }
+        final FaultPlan plan = noFaults ? FaultPlan.none() : faults.isEmpty() ? FaultPlan.defaults() :
+            FaultPlan.parse(faults);
+        final long durationMs = duration.toMillis();
+        final List<Event> events = new ArrayList<>();
+        for (final FaultPlan.Scheduled fault : plan.schedule(durationMs))
+        {
+            events.add(new Event(fault.atMs(), fault.kind()));
+        }
+        for (long at = checkpointEvery.toMillis(); at < durationMs; at += checkpointEvery.toMillis())
+        {
+            events.add(new Event(at, null));
+        }
+        events.sort(Comparator.comparingLong(Event::atMs));
+
+        final Map<String, Object> settings = settings(plan);
+        out.println("soak: " + settings);
+        final Random random = new Random(workload.seed);
+        final List<FaultEvent> injected = new ArrayList<>();
+        final List<Cluster.Checkpoint> checkpoints = new ArrayList<>();
+        final List<String> problems = new ArrayList<>();
+        List<ClusterSample> samples = List.of();
+        long records = 0;
+        long violations = 0;
+        final Path workDir = cluster.resolveWorkDir("jmirror-soak-");
+        try (Cluster nodes = new Cluster(workDir, ClusterOptions.members(!noBackup, asyncs), workload,
+            qosTimeout.toMillis(), cluster.workers, cluster.fileSize))
+        {
+            ProgressPrinter progress = null;
+            try
+            {
+                nodes.start();
+                progress = new ProgressPrinter(nodes, out, 5000);
+                for (final Event event : events)
+                {
+                    sleepUntil(nodes, event.atMs());
+                    if (null == event.fault())
+                    {
+                        progress.status("checkpoint");
+                        checkpoints.add(print(nodes.checkpoint(catchUpTimeout)));
+                    }
+                    else
+                    {
+                        progress.status(event.fault().optionName());
+                        injected.add(inject(nodes, event.fault(), random));
+                    }
+                    progress.status("");
+                }
+                sleepUntil(nodes, durationMs);
+                progress.status("final checkpoint");
+                checkpoints.add(print(nodes.checkpoint(catchUpTimeout)));
+            }
+            catch (final RuntimeException ex)
+            {
+                problems.add("run stopped: " + ex.getMessage());
+                out.println("soak: run stopped: " + ex.getMessage());
+            }
+            finally
+            {
+                if (null != progress)
+                {
+                    progress.close();
+                    samples = progress.samples();
+                }
+            }
+            final ClusterSample last = nodes.sample();
+            records = last.records();
+            for (final ClusterSample.MemberSample member : last.members())
+            {
+                violations += member.violations();
+            }
+        }
+        finally
+        {
+            cluster.cleanUp(report);
+        }
+
+        long lost = 0;
+        long mismatches = 0;
+        for (final Cluster.Checkpoint checkpoint : checkpoints)
+        {
+            lost += checkpoint.lostRecords();
+            mismatches += checkpoint.digestMismatches();
+            if (!checkpoint.caughtUp())
+            {
+                problems.add("checkpoint at " + checkpoint.elapsedMs() / 1000 + "s did not catch up");
+            }
+        }
+        final long planned = events.stream().filter((e) -> null != e.fault()).count();
+        if (injected.size() < planned)
+        {
+            problems.add("injected " + injected.size() + " of " + planned + " planned faults");
+        }
+        if (checkpoints.isEmpty())
+        {
+            problems.add("no checkpoint completed");
+        }
+        final boolean pass = problems.isEmpty() && lost == 0 && violations == 0 && mismatches == 0;
+        final String line = String.format(Locale.ROOT, "%s records=%d faults=%d lost=%d orderViolations=%d " +
+            "digestMismatches=%d checkpoints=%d report=%s%s", pass ? "PASS" : "FAIL", records, injected.size(), lost,
+            violations, mismatches, checkpoints.size(), report.resolve("report.html"),
+            problems.isEmpty() ? "" : " problems=\"" + String.join("; ", problems) + "\"");
+        final SoakResult result = new SoakResult(pass, records, injected.size(), lost, violations, mismatches,
+            checkpoints.size(), line);
+        new SoakReport(settings, samples, injected, checkpoints, result).write(report);
+        out.println(line);
+        out.flush();
+        return pass ? 0 : 1;
+    }
+
+    private Map<String, Object> settings(final FaultPlan plan)
+    {
+        final Map<String, Object> settings = new LinkedHashMap<>();
+        settings.put("duration", DurationConverter.format(duration));
+        settings.put("backup", !noBackup);
+        settings.put("asyncs", asyncs);
+        settings.put("workers", cluster.workers);
+        settings.put("qosTimeout", DurationConverter.format(qosTimeout));
+        settings.put("checkpointEvery", DurationConverter.format(checkpointEvery));
+        final StringBuilder faultText = new StringBuilder();
+        plan.periods().forEach((kind, period) -> faultText.append(faultText.length() == 0 ? "" : ",")
+            .append(kind.optionName()).append('=').append(DurationConverter.format(period)));
+        settings.put("faults", faultText.length() == 0 ? "none" : faultText.toString());
+        final List<String> args = workload.toArguments();
+        for (int i = 0; i < args.size(); i += 2)
+        {
+            settings.put(args.get(i).substring(2), args.get(i + 1));
+        }
+        return settings;
+    }
+
+    private Cluster.Checkpoint print(final Cluster.Checkpoint checkpoint)
+    {
+        out.println(String.format(Locale.ROOT, "checkpoint at %ds: lsn=%d records=%d nodes=%d caughtUp=%s lost=%d " +
+            "digestMismatches=%d%s", checkpoint.elapsedMs() / 1000, checkpoint.lsn(), checkpoint.records(),
+            checkpoint.nodes(), checkpoint.caughtUp(), checkpoint.lostRecords(), checkpoint.digestMismatches(),
+            checkpoint.details().isEmpty() ? "" : " " + checkpoint.details()));
+        return checkpoint;
+    }
+
+    /**
+     * Inject one fault and heal it; the soak runs faults one at a time.
+     */
+    private FaultEvent inject(final Cluster nodes, final FaultKind kind, final Random random)
+    {
+        final List<Cluster.MemberSpec> members = nodes.specs();
+        Cluster.MemberSpec target = members.get(random.nextInt(members.size()));
+        if (kind == FaultKind.STALL_ACKS && members.get(0).role() == io.jmirror.shipper.MemberRole.BACKUP)
+        {
+            target = members.get(0); // the backup is where a stall matters: QoS demotion and re-promotion
+        }
+        final String name = target.name();
+        final long holdMs = qosTimeout.toMillis() + 1000;
+        final long startMs = nodes.elapsedMs();
+        String detail;
+        try
+        {
+            switch (kind)
+            {
+                case KILL ->
+                {
+                    nodes.killMember(name);
+                    Thread.sleep(1000);
+                    nodes.restartMember(name);
+                    detail = "killed with SIGKILL, restarted after 1s";
+                }
+                case DROP -> detail = "dropped " + nodes.proxy(name).drop() + " connection(s)";
+                case BLACKHOLE ->
+                {
+                    nodes.proxy(name).blackhole(true);
+                    Thread.sleep(holdMs);
+                    nodes.proxy(name).blackhole(false);
+                    detail = "link silent for " + holdMs + " ms";
+                }
+                case DELAY ->
+                {
+                    nodes.proxy(name).delayMs(20);
+                    Thread.sleep(3000);
+                    nodes.proxy(name).delayMs(0);
+                    detail = "each chunk held 20 ms for 3000 ms";
+                }
+                case STALL_ACKS ->
+                {
+                    nodes.stallAcks(name, true);
+                    Thread.sleep(holdMs);
+                    nodes.stallAcks(name, false);
+                    detail = "acks stalled for " + holdMs + " ms";
+                }
+                case CUT -> detail = nodes.cutSession(name) ? "session cut by the primary" :
+                    "no session to cut (member not connected)";
+                default -> throw new IllegalStateException("unknown fault: " + kind);
+            }
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted injecting " + kind.optionName(), ex);
+        }
+        catch (final java.io.IOException ex)
+        {
+            throw new IllegalStateException(kind.optionName() + " on " + name + " failed: " + ex, ex);
+        }
+        final FaultEvent event = new FaultEvent(startMs, nodes.elapsedMs(), kind, name, detail);
+        out.println(String.format(Locale.ROOT, "fault at %ds: %s on %s: %s", startMs / 1000, kind.optionName(), name,
+            detail));
+        return event;
+    }
+
+    private record Event(long atMs, FaultKind fault)
+    {
+    }
+
+    private static void sleepUntil(final Cluster nodes, final long atMs)
+    {
+        final long waitMs = atMs - nodes.elapsedMs();
+        if (waitMs > 0)
+        {
+            try
+            {
+                Thread.sleep(waitMs);
+            }
+            catch (final InterruptedException ex)
+            {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted", ex);
+            }
+        }
+    }
+}
