@@ -59,10 +59,35 @@ final class CheckCommand implements Callable<Integer>
             {
                 final GlobalStore.Difference d = differences.get(i);
                 out.printf("  differs: %s ^%s first at %s: left=%s right=%s%n", d.database(), d.global(), d.node(),
-                    d.left(), d.right());
+                    printable(d.left()), printable(d.right()));
             }
             out.println(differences.isEmpty() ? "EQUAL" : "DIFFERENT globals=" + differences.size());
             return differences.isEmpty() ? 0 : 1;
         }
+    }
+
+    /**
+     * @return the value with control characters as {@code \xNN}, so binary values print on one readable line.
+     */
+    static String printable(final String value)
+    {
+        if (null == value)
+        {
+            return "(none)";
+        }
+        final StringBuilder out = new StringBuilder(value.length());
+        for (int i = 0; i < value.length(); i++)
+        {
+            final char c = value.charAt(i);
+            if (c < 0x20 || c == 0x7f)
+            {
+                out.append(String.format("\\x%02x", (int)c));
+            }
+            else
+            {
+                out.append(c);
+            }
+        }
+        return out.toString();
     }
 }

@@ -60,6 +60,7 @@ final class Cluster implements AutoCloseable
     private final long qosTimeoutMs;
     private final int workers;
     private final long fileSize;
+    private final List<String> extraMemberArgs;
     private final Map<String, NodeProcess> members = new LinkedHashMap<>();
     private final Map<String, FaultProxy> proxies = new LinkedHashMap<>();
     private final Map<String, Long> pastViolations = new LinkedHashMap<>();
@@ -74,7 +75,8 @@ final class Cluster implements AutoCloseable
         final WorkloadOptions workload,
         final long qosTimeoutMs,
         final int workers,
-        final long fileSize)
+        final long fileSize,
+        final List<String> extraMemberArgs)
     {
         this.workDir = workDir;
         this.specs = List.copyOf(specs);
@@ -82,6 +84,7 @@ final class Cluster implements AutoCloseable
         this.qosTimeoutMs = qosTimeoutMs;
         this.workers = workers;
         this.fileSize = fileSize;
+        this.extraMemberArgs = List.copyOf(extraMemberArgs);
     }
 
     /**
@@ -117,11 +120,13 @@ final class Cluster implements AutoCloseable
     {
         final Path dir = dir(spec.name());
         Files.createDirectories(dir);
-        final NodeProcess member = new NodeProcess(spec.name(), List.of("member", "--dir", dir.toString(),
+        final List<String> args = new ArrayList<>(List.of("member", "--dir", dir.toString(),
             "--name", spec.name(), "--role", spec.role().name(),
             "--primary-port", String.valueOf(proxies.get(spec.name()).port()),
             "--workers", String.valueOf(workers), "--qos-timeout-ms", String.valueOf(qosTimeoutMs),
-            "--file-size", String.valueOf(fileSize)), workDir.resolve(spec.name() + ".log"), "1g");
+            "--file-size", String.valueOf(fileSize)));
+        args.addAll(extraMemberArgs);
+        final NodeProcess member = new NodeProcess(spec.name(), args, workDir.resolve(spec.name() + ".log"), "1g");
         members.put(spec.name(), member);
         member.start(START_TIMEOUT);
     }

@@ -56,7 +56,7 @@ final class DemoCommand implements Callable<Integer>
         String line;
         boolean pass = false;
         try (Cluster nodes = new Cluster(workDir, ClusterOptions.members(true, 1), workload, 8000, cluster.workers,
-            cluster.fileSize))
+            cluster.fileSize, List.of()))
         {
             try
             {

@@ -50,12 +50,16 @@ final class MemberNode implements Callable<Integer>
     @Option(names = "--file-size", defaultValue = "67108864", description = "Journal file size in bytes.")
     long fileSize;
 
+    @Option(names = "--skip-every", defaultValue = "0", hidden = true,
+        description = "Drop every n-th SET: a broken member, for testing that verification catches it.")
+    long skipEvery;
+
     @Override
     public Integer call() throws Exception
     {
         final PrintStream out = System.out;
         final GlobalStore store = new GlobalStore();
-        final OrderCheckingTarget target = new OrderCheckingTarget(store);
+        final OrderCheckingTarget target = new OrderCheckingTarget(store, skipEvery);
         try (Member member = Member.start(new MemberContext()
             .target(target)
             .workers(workers)

@@ -19,11 +19,23 @@ final class OrderCheckingTarget implements Target
     private final StoreTarget target;
     private final AtomicLong violations = new AtomicLong();
     private final AtomicReference<String> firstViolation = new AtomicReference<>();
+    private final AtomicLong sets = new AtomicLong();
+    private final long skipEvery;
 
     OrderCheckingTarget(final GlobalStore store)
     {
+        this(store, 0);
+    }
+
+    /**
+     * @param skipEvery when above 0, silently drop every n-th SET: a deliberately broken member, with which the
+     *                  soak's own tests check that verification catches lost records.
+     */
+    OrderCheckingTarget(final GlobalStore store, final long skipEvery)
+    {
         this.store = store;
         this.target = new StoreTarget(store);
+        this.skipEvery = skipEvery;
     }
 
     @Override
@@ -40,6 +52,10 @@ final class OrderCheckingTarget implements Target
                 violations.incrementAndGet();
                 firstViolation.compareAndSet(null, "lsn=" + record.lsn() + " database=" + record.database() +
                     " global=" + record.global() + " held version " + held + " > incoming version " + incoming);
+            }
+            if (skipEvery > 0 && sets.incrementAndGet() % skipEvery == 0)
+            {
+                return;
             }
         }
         target.apply(record, worker);

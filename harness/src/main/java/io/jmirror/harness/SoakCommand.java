@@ -60,6 +60,10 @@ final class SoakCommand implements Callable<Integer>
             + "(default: ${DEFAULT-VALUE}).")
     Duration qosTimeout;
 
+    @Option(names = "--sabotage-skip-every", defaultValue = "0", hidden = true,
+        description = "Members drop every n-th SET: proves the verification catches a broken member.")
+    long sabotageSkipEvery;
+
     @Mixin
     WorkloadOptions workload;
 
@@ -111,7 +115,8 @@ final class SoakCommand implements Callable<Integer>
         long violations = 0;
         final Path workDir = cluster.resolveWorkDir("jmirror-soak-");
         try (Cluster nodes = new Cluster(workDir, ClusterOptions.members(!noBackup, asyncs), workload,
-            qosTimeout.toMillis(), cluster.workers, cluster.fileSize))
+            qosTimeout.toMillis(), cluster.workers, cluster.fileSize,
+            sabotageSkipEvery > 0 ? List.of("--skip-every", String.valueOf(sabotageSkipEvery)) : List.of()))
         {
             ProgressPrinter progress = null;
             try
@@ -162,6 +167,11 @@ final class SoakCommand implements Callable<Integer>
             cluster.cleanUp(report);
         }
 
+        if (!checkpoints.isEmpty())
+        {
+            // The last checkpoint's count: taken quiesced, so it is exactly what was verified.
+            records = checkpoints.get(checkpoints.size() - 1).records();
+        }
         long lost = 0;
         long mismatches = 0;
         for (final Cluster.Checkpoint checkpoint : checkpoints)

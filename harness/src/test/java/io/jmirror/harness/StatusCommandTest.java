@@ -1,0 +1,119 @@
+package io.jmirror.harness;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.jmirror.dejournal.GlobalStore;
+import io.jmirror.dejournal.Member;
+import io.jmirror.dejournal.MemberContext;
+import io.jmirror.dejournal.StoreTarget;
+import io.jmirror.journal.GlobalName;
+import io.jmirror.journal.Journal;
+import io.jmirror.journal.JournalAppender;
+import io.jmirror.journal.JournalContext;
+import io.jmirror.journal.SubscriptKey;
+import io.jmirror.journal.SyncPolicy;
+import io.jmirror.shipper.AllowedMember;
+import io.jmirror.shipper.MemberRole;
+import io.jmirror.shipper.Primary;
+import io.jmirror.shipper.PrimaryContext;
+import io.jmirror.shipper.ReceiverContext;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/**
+ * {@code status DIR} reads a primary's and a member's counters from their status files, as another process would.
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class StatusCommandTest
+{
+    @TempDir
+    Path dir;
+
+    @Test
+    void showsTransferAndDejournalStatusByName() throws Exception
+    {
+        final Path primaryDir = dir.resolve("primary");
+        final Path memberDir = dir.resolve("backup");
+        try (Journal journal = Journal.open(new JournalContext().journalDir(primaryDir.resolve("journal"))
+            .fileLength(1024 * 1024).mirrorName("S").syncPolicy(SyncPolicy.NONE));
+            Primary primary = Primary.start(new PrimaryContext().journal(journal).insecure(true).statusDir(primaryDir)
+                .member(AllowedMember.of("backup", MemberRole.BACKUP)));
+            Member member = Member.start(new MemberContext().target(new StoreTarget(new GlobalStore())).workers(2)
+                .receiverContext(new ReceiverContext().memberName("backup").role(MemberRole.BACKUP).mirrorName("S")
+                    .primaryAddress(primary.address()).insecure(true).statusDir(memberDir)
+                    .journalContext(new JournalContext().journalDir(memberDir.resolve("journal")).mirrorName("S")
+                        .syncPolicy(SyncPolicy.NONE)))))
+        {
+            final JournalAppender appender = journal.newAppender();
+            for (int i = 0; i < 1000; i++)
+            {
+                appender.set(0, GlobalName.of("DB", "G" + (i % 7)), SubscriptKey.of(i), new byte[32]);
+            }
+            final long end = journal.tailLsn();
+            String memberOut = "";
+            String primaryOut = "";
+            final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (System.nanoTime() < deadline)
+            {
+                memberOut = status(memberDir);
+                primaryOut = status(primaryDir);
+                if (memberOut.matches("(?s).*dejournal=backup state\\s+CAUGHT_UP.*") &&
+                    memberOut.contains(String.format("%,d", end)) &&
+                    primaryOut.matches("(?s).*member=backup transferStatus\\s+ACTIVE.*"))
+                {
+                    break;
+                }
+                Thread.sleep(50);
+            }
+            assertTrue(memberOut.matches("(?s).*receiver=backup linkState\\s+STREAMING.*"), memberOut);
+            assertTrue(memberOut.matches("(?s).*dejournal=backup state\\s+CAUGHT_UP.*"), memberOut);
+            assertTrue(memberOut.matches("(?s).*dejournal=backup appliedLsn\\s+" + String.format("%,d", end)
+                .replace(",", "\\,") + "\\n.*"), memberOut);
+            assertTrue(primaryOut.matches("(?s).*member=backup transferStatus\\s+ACTIVE.*"), primaryOut);
+            assertTrue(primaryOut.matches("(?s).*primary completeLsn\\s+" + String.format("%,d", end)
+                .replace(",", "\\,") + "\\n.*"), primaryOut);
+        }
+    }
+
+    @Test
+    void aDirectoryWithoutAStatusFileIsNamed()
+    {
+        final ByteArrayOutputStream err = new ByteArrayOutputStream();
+        final CommandLine commandLine = JmirrorCli.commandLine();
+        commandLine.setErr(new java.io.PrintWriter(err, true, StandardCharsets.UTF_8));
+        assertEquals(2, commandLine.execute("status", dir.resolve("nothing").toString()));
+        assertTrue(err.toString(StandardCharsets.UTF_8).contains("no status file in"), err.toString());
+    }
+
+    @Test
+    void watchRefreshesTheGivenNumberOfTimes() throws Exception
+    {
+        try (io.jmirror.journal.StatusFile file = io.jmirror.journal.StatusFile.create(dir, 8))
+        {
+            file.newCounter("member=x transferStatus").setRelease(3);
+            final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+            final PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8);
+            assertEquals(0, new CommandLine(new StatusCommand().output(out)).execute(dir.toString(), "--watch",
+                "--interval", "10ms", "--count", "3"));
+            final String text = bytes.toString(StandardCharsets.UTF_8);
+            assertEquals(3, text.split("status of ", -1).length - 1, text);
+            assertTrue(text.contains("TROUBLE"), text);
+        }
+    }
+
+    private static String status(final Path dir)
+    {
+        final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        final PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8);
+        assertEquals(0, new CommandLine(new StatusCommand().output(out)).execute(dir.toString()));
+        return bytes.toString(StandardCharsets.UTF_8);
+    }
+}
