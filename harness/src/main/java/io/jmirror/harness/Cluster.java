@@ -41,6 +41,9 @@ final class Cluster implements AutoCloseable
      * @param lostRecords       records below {@code lsn} that a member did not apply.
      * @param digestMismatches  globals whose digest differs, summed over members.
      * @param details           what differed, per member.
+     * @param commits           transactions committed with {@code awaitCommitted} so far.
+     * @param commitP50Us       median commit wait so far, microseconds.
+     * @param commitP99Us       99th percentile commit wait so far, microseconds.
      */
     record Checkpoint(
         long elapsedMs,
@@ -50,7 +53,10 @@ final class Cluster implements AutoCloseable
         boolean caughtUp,
         long lostRecords,
         long digestMismatches,
-        List<String> details)
+        List<String> details,
+        long commits,
+        long commitP50Us,
+        long commitP99Us)
     {
     }
 
@@ -237,7 +243,9 @@ final class Cluster implements AutoCloseable
         }
         primary.call("resume", CALL_TIMEOUT);
         return new Checkpoint(elapsed, lsn, records, DigestLines.nodes(expected), caughtUp, lost, mismatches,
-            details);
+            details, Long.parseLong(NodeProcess.field(paused, "commits")),
+            Long.parseLong(NodeProcess.field(paused, "commitP50us")),
+            Long.parseLong(NodeProcess.field(paused, "commitP99us")));
     }
 
     private long appliedLsn(final String name)

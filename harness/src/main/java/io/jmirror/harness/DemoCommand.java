@@ -77,10 +77,12 @@ final class DemoCommand implements Callable<Integer>
                     }
                     pass &= violations == 0;
                     line = String.format(Locale.ROOT, "%s records=%d avgRate=%.0f/s lsn=%d members=%d caughtUp=%s " +
-                        "dataCheck=%s nodes=%d orderViolations=%d%s", pass ? "PASS" : "FAIL", check.records(),
+                        "dataCheck=%s nodes=%d orderViolations=%d commits=%d commitP50=%dus commitP99=%dus%s",
+                        pass ? "PASS" : "FAIL", check.records(),
                         check.records() * 1000.0 / Math.max(1, duration.toMillis()), check.lsn(),
                         last.members().size(), check.caughtUp(), check.digestMismatches() == 0 ? "equal" :
-                        check.digestMismatches() + "-globals-differ", check.nodes(), violations,
+                        check.digestMismatches() + "-globals-differ", check.nodes(), violations, check.commits(),
+                        check.commitP50Us(), check.commitP99Us(),
                         check.details().isEmpty() ? "" : " details=" + check.details());
                 }
                 if (samples.isEmpty())

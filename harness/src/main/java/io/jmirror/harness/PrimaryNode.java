@@ -83,7 +83,10 @@ final class PrimaryNode implements Callable<Integer>
                         return "resumed";
                     case "pause":
                         final long lsn = app.pause();
-                        return "lsn=" + lsn + " records=" + app.records() + failure(app);
+                        final org.HdrHistogram.Histogram commits = app.commitLatencyMicros();
+                        return "lsn=" + lsn + " records=" + app.records() + " commits=" + commits.getTotalCount() +
+                            " commitP50us=" + commits.getValueAtPercentile(50) + " commitP99us=" +
+                            commits.getValueAtPercentile(99) + failure(app);
                     case "digests":
                         final int globals = DigestLines.write(store, printer);
                         return "globals=" + globals + " lsn=" + journal.completeLsn();

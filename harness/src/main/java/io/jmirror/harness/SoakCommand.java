@@ -229,9 +229,10 @@ final class SoakCommand implements Callable<Integer>
     private Cluster.Checkpoint print(final Cluster.Checkpoint checkpoint)
     {
         out.println(String.format(Locale.ROOT, "checkpoint at %ds: lsn=%d records=%d nodes=%d caughtUp=%s lost=%d " +
-            "digestMismatches=%d%s", checkpoint.elapsedMs() / 1000, checkpoint.lsn(), checkpoint.records(),
-            checkpoint.nodes(), checkpoint.caughtUp(), checkpoint.lostRecords(), checkpoint.digestMismatches(),
-            checkpoint.details().isEmpty() ? "" : " " + checkpoint.details()));
+            "digestMismatches=%d commits=%d commitP50=%dus commitP99=%dus%s", checkpoint.elapsedMs() / 1000,
+            checkpoint.lsn(), checkpoint.records(), checkpoint.nodes(), checkpoint.caughtUp(),
+            checkpoint.lostRecords(), checkpoint.digestMismatches(), checkpoint.commits(), checkpoint.commitP50Us(),
+            checkpoint.commitP99Us(), checkpoint.details().isEmpty() ? "" : " " + checkpoint.details()));
         return checkpoint;
     }
 

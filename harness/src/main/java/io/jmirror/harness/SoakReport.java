@@ -76,7 +76,10 @@ final class SoakReport
                 .append(", \"lsn\": ").append(checkpoint.lsn()).append(", \"records\": ").append(checkpoint.records())
                 .append(", \"nodes\": ").append(checkpoint.nodes()).append(", \"caughtUp\": ")
                 .append(checkpoint.caughtUp()).append(", \"lostRecords\": ").append(checkpoint.lostRecords())
-                .append(", \"digestMismatches\": ").append(checkpoint.digestMismatches()).append(", \"details\": [");
+                .append(", \"digestMismatches\": ").append(checkpoint.digestMismatches())
+                .append(", \"commits\": ").append(checkpoint.commits()).append(", \"commitP50Us\": ")
+                .append(checkpoint.commitP50Us()).append(", \"commitP99Us\": ").append(checkpoint.commitP99Us())
+                .append(", \"details\": [");
             for (int d = 0; d < checkpoint.details().size(); d++)
             {
                 out.append(d == 0 ? "" : ", ").append(quote(checkpoint.details().get(d)));

@@ -13,6 +13,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
+import org.HdrHistogram.Histogram;
+import org.HdrHistogram.Recorder;
 import org.agrona.concurrent.status.AtomicCounter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -43,6 +45,8 @@ final class Workload implements AutoCloseable
     private final AtomicLong versions = new AtomicLong();
     private final List<Writer> writers = new ArrayList<>();
     private final long commitTimeoutNs;
+    private final Recorder commitLatency = new Recorder(3);
+    private final Histogram commitTotal = new Histogram(3);
     private volatile boolean paused = true;
     private volatile boolean isClosed;
     private volatile Throwable failure;
@@ -122,6 +126,15 @@ final class Workload implements AutoCloseable
             Thread.onSpinWait();
         }
         return journal.completeLsn();
+    }
+
+    /**
+     * @return commit waits ({@code awaitCommitted} after each TCOMMIT) since start, in microseconds.
+     */
+    synchronized Histogram commitLatencyMicros()
+    {
+        commitTotal.add(commitLatency.getIntervalHistogram());
+        return commitTotal;
     }
 
     long records()
@@ -325,9 +338,14 @@ final class Workload implements AutoCloseable
                 return records + 1;
             }
             final long lsn = appender.tcommit(txn);
-            if (null != primary && !primary.awaitCommitted(lsn, commitTimeoutNs))
+            if (null != primary)
             {
-                commitTimeoutsCounter.incrementRelease();
+                final long startNs = System.nanoTime();
+                if (!primary.awaitCommitted(lsn, commitTimeoutNs))
+                {
+                    commitTimeoutsCounter.incrementRelease();
+                }
+                commitLatency.recordValue(Math.max(1, (System.nanoTime() - startNs) / 1000));
             }
             return records + 1;
         }

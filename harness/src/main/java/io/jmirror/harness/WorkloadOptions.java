@@ -33,7 +33,7 @@ final class WorkloadOptions
         + "${DEFAULT-VALUE}).")
     int depth;
 
-    @Option(names = "--txn-percent", defaultValue = "5", description = "Share of changes made as a transaction of "
+    @Option(names = "--txn-percent", defaultValue = "1", description = "Share of changes made as a transaction of "
         + "2 to 5 SETs with TSTART/TCOMMIT; each waits for awaitCommitted (default: ${DEFAULT-VALUE}).")
     int txnPercent;
 
