@@ -52,6 +52,8 @@ final class DemoCommand implements Callable<Integer>
         final Path workDir = cluster.resolveWorkDir("jmirror-demo-");
         out.println("demo: primary, backup and dr1 on 127.0.0.1 for " + DurationConverter.format(duration) +
             " at " + (workload.rate == 0 ? "full speed" : workload.rate + " records/s") + "; data in " + workDir);
+        out.println("demo: from another terminal, 'jmirror status " + workDir.resolve("backup") +
+            " --watch' shows a node's counters");
         out.println("   time      rate  primary LSN | member transfer/dejournal lag (bytes, ms)");
         String line;
         boolean pass = false;

@@ -15,6 +15,7 @@ import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.Recorder;
+import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.status.AtomicCounter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -175,7 +176,8 @@ final class Workload implements AutoCloseable
         private final int index;
         private final Random random;
         private final SubscriptKey key = new SubscriptKey();
-        private final byte[] value = new byte[options.valueSize];
+        private final byte[] value = new byte[Math.max(options.valueSize, options.valueSizeMax)];
+        private final UnsafeBuffer valueBuffer = new UnsafeBuffer(value);
         private final List<byte[]> undoValues = new ArrayList<>();
         private final List<SubscriptKey> undoKeys = new ArrayList<>();
         private final long periodNs;
@@ -352,9 +354,11 @@ final class Workload implements AutoCloseable
 
         private void set(final long txn, final GlobalName name, final SubscriptKey key)
         {
+            final int length = options.valueSizeMax <= options.valueSize ? options.valueSize :
+                options.valueSize + random.nextInt(options.valueSizeMax - options.valueSize + 1);
             VersionedValue.write(value, versions.incrementAndGet());
-            store.set(name.database(), name.global(), key, value);
-            appender.set(txn, name, key, value);
+            store.set(name.database(), name.global(), key.buffer(), 0, key.length(), valueBuffer, 0, length);
+            appender.set(txn, name, key, valueBuffer, 0, length);
         }
 
         private void randomKey(final int maxDepth)

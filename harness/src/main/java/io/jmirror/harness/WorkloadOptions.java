@@ -29,6 +29,10 @@ final class WorkloadOptions
         + "version, then filler (default: ${DEFAULT-VALUE}).")
     int valueSize;
 
+    @Option(names = "--value-size-max", defaultValue = "0", description = "When above --value-size, each value's "
+        + "size is drawn uniformly from --value-size to this (default: every value is --value-size).")
+    int valueSizeMax;
+
     @Option(names = "--depth", defaultValue = "3", description = "Deepest subscript level (default: "
         + "${DEFAULT-VALUE}).")
     int depth;
@@ -64,6 +68,8 @@ final class WorkloadOptions
         check(zipf >= 0, "--zipf must be 0 or more: " + zipf);
         check(valueSize >= VersionedValue.MIN_LENGTH && valueSize <= 1024 * 1024,
             "--value-size must be 8 to 1048576: " + valueSize);
+        check(valueSizeMax == 0 || valueSizeMax >= valueSize && valueSizeMax <= 1024 * 1024,
+            "--value-size-max must be 0, or --value-size to 1048576: " + valueSizeMax);
         check(depth >= 1 && depth <= 8, "--depth must be 1 to 8: " + depth);
         check(txnPercent >= 0 && txnPercent <= 100, "--txn-percent must be 0 to 100: " + txnPercent);
         check(rollbackPercent >= 0 && rollbackPercent <= 100,
@@ -80,6 +86,7 @@ final class WorkloadOptions
         add(args, "--keys", keys);
         add(args, "--zipf", zipf);
         add(args, "--value-size", valueSize);
+        add(args, "--value-size-max", valueSizeMax);
         add(args, "--depth", depth);
         add(args, "--txn-percent", txnPercent);
         add(args, "--rollback-percent", rollbackPercent);

@@ -33,8 +33,8 @@ class WorkloadTest
     void replayingTheJournalGivesTheApplicationsOwnStoreInOrder() throws Exception
     {
         final WorkloadOptions options = new WorkloadOptions();
-        new CommandLine(options).parseArgs("--writers", "3", "--globals", "20", "--keys", "10", "--txn-percent", "30",
-            "--rollback-percent", "50", "--rate", "0", "--seed", "7");
+        new CommandLine(options).parseArgs("--writers", "3", "--value-size-max", "300", "--globals", "20",
+            "--keys", "10", "--txn-percent", "30", "--rollback-percent", "50", "--rate", "0", "--seed", "7");
         final GlobalStore store = new GlobalStore();
         try (Journal journal = Journal.open(new JournalContext().journalDir(dir.resolve("journal"))
             .fileLength(1024 * 1024).mirrorName("W").syncPolicy(SyncPolicy.NONE));
