@@ -198,11 +198,12 @@ final class Cluster implements AutoCloseable
         final String paused = last(primary.call("pause", CALL_TIMEOUT));
         final long lsn = Long.parseLong(NodeProcess.field(paused, "lsn"));
         final long records = Long.parseLong(NodeProcess.field(paused, "records"));
-        final List<String> details = new ArrayList<>();
         if (null != NodeProcess.field(paused, "failure"))
         {
-            details.add("primary: the application failed: " + NodeProcess.field(paused, "failure"));
+            throw new IllegalStateException("the primary's application failed: " +
+                NodeProcess.field(paused, "failure").replace('_', ' ') + " (log: " + primary.logFile() + ")");
         }
+        final List<String> details = new ArrayList<>();
         final long deadline = System.nanoTime() + catchUpTimeout.toNanos();
         boolean caughtUp = true;
         long lost = 0;
