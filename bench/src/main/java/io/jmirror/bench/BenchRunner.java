@@ -55,7 +55,8 @@ public final class BenchRunner
         entry("\\.JournalReadBenchmark\\."),
         entry("\\.ShippingBenchmark\\."),
         entry("\\.CommitLatencyBenchmark\\."),
-        entry("\\.DejournalBenchmark\\."));
+        entry("\\.DejournalBenchmark\\."),
+        entry("\\.EndToEndBenchmark\\."));
 
     /**
      * The comparisons every report shows. Record bytes are {@link BenchRecord#fieldBytes}: the record's
@@ -109,7 +110,11 @@ public final class BenchRunner
             "DejournalBenchmark.apply", "workers=1,distribution=UNIFORM"),
         ratio("apply(workers=2, UNIFORM) vs Disruptor hand-off (target: apply >= 2 M records/s = 2,000,000 ops/s)",
             "DejournalBenchmark.apply", "workers=2,distribution=UNIFORM",
-            "CeilingBenchmark.disruptorNoop", ""));
+            "CeilingBenchmark.disruptorNoop", ""),
+        ratio("replicate(workers=2) end to end vs apply(workers=2, UNIFORM) " +
+                "(target: replicate >= 1 M records/s = 1,000,000 ops/s)",
+            "EndToEndBenchmark.replicate", "workers=2",
+            "DejournalBenchmark.apply", "workers=2,distribution=UNIFORM"));
 
     /** A smoke run: enough to see every benchmark work, not enough for a figure to quote. */
     static final Iterations QUICK = new Iterations(2, 1, 3, 1);

@@ -235,7 +235,11 @@ public class ShippingBenchmark
             }
         }
 
-        private static JournalContext journalContext(final Path dir)
+        /**
+         * @param dir where the journal lives.
+         * @return a benchmark journal's settings: {@link #FILE_LENGTH} files, sync policy NONE, purgeable.
+         */
+        static JournalContext journalContext(final Path dir)
         {
             return new JournalContext()
                 .journalDir(dir)
