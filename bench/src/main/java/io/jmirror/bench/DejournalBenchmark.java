@@ -8,6 +8,7 @@ import java.util.concurrent.TimeUnit;
 import io.jmirror.dejournal.DejournalContext;
 import io.jmirror.dejournal.Dejournaler;
 import io.jmirror.dejournal.GlobalStore;
+import io.jmirror.dejournal.MemberContext;
 import io.jmirror.dejournal.Target;
 import io.jmirror.journal.GlobalName;
 import io.jmirror.journal.Journal;
@@ -40,6 +41,10 @@ import org.openjdk.jmh.annotations.TearDown;
  * part of each invocation: about 4 ms (11 ms with 16 workers), under 1% of an {@link #apply} invocation but a few
  * percent of a {@link #dispatchOnly} one, which therefore slightly understates the dispatch rate. Its rings are
  * also most of what {@code -prof gc} reports per op (about 0.72 B/op per worker), not the dispatch path.
+ * <p>
+ * Frame CRCs are not checked again on the way, as in a {@link io.jmirror.dejournal.Member}, whose receiver checked
+ * each frame before writing it ({@link MemberContext#VERIFY_CHECKSUMS_DEFAULT}); checking them costs the dispatcher
+ * roughly a third more time per record.
  * <p>
  * The workload is 1000 globals of one database, keys {@code (int, "name")} and 100-byte values. With
  * {@link Distribution#ZIPF} a few globals take most records, as real applications do, which loads the worker that
@@ -116,8 +121,8 @@ public class DejournalBenchmark
          */
         long replay(final Target target, final int workers)
         {
-            try (Dejournaler dejournaler = Dejournaler.start(
-                new DejournalContext().journal(journal).target(target).workers(workers)))
+            try (Dejournaler dejournaler = Dejournaler.start(new DejournalContext().journal(journal).target(target)
+                .workers(workers).verifyChecksums(MemberContext.VERIFY_CHECKSUMS_DEFAULT)))
             {
                 if (!dejournaler.awaitApplied(endLsn, APPLY_TIMEOUT_NS))
                 {

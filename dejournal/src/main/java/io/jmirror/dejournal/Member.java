@@ -72,7 +72,8 @@ public final class Member implements AutoCloseable
                     return 0;
                 }
                 current = Dejournaler.start(new DejournalContext().journal(journal).target(ctx.target())
-                    .workers(ctx.workers()).ringSize(ctx.ringSize()).checkpointIntervalMs(ctx.checkpointIntervalMs()));
+                    .workers(ctx.workers()).ringSize(ctx.ringSize()).checkpointIntervalMs(ctx.checkpointIntervalMs())
+                    .verifyChecksums(ctx.verifyChecksums()));
                 dejournaler = current;
             }
             receiver.appliedLsn(current.appliedLsn());

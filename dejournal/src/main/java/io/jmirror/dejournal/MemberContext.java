@@ -7,11 +7,18 @@ import io.jmirror.shipper.ReceiverContext;
  */
 public final class MemberContext
 {
+    /**
+     * By default a member's dejournaler does not check frame CRCs again: its receiver checked every frame before
+     * writing it (see {@link #verifyChecksums(boolean)}).
+     */
+    public static final boolean VERIFY_CHECKSUMS_DEFAULT = false;
+
     private ReceiverContext receiverContext;
     private Target target;
     private int workers = Math.min(Runtime.getRuntime().availableProcessors(), DejournalContext.MAX_WORKERS);
     private int ringSize = DejournalContext.RING_SIZE_DEFAULT;
     private long checkpointIntervalMs = DejournalContext.CHECKPOINT_INTERVAL_MS_DEFAULT;
+    private boolean verifyChecksums = VERIFY_CHECKSUMS_DEFAULT;
 
     /**
      * @return this, checked.
@@ -99,5 +106,26 @@ public final class MemberContext
     public long checkpointIntervalMs()
     {
         return checkpointIntervalMs;
+    }
+
+    /**
+     * Whether the member's dejournaler checks each frame's CRC32C again as it applies the journal
+     * ({@link DejournalContext#verifyChecksums(boolean)}). Default false: every frame of a member's journal was
+     * checked (CRC, length, layout) by its receiver just before it was written, and after a restart journal recovery
+     * checks the newest files again. Set true to also catch damage done to older journal files at rest, at the cost
+     * of summing every frame twice.
+     *
+     * @param verifyChecksums true to check every frame's CRC on the dejournal path too.
+     * @return this.
+     */
+    public MemberContext verifyChecksums(final boolean verifyChecksums)
+    {
+        this.verifyChecksums = verifyChecksums;
+        return this;
+    }
+
+    public boolean verifyChecksums()
+    {
+        return verifyChecksums;
     }
 }

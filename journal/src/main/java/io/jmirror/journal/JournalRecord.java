@@ -26,7 +26,12 @@ public final class JournalRecord
      */
     public JournalRecord wrap(final DirectBuffer buffer, final int offset, final long lsn)
     {
-        this.buffer = buffer;
+        // Readers wrap every frame of a file in the same buffer; skipping the unchanged reference store skips its
+        // GC write barrier (with G1, a StoreLoad fence per store into an old object), once per record.
+        if (this.buffer != buffer)
+        {
+            this.buffer = buffer;
+        }
         this.offset = offset;
         this.lsn = lsn;
         return this;
