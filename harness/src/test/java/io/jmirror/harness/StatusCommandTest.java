@@ -66,8 +66,11 @@ class StatusCommandTest
                 memberOut = status(memberDir);
                 primaryOut = status(primaryDir);
                 if (memberOut.matches("(?s).*dejournal=backup state\\s+CAUGHT_UP.*") &&
-                    memberOut.contains(String.format("%,d", end)) &&
-                    primaryOut.matches("(?s).*member=backup transferStatus\\s+ACTIVE.*"))
+                    memberOut.matches("(?s).*dejournal=backup appliedLsn\\s+" + String.format("%,d", end)
+                        .replace(",", "\\,") + "\\n.*") &&
+                    primaryOut.matches("(?s).*member=backup transferStatus\\s+ACTIVE.*") &&
+                    primaryOut.matches("(?s).*primary completeLsn\\s+" + String.format("%,d", end)
+                        .replace(",", "\\,") + "\\n.*"))
                 {
                     break;
                 }
