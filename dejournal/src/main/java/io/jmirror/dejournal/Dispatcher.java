@@ -70,6 +70,7 @@ final class Dispatcher implements Agent, RecordHandler
     private PausedDatabase catchingUp;
     private boolean dispatchingCatchUp;
     private KnownDatabase lastDatabase;
+    private boolean isWaitingForRoom;
 
     /**
      * A paused database: its records are skipped from {@code sinceLsn} on and replayed on resume.
@@ -200,15 +201,25 @@ final class Dispatcher implements Agent, RecordHandler
         return work;
     }
 
+    /**
+     * Whether every ring has room for a batch. Once a ring has been full, the dispatcher waits until every ring has a
+     * quarter of its slots free again, then dispatches batch after batch: when the workers are the bottleneck (a
+     * slow target) it wakes once per quarter ring instead of once per batch, which left it spinning, yielding and
+     * parking for every 256 records on the cores the workers need. A worker still has three quarters of a ring to
+     * apply while the dispatcher waits.
+     */
     private boolean hasRoomForBatch()
     {
+        final long needed = isWaitingForRoom ? Math.max(ctx.dispatchBatch(), ctx.ringSize() / 4) : ctx.dispatchBatch();
         for (final RingBuffer<RecordEvent> ring : rings)
         {
-            if (ring.remainingCapacity() < ctx.dispatchBatch())
+            if (ring.remainingCapacity() < needed)
             {
+                isWaitingForRoom = true;
                 return false;
             }
         }
+        isWaitingForRoom = false;
         return true;
     }
 
