@@ -327,6 +327,12 @@ public class DejournalBenchmark
         }
 
         @Override
+        public void apply(final JournalRecord first, final JournalRecord second, final int worker)
+        {
+            store.apply(first, second);
+        }
+
+        @Override
         public void checkpoint(final long appliedLsn)
         {
         }

@@ -111,7 +111,7 @@ public final class Dejournaler implements AutoCloseable
         public void handleEventException(final Throwable ex, final long sequence, final RecordEvent event)
         {
             failure = new DejournalException(DejournalException.Code.TARGET_FAILED, "target failed to apply a " +
-                "record: worker=" + worker + " lsn=" + event.lsn + " reason=" + ex, ex);
+                "record: worker=" + worker + " lsn=" + workers[worker].applyingLsn() + " reason=" + ex, ex);
             LOG.error("dejournaling stopped: {}", failure.getMessage(), ex);
             throw (DejournalException)failure;
         }

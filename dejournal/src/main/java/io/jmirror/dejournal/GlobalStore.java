@@ -43,6 +43,7 @@ public final class GlobalStore
     private static final Comparator<GlobalName> NAME_ORDER =
         Comparator.comparing(GlobalName::database).thenComparing(GlobalName::global);
     private static final byte[] EMPTY = new byte[0];
+    private static final byte SET_CODE = RecordType.SET.code();
 
     private final StoreIndex index = new StoreIndex();
 
@@ -104,6 +105,36 @@ public final class GlobalStore
             default:
                 break;
         }
+    }
+
+    /**
+     * Applies two journal records of one writer, with the effect of {@link #apply(JournalRecord)} on {@code first}
+     * and then on {@code second}. Two SETs of different globals with values of at most 1 KiB are done together
+     * ({@link GlobalTree#setBoth}), which overlaps their memory accesses: in a store larger than the caches that is
+     * most of the time a SET takes. Anything else is applied one after the other.
+     *
+     * @throws IllegalArgumentException if a record's type code is unknown.
+     */
+    public void apply(final JournalRecord first, final JournalRecord second)
+    {
+        if (first.typeCode() == SET_CODE && second.typeCode() == SET_CODE &&
+            first.valueLength() <= GlobalTreeLeaf.MAX_INLINE_VALUE &&
+            second.valueLength() <= GlobalTreeLeaf.MAX_INLINE_VALUE)
+        {
+            final GlobalTree firstTree = tree(first);
+            final GlobalTree secondTree = tree(second);
+            if (firstTree != secondTree)
+            {
+                GlobalTree.setBoth(
+                    firstTree, first.buffer(), first.keyOffset(), first.keyLength(),
+                    first.buffer(), first.valueOffset(), first.valueLength(),
+                    secondTree, second.buffer(), second.keyOffset(), second.keyLength(),
+                    second.buffer(), second.valueOffset(), second.valueLength());
+                return;
+            }
+        }
+        apply(first);
+        apply(second);
     }
 
     /**

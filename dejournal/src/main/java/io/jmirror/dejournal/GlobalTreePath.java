@@ -16,6 +16,7 @@ final class GlobalTreePath
     private final GlobalTreeInner[] pages = new GlobalTreeInner[MAX_DEPTH];
     private final int[] indexes = new int[MAX_DEPTH];
     private int depth;
+    private Object page;
 
     /**
      * @return number of inner pages above the current leaf.
@@ -47,6 +48,42 @@ final class GlobalTreePath
             final GlobalTreeInner inner = (GlobalTreeInner)page;
             page = push(inner, inner.childIndex(key, keyLength));
         }
+        return (GlobalTreeLeaf)page;
+    }
+
+    /**
+     * Starts a descent taken one level at a time with {@link #down}, so that two can be interleaved.
+     *
+     * @return this.
+     */
+    GlobalTreePath start(final Object root)
+    {
+        depth = 0;
+        page = root;
+        return this;
+    }
+
+    /**
+     * Goes one level down towards the leaf whose range holds {@code key}.
+     *
+     * @return false once at the leaf ({@link #leaf()}).
+     */
+    boolean down(final byte[] key, final int keyLength)
+    {
+        if (page instanceof GlobalTreeInner)
+        {
+            final GlobalTreeInner inner = (GlobalTreeInner)page;
+            page = push(inner, inner.childIndex(key, keyLength));
+            return true;
+        }
+        return false;
+    }
+
+    /**
+     * @return the leaf a descent by {@link #down} reached.
+     */
+    GlobalTreeLeaf leaf()
+    {
         return (GlobalTreeLeaf)page;
     }
 

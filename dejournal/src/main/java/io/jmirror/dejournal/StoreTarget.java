@@ -35,6 +35,12 @@ public final class StoreTarget implements Target
     }
 
     @Override
+    public void apply(final JournalRecord first, final JournalRecord second, final int worker)
+    {
+        store.apply(first, second);
+    }
+
+    @Override
     public void checkpoint(final long appliedLsn)
     {
         checkpointLsn = appliedLsn;

@@ -19,6 +19,9 @@ final class StoreWriter
     private byte[] key = new byte[64];
     private final byte[] value = new byte[GlobalTreeLeaf.MAX_INLINE_VALUE];
     private byte[] upper = new byte[64];
+    private final GlobalTreePath otherPath = new GlobalTreePath();
+    private byte[] otherKey = new byte[64];
+    private final byte[] otherValue = new byte[GlobalTreeLeaf.MAX_INLINE_VALUE];
 
     private StoreWriter()
     {
@@ -57,6 +60,36 @@ final class StoreWriter
     {
         buffer.getBytes(offset, value, 0, valueLength);
         return value;
+    }
+
+    /**
+     * @return the path of the second of two SETs done together ({@link GlobalTree#setBoth}).
+     */
+    GlobalTreePath otherPath()
+    {
+        return otherPath;
+    }
+
+    /**
+     * @return as {@link #key}, for the second of two SETs done together.
+     */
+    byte[] otherKey(final DirectBuffer buffer, final int offset, final int keyLength)
+    {
+        if (otherKey.length < keyLength)
+        {
+            otherKey = new byte[Math.max(keyLength, 2 * otherKey.length)];
+        }
+        buffer.getBytes(offset, otherKey, 0, keyLength);
+        return otherKey;
+    }
+
+    /**
+     * @return as {@link #value}, for the second of two SETs done together.
+     */
+    byte[] otherValue(final DirectBuffer buffer, final int offset, final int valueLength)
+    {
+        buffer.getBytes(offset, otherValue, 0, valueLength);
+        return otherValue;
     }
 
     /**

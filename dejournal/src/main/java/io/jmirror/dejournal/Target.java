@@ -18,6 +18,22 @@ public interface Target
     void apply(JournalRecord record, int worker);
 
     /**
+     * Apply two records of one worker, {@code first} before {@code second} in journal order; workers hand records
+     * over in pairs so that a target whose apply waits on memory can overlap two of them. The default applies them
+     * one after the other; {@link StoreTarget} lets the {@link GlobalStore} do both SETs together. An exception stops
+     * dejournaling at {@code first}, whichever record failed.
+     *
+     * @param first  valid only during the call.
+     * @param second valid only during the call.
+     * @param worker index of the worker thread calling, 0..workers-1.
+     */
+    default void apply(final JournalRecord first, final JournalRecord second, final int worker)
+    {
+        apply(first, worker);
+        apply(second, worker);
+    }
+
+    /**
      * See a transaction marker (TSTART, TCOMMIT, TROLLBACK), on the dispatcher thread, in journal order.
      *
      * @param record valid only during the call.
