@@ -109,7 +109,8 @@ public final class GlobalStore
 
     /**
      * Applies two journal records of one writer, with the effect of {@link #apply(JournalRecord)} on {@code first}
-     * and then on {@code second}. Two SETs of different globals with values of at most 1 KiB are done together
+     * and then on {@code second}. Two SETs of different globals with values kept in the page (up to 1 KiB with the
+     * default page size) are done together
      * ({@link GlobalTree#setBoth}), which overlaps their memory accesses: in a store larger than the caches that is
      * most of the time a SET takes. Anything else is applied one after the other.
      *
