@@ -10,7 +10,10 @@ import org.slf4j.LoggerFactory;
 
 import java.nio.ByteOrder;
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Objects;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -39,6 +42,8 @@ public final class Journal implements AutoCloseable
     private final AtomicLong durableLsn;
     private final AtomicLong corruptFrames = new AtomicLong();
     private final CopyOnWriteArrayList<JournalConsumer> consumers = new CopyOnWriteArrayList<>();
+    private final AtomicInteger armedWaiters = new AtomicInteger();
+    private volatile JournalWaiter[] waiters = new JournalWaiter[0];
     private final Object forceLock = new Object();
     private final ThreadLocal<JournalAppender> threadAppenders = ThreadLocal.withInitial(this::newAppender);
     private final JournalSyncAgent syncAgent;
@@ -214,6 +219,54 @@ public final class Journal implements AutoCloseable
     }
 
     /**
+     * Register a thread that blocks rather than polls for this journal's positions, and how to wake it.
+     *
+     * @param wakeUp run once per {@link JournalWaiter#arm()} by the thread that next appends, replicates a block or
+     *               makes records durable; quick and never throwing.
+     * @return the waiter; close it to unregister.
+     */
+    public synchronized JournalWaiter newWaiter(final Runnable wakeUp)
+    {
+        final JournalWaiter waiter = new JournalWaiter(this, armedWaiters, Objects.requireNonNull(wakeUp));
+        final JournalWaiter[] current = waiters;
+        final JournalWaiter[] next = Arrays.copyOf(current, current.length + 1);
+        next[current.length] = waiter;
+        waiters = next;
+        return waiter;
+    }
+
+    synchronized void removeWaiter(final JournalWaiter waiter)
+    {
+        final JournalWaiter[] current = waiters;
+        for (int i = 0; i < current.length; i++)
+        {
+            if (current[i] == waiter)
+            {
+                final JournalWaiter[] next = new JournalWaiter[current.length - 1];
+                System.arraycopy(current, 0, next, 0, i);
+                System.arraycopy(current, i + 1, next, i, current.length - i - 1);
+                waiters = next;
+                return;
+            }
+        }
+    }
+
+    /**
+     * The tail or the durable LSN moved: wake armed waiters. On every append, so it costs one read of a shared count
+     * while no waiter is armed.
+     */
+    void onAdvanced()
+    {
+        if (armedWaiters.get() != 0)
+        {
+            for (final JournalWaiter waiter : waiters)
+            {
+                waiter.wake();
+            }
+        }
+    }
+
+    /**
      * Delete whole files that no consumer needs, oldest first, keeping at least {@code retainMinFiles} files and
      * every file last written within {@code retainMs}.
      *
@@ -358,6 +411,7 @@ public final class Journal implements AutoCloseable
             }
             durableLsn.set(lsn);
         }
+        onAdvanced();
     }
 
     JournalException corrupt(final FrameChecker checker, final int status, final JournalFile file, final long lsn)

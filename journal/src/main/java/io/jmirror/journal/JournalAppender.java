@@ -180,6 +180,7 @@ public final class JournalAppender
 
         buffer.putInt(offset + CHECKSUM_OFFSET, checker.checksum(file, offset, length));
         buffer.putIntRelease(offset + FRAME_LENGTH_OFFSET, length);
+        writer.journal().onAdvanced();
         return lsn;
     }
 

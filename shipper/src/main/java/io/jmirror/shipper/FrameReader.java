@@ -81,6 +81,14 @@ final class FrameReader
     }
 
     /**
+     * @return true when the buffer holds the start of a frame whose rest has not arrived yet.
+     */
+    boolean hasPartialFrame()
+    {
+        return byteBuffer.position() > readOffset;
+    }
+
+    /**
      * Forget any partial frame: a new link starts a new stream.
      */
     void reset()

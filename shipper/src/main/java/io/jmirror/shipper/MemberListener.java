@@ -1,8 +1,10 @@
 package io.jmirror.shipper;
 
 import org.agrona.concurrent.Agent;
+import org.agrona.concurrent.IdleStrategy;
 
 import java.io.IOException;
+import java.nio.channels.SelectionKey;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 
@@ -14,11 +16,34 @@ final class MemberListener implements Agent
 {
     private final Primary primary;
     private final ServerSocketChannel server;
+    private final LinkIdleStrategy linkIdle;
 
-    MemberListener(final Primary primary, final ServerSocketChannel server)
+    /**
+     * @param idle the listener runner's idle strategy; a {@link LinkIdleStrategy} is set to block until a member
+     *             connects (and at most its block time, so the journal position counters stay fresh).
+     */
+    MemberListener(final Primary primary, final ServerSocketChannel server, final IdleStrategy idle)
     {
         this.primary = primary;
         this.server = server;
+        this.linkIdle = idle instanceof LinkIdleStrategy ? (LinkIdleStrategy)idle : null;
+        if (null != linkIdle)
+        {
+            linkIdle.guard(new LinkIdleStrategy.BlockGuard()
+            {
+                @Override
+                public int beforeBlock()
+                {
+                    return SelectionKey.OP_ACCEPT;
+                }
+
+                @Override
+                public void afterBlock()
+                {
+                }
+            });
+            linkIdle.register(server);
+        }
     }
 
     @Override
@@ -33,6 +58,15 @@ final class MemberListener implements Agent
             work++;
         }
         return work;
+    }
+
+    @Override
+    public void onClose()
+    {
+        if (null != linkIdle)
+        {
+            linkIdle.close();
+        }
     }
 
     @Override

@@ -4,14 +4,18 @@ import io.jmirror.journal.BlockHandler;
 import io.jmirror.journal.Journal;
 import io.jmirror.journal.JournalException;
 import io.jmirror.journal.JournalReader;
+import io.jmirror.journal.JournalWaiter;
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.AgentTerminationException;
+import org.agrona.concurrent.IdleStrategy;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.zip.CRC32C;
 
 import static io.jmirror.shipper.ProtocolDescriptor.*;
@@ -27,6 +31,10 @@ import static io.jmirror.shipper.ProtocolDescriptor.*;
  *        +----------------------+---------------------+--------- error / silence ----+--> CLOSED
  * </pre>
  * Every failure of this link closes this session only; the primary and the other members carry on.
+ * <p>
+ * With a {@link LinkIdleStrategy} (the default) an idle session blocks until the member's frame arrives or the
+ * journal moves, and a commit that waits for this member wakes it directly ({@link #onCommitWait(long)}), so the
+ * commit's batch leaves without waiting for a timer and without any batch delay.
  */
 final class MemberSession implements Agent
 {
@@ -46,6 +54,9 @@ final class MemberSession implements Agent
     private final long qosTimeoutNs;
     private final long heartbeatIntervalNs;
     private final long connectDeadlineNs;
+    private final LinkIdleStrategy linkIdle;
+    private final AtomicLong commitWaitLsn = new AtomicLong(-1);
+    private JournalWaiter journalWaiter;
     private MemberStatusCounters counters;
     private BatchCompressor compressor;
     private AllowedMember member;
@@ -64,10 +75,15 @@ final class MemberSession implements Agent
     private long pendingSinceNs;
     private volatile long lastCaughtUpMs;
     private boolean closeAfterFlush;
+    private boolean isHoldingBatch;
 
     private volatile String closeRequest;
 
-    MemberSession(final Primary primary, final Transport transport, final long nowNs)
+    /**
+     * @param idle the idle strategy the session's runner uses; a {@link LinkIdleStrategy} is set to wait on this
+     *             link's socket and journal.
+     */
+    MemberSession(final Primary primary, final Transport transport, final long nowNs, final IdleStrategy idle)
     {
         this.primary = primary;
         this.ctx = primary.context();
@@ -80,6 +96,38 @@ final class MemberSession implements Agent
         this.lastReceiveNs = nowNs;
         this.lastSendNs = nowNs;
         this.lastAckProgressNs = nowNs;
+        this.linkIdle = idle instanceof LinkIdleStrategy ? (LinkIdleStrategy)idle : null;
+        if (null != linkIdle)
+        {
+            linkIdle.guard(new LinkIdleStrategy.BlockGuard()
+            {
+                @Override
+                public int beforeBlock()
+                {
+                    return MemberSession.this.beforeBlock();
+                }
+
+                @Override
+                public void afterBlock()
+                {
+                    if (null != journalWaiter)
+                    {
+                        journalWaiter.disarm();
+                    }
+                }
+            });
+            journalWaiter = journal.newWaiter(linkIdle::wakeUp);
+            try
+            {
+                linkIdle.register(transport.channel());
+            }
+            catch (final RuntimeException ex)
+            {
+                journalWaiter.close();
+                linkIdle.close();
+                throw ex;
+            }
+        }
     }
 
     @Override
@@ -170,12 +218,13 @@ final class MemberSession implements Agent
 
     private int ship(final long nowNs)
     {
+        isHoldingBatch = false;
         if (!reader.hasData())
         {
             pendingSinceNs = 0;
             return 0;
         }
-        if (ctx.maxBatchDelayNs() > 0)
+        if (ctx.maxBatchDelayNs() > 0 && !isCommitWaiting())
         {
             if (0 == pendingSinceNs)
             {
@@ -184,11 +233,68 @@ final class MemberSession implements Agent
             if (journal.tailLsn() - reader.position() < ctx.maxBatchBytes() &&
                 nowNs - pendingSinceNs < ctx.maxBatchDelayNs())
             {
+                isHoldingBatch = true;
                 return 0;
             }
         }
         pendingSinceNs = 0;
         return reader.pollBlock(blockHandler, ctx.maxBatchBytes()) > 0 ? 1 : 0;
+    }
+
+    /**
+     * @return true when a commit waits for a record this session has not sent yet: no batch delay then.
+     */
+    private boolean isCommitWaiting()
+    {
+        return commitWaitLsn.get() >= reader.position();
+    }
+
+    /**
+     * What an idle session waits for, after arming the journal's wake-up: the member's frames, room in the socket
+     * while a frame is half written, new records (unless a batch is held back for the batch delay, when it parks).
+     */
+    private int beforeBlock()
+    {
+        if (null != closeRequest)
+        {
+            return LinkIdleStrategy.BlockGuard.WORK_WAITING;
+        }
+        final boolean isWriting = !frameWriter.isIdle(transport);
+        final TransferStatus current = state;
+        if (!isWriting && null != reader && current != TransferStatus.CONNECTING && current != TransferStatus.CLOSED)
+        {
+            journalWaiter.arm();
+            if (isCommitWaiting())
+            {
+                return LinkIdleStrategy.BlockGuard.WORK_WAITING;
+            }
+            if (reader.hasData())
+            {
+                return isHoldingBatch ? LinkIdleStrategy.BlockGuard.PARK : LinkIdleStrategy.BlockGuard.WORK_WAITING;
+            }
+        }
+        return isWriting ? SelectionKey.OP_READ | SelectionKey.OP_WRITE : SelectionKey.OP_READ;
+    }
+
+    /**
+     * A commit waits until this member acks {@code lsn} durable: ship it now. Safe from any thread. The volatile
+     * write here and the session's read of it before blocking order each other, so the session either sees the wait
+     * or is woken.
+     */
+    void onCommitWait(final long lsn)
+    {
+        long current;
+        while ((current = commitWaitLsn.get()) < lsn)
+        {
+            if (commitWaitLsn.compareAndSet(current, lsn))
+            {
+                break;
+            }
+        }
+        if (null != linkIdle && sentLsn <= lsn)
+        {
+            linkIdle.wakeUp();
+        }
     }
 
     private void onBlock(final ByteBuffer block, final long startLsn, final int length)
@@ -372,6 +478,7 @@ final class MemberSession implements Agent
         if (durable > ackedDurableLsn)
         {
             ackedDurableLsn = durable;
+            primary.onDurableAck(this, durable);
             lastAckProgressNs = lastReceiveNs;
             primary.onMemberSeen(member.name(), durable);
         }
@@ -443,6 +550,10 @@ final class MemberSession implements Agent
     void requestClose(final String why)
     {
         closeRequest = why;
+        if (null != linkIdle)
+        {
+            linkIdle.wakeUp();
+        }
     }
 
     /**
@@ -477,6 +588,14 @@ final class MemberSession implements Agent
         if (null != counters)
         {
             counters.close();
+        }
+        if (null != journalWaiter)
+        {
+            journalWaiter.close();
+        }
+        if (null != linkIdle)
+        {
+            linkIdle.close();
         }
         primary.unregister(this);
     }

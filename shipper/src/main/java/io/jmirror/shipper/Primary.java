@@ -20,7 +20,9 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * The primary's shipping side: listens for members, runs one {@link MemberSession} agent per connected member,
@@ -36,6 +38,12 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class Primary implements AutoCloseable
 {
     private static final Logger LOG = LoggerFactory.getLogger(Primary.class);
+    /** Threads that can park in {@link #awaitCommitted} to be unparked by the backup's ack; more poll. */
+    private static final int COMMIT_WAITERS_MAX = 256;
+    /** Longest park of a registered commit waiter: only a safety net, the ack or a gate change unparks it. */
+    private static final long COMMIT_WAIT_MAX_PARK_NS = TimeUnit.MILLISECONDS.toNanos(1);
+    /** Park of a commit waiter that found no free slot and so polls the ack. */
+    private static final long COMMIT_WAIT_POLL_NS = TimeUnit.MICROSECONDS.toNanos(50);
 
     private final PrimaryContext ctx;
     private final Journal journal;
@@ -54,6 +62,7 @@ public final class Primary implements AutoCloseable
     private final AtomicCounter rejectionCounter;
     private final AtomicCounter completeLsnCounter;
     private final AtomicCounter durableLsnCounter;
+    private final CommitWaiters commitWaiters = new CommitWaiters(COMMIT_WAITERS_MAX);
     private volatile MemberSession backup;
     private volatile boolean isClosed;
 
@@ -73,8 +82,9 @@ public final class Primary implements AutoCloseable
             server.bind(ctx.bindAddress());
             server.configureBlocking(false);
             this.address = (InetSocketAddress)server.getLocalAddress();
+            final IdleStrategy listenerIdle = ctx.idleStrategySupplier().get();
             this.listenerRunner = new AgentRunner(
-                ctx.idleStrategySupplier().get(), this::onError, null, new MemberListener(this, server));
+                listenerIdle, this::onError, null, new MemberListener(this, server, listenerIdle));
             AgentRunner.startOnThread(listenerRunner);
         }
         catch (final IOException | RuntimeException ex)
@@ -135,22 +145,25 @@ public final class Primary implements AutoCloseable
             CloseHelper.quietClose(channel);
             return;
         }
-        final Transport transport;
+        Transport transport = null;
+        final IdleStrategy idle = ctx.idleStrategySupplier().get();
+        final MemberSession session;
         try
         {
             channel.configureBlocking(false);
             transport = null == ctx.tls() ? new PlainTransport(channel) : new TlsTransport(channel,
                 ctx.tls().serverEngine());
+            session = new MemberSession(this, transport, System.nanoTime(), idle);
         }
         catch (final IOException | RuntimeException ex)
         {
             countError();
             LOG.warn("cannot set up member connection: reason={}", ex.toString());
+            CloseHelper.quietClose(transport);
             CloseHelper.quietClose(channel);
             return;
         }
-        final MemberSession session = new MemberSession(this, transport, System.nanoTime());
-        final AgentRunner runner = new AgentRunner(ctx.idleStrategySupplier().get(), this::onError, null, session);
+        final AgentRunner runner = new AgentRunner(idle, this::onError, null, session);
         sessions.add(session);
         sessionRunners.add(runner);
         AgentRunner.startOnThread(runner);
@@ -208,6 +221,7 @@ public final class Primary implements AutoCloseable
         if (backup == session)
         {
             backup = null;
+            commitWaiters.wakeAll();
         }
     }
 
@@ -233,6 +247,7 @@ public final class Primary implements AutoCloseable
         if (null != session.member() && session.member().role() == MemberRole.BACKUP)
         {
             backup = to == TransferStatus.CLOSED ? (backup == session ? null : backup) : session;
+            commitWaiters.wakeAll();
         }
     }
 
@@ -270,6 +285,10 @@ public final class Primary implements AutoCloseable
     /**
      * Wait until the record at {@code lsn} is committed: durable locally and, while the backup is ACTIVE, acked
      * durable by the backup. A backup that misses the QoS timeout goes to TROUBLE and stops gating.
+     * <p>
+     * While it waits for the backup the calling thread wakes the backup's session (so the commit ships now, whatever
+     * {@code maxBatchDelayNs} says), spins for {@code commitWaitSpinNs}, then parks until the session unparks it on
+     * the ack that covers {@code lsn} or on a change of the backup's status.
      *
      * @param lsn a record's LSN, typically a TCOMMIT's.
      */
@@ -291,27 +310,66 @@ public final class Primary implements AutoCloseable
             return false;
         }
         final MemberSession first = backup;
-        if (null == first || first.state() != TransferStatus.ACTIVE || first.ackedDurableLsn() > lsn)
+        if (isCommitted(first, lsn))
         {
             return true;
         }
-        final IdleStrategy idle = ShipperDefaults.commitWaitIdleStrategy();
-        while (true)
+        first.onCommitWait(lsn);
+        final long spinStartNs = System.nanoTime();
+        final long spinNs = ctx.commitWaitSpinNs();
+        while (System.nanoTime() - spinStartNs < spinNs)
         {
-            final MemberSession gate = backup;
-            if (null == gate || gate.state() != TransferStatus.ACTIVE || gate.ackedDurableLsn() > lsn)
+            if (isCommitted(backup, lsn))
             {
                 return true;
             }
-            if (isClosed)
+            Thread.onSpinWait();
+        }
+        final int slot = commitWaiters.register(Thread.currentThread(), lsn);
+        try
+        {
+            while (true)
             {
-                throw new ShipperException(ShipperException.Code.CLOSED, "primary is closed");
+                if (isCommitted(backup, lsn))
+                {
+                    return true;
+                }
+                if (isClosed)
+                {
+                    throw new ShipperException(ShipperException.Code.CLOSED, "primary is closed");
+                }
+                long parkNs = CommitWaiters.NO_SLOT == slot ? COMMIT_WAIT_POLL_NS : COMMIT_WAIT_MAX_PARK_NS;
+                if (timeoutNs != Long.MAX_VALUE)
+                {
+                    final long remainingNs = timeoutNs - (System.nanoTime() - startNs);
+                    if (remainingNs <= 0)
+                    {
+                        return false;
+                    }
+                    parkNs = Math.min(parkNs, remainingNs);
+                }
+                LockSupport.parkNanos(this, parkNs);
             }
-            if (timeoutNs != Long.MAX_VALUE && System.nanoTime() - startNs > timeoutNs)
-            {
-                return false;
-            }
-            idle.idle();
+        }
+        finally
+        {
+            commitWaiters.unregister(slot);
+        }
+    }
+
+    private static boolean isCommitted(final MemberSession gate, final long lsn)
+    {
+        return null == gate || gate.state() != TransferStatus.ACTIVE || gate.ackedDurableLsn() > lsn;
+    }
+
+    /**
+     * The backup's ack advanced: unpark the commits it covers. Called by the session after publishing the LSN.
+     */
+    void onDurableAck(final MemberSession session, final long durableLsn)
+    {
+        if (backup == session)
+        {
+            commitWaiters.wake(durableLsn);
         }
     }
 
@@ -439,6 +497,7 @@ public final class Primary implements AutoCloseable
             return;
         }
         isClosed = true;
+        commitWaiters.wakeAll();
         CloseHelper.quietClose(listenerRunner);
         CloseHelper.quietClose(server);
         for (final AgentRunner runner : sessionRunners)

@@ -21,6 +21,7 @@ public final class PrimaryContext
     private final Map<String, AllowedMember> members = new LinkedHashMap<>();
     private int maxBatchBytes = MAX_BATCH_BYTES_DEFAULT;
     private long maxBatchDelayNs = MAX_BATCH_DELAY_NS_DEFAULT;
+    private long commitWaitSpinNs = COMMIT_WAIT_SPIN_NS_DEFAULT;
     private long heartbeatIntervalMs = HEARTBEAT_INTERVAL_MS_DEFAULT;
     private long qosTimeoutMs = QOS_TIMEOUT_MS_DEFAULT;
     private long memberRetentionMs = MEMBER_RETENTION_MS_DEFAULT;
@@ -60,6 +61,10 @@ public final class PrimaryContext
         if (null == tls && !insecure)
         {
             throw invalid("TLS is not configured: set tls(...) or, for loopback tests only, insecure(true)");
+        }
+        if (commitWaitSpinNs < 0)
+        {
+            throw invalid("commitWaitSpinNs must be >= 0: commitWaitSpinNs=" + commitWaitSpinNs);
         }
         if (maxBatchDelayNs < 0 || memberRetentionMs < 0 || connectTimeoutMs <= 0)
         {
@@ -146,6 +151,23 @@ public final class PrimaryContext
     public long maxBatchDelayNs()
     {
         return maxBatchDelayNs;
+    }
+
+    /**
+     * @param commitWaitSpinNs how long a thread in {@code awaitCommitted} spins on the backup's ack before it parks
+     *                         until the ack unparks it; 0 parks at once. Spinning saves the unpark's wake-up but
+     *                         holds a core that the session and the receiver may need.
+     * @return this.
+     */
+    public PrimaryContext commitWaitSpinNs(final long commitWaitSpinNs)
+    {
+        this.commitWaitSpinNs = commitWaitSpinNs;
+        return this;
+    }
+
+    public long commitWaitSpinNs()
+    {
+        return commitWaitSpinNs;
     }
 
     /**
@@ -255,7 +277,9 @@ public final class PrimaryContext
     }
 
     /**
-     * @param idleStrategySupplier makes the idle strategy of each session's thread and of commit waits.
+     * @param idleStrategySupplier makes the idle strategy of the listener's and each session's thread; one instance
+     *                             per thread. Keep the default {@link LinkIdleStrategy} (tuned or not) for commits
+     *                             to wake sessions: any other strategy polls.
      * @return this.
      */
     public PrimaryContext idleStrategySupplier(final Supplier<IdleStrategy> idleStrategySupplier)

@@ -292,7 +292,9 @@ public final class ReceiverContext
     }
 
     /**
-     * @param idleStrategySupplier makes the receiver thread's idle strategy.
+     * @param idleStrategySupplier makes the receiver thread's idle strategy; default a {@link LinkIdleStrategy}, which
+     *                             blocks on the socket so a batch is acked as soon as it lands. Any other strategy
+     *                             polls.
      * @return this.
      */
     public ReceiverContext idleStrategySupplier(final Supplier<IdleStrategy> idleStrategySupplier)

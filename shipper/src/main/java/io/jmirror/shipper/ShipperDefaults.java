@@ -23,24 +23,33 @@ public final class ShipperDefaults
     public static final long CONNECT_TIMEOUT_MS_DEFAULT = 5000;
 
     /**
-     * @return the idle strategy of member sessions and receivers: spin, yield, then park at most 100 µs. A commit
-     * waits for one session wake-up and one receiver wake-up, so their parking bounds commit latency; the journal's
-     * 1 ms back-off would put milliseconds on every commit at moderate rates.
+     * A thread in {@code awaitCommitted} spins this long on the backup's ack before it parks until the ack unparks
+     * it. 0: on 2 cores a spinning waiter holds a core the session and the receiver need, and measured no better.
+     */
+    public static final long COMMIT_WAIT_SPIN_NS_DEFAULT = 0;
+    /**
+     * A link's agent spins this long after its last work before blocking. 0: blocking on the socket and the journal
+     * wakes it when its input arrives, and on 2 cores spinning (or yielding) agents measured slower commits, as they
+     * hold the cores the other hops of the round trip need.
+     */
+    public static final long LINK_SPIN_NS_DEFAULT = 0;
+    /** Then yields until this long after its last work, before blocking; 0 for the same reason. */
+    public static final long LINK_YIELD_NS_DEFAULT = 0;
+    /** Then blocks on its socket at most this long at a time, so timers (heartbeats, QoS) still run. */
+    public static final long LINK_MAX_BLOCK_NS_DEFAULT = TimeUnit.MILLISECONDS.toNanos(1);
+    /** With no socket to block on (connecting, a batch held back), parks at most this long at a time. */
+    public static final long LINK_MAX_PARK_NS_DEFAULT = TimeUnit.MICROSECONDS.toNanos(100);
+
+    /**
+     * @return the idle strategy of member sessions, receivers and the primary's listener: a {@link LinkIdleStrategy}
+     * with the {@code LINK_*_DEFAULT} times. A commit waits for one session hop and one receiver hop; blocking on the
+     * socket and the journal wakes each hop when its input arrives, where a timed back-off would find it only at the
+     * end of a park.
      */
     public static org.agrona.concurrent.IdleStrategy linkIdleStrategy()
     {
-        return new org.agrona.concurrent.BackoffIdleStrategy(
-            100, 100, TimeUnit.MICROSECONDS.toNanos(1), TimeUnit.MICROSECONDS.toNanos(100));
-    }
-
-    /**
-     * @return how a thread in {@code awaitCommitted} waits: it has nothing else to do, so it spins and yields for
-     * a while before parking briefly.
-     */
-    public static org.agrona.concurrent.IdleStrategy commitWaitIdleStrategy()
-    {
-        return new org.agrona.concurrent.BackoffIdleStrategy(
-            1000, 10_000, TimeUnit.MICROSECONDS.toNanos(1), TimeUnit.MICROSECONDS.toNanos(50));
+        return new LinkIdleStrategy(
+            LINK_SPIN_NS_DEFAULT, LINK_YIELD_NS_DEFAULT, LINK_MAX_BLOCK_NS_DEFAULT, LINK_MAX_PARK_NS_DEFAULT);
     }
 
     private ShipperDefaults()

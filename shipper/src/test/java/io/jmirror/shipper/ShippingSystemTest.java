@@ -330,6 +330,31 @@ class ShippingSystemTest
     }
 
     @Test
+    void aWaitingCommitIsShippedAtOnceDespiteTheBatchDelay()
+    {
+        startPrimary(CompressionMode.none(), (ctx) -> ctx.maxBatchDelayNs(TimeUnit.SECONDS.toNanos(60)));
+        final Receiver backup = startReceiver(receiverContext("backup-1", MemberRole.BACKUP, primary.address()));
+        await(() -> "ACTIVE".equals(statusOf("backup-1")), WAIT_MS, () -> "not ACTIVE: " + primary.memberStatus());
+        final long start = System.nanoTime();
+        for (int i = 0; i < 50; i++)
+        {
+            append(3);
+            final long lsn = appender.tcommit(i);
+            assertTrue(primary.awaitCommitted(lsn, TimeUnit.SECONDS.toNanos(20)), "commit " + i + " not acked: " +
+                primary.memberStatus());
+            assertTrue(backup.receivedLsn() > lsn);
+        }
+        final long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+        assertTrue(tookMs < 20_000, "commits waited for the 60 s batch delay: tookMs=" + tookMs);
+        assertEquals("ACTIVE", statusOf("backup-1"));
+        append(10);
+        final long heldBack = primaryJournal.tailLsn();
+        final long sentBefore = primary.memberStatus("backup-1").sentLsn();
+        assertTrue(sentBefore < heldBack, "records nobody waits for keep the batch delay: sentLsn=" + sentBefore +
+            " tail=" + heldBack);
+    }
+
+    @Test
     void purgeKeepsWhatAConnectedOrRecentlySeenMemberStillNeeds() throws Exception
     {
         startPrimary(CompressionMode.lz4(), (ctx) -> ctx.memberRetentionMs(60_000));
