@@ -4,6 +4,7 @@ import com.lmax.disruptor.BatchEventProcessor;
 import com.lmax.disruptor.RingBuffer;
 import io.jmirror.journal.Journal;
 import io.jmirror.journal.JournalConsumer;
+import io.jmirror.journal.JournalException;
 import io.jmirror.journal.JournalReader;
 import io.jmirror.journal.JournalRecord;
 import io.jmirror.journal.RecordHandler;
@@ -71,6 +72,7 @@ final class Dispatcher implements Agent, RecordHandler
     private boolean dispatchingCatchUp;
     private KnownDatabase lastDatabase;
     private boolean isWaitingForRoom;
+    private JournalException damage;
 
     /**
      * A paused database: its records are skipped from {@code sinceLsn} on and replayed on resume.
@@ -163,7 +165,13 @@ final class Dispatcher implements Agent, RecordHandler
     public int doWork()
     {
         int work = runCommands();
-        if (null != catchUp)
+        if (null != damage)
+        {
+            // Stopped at a damaged frame: reading it again would count, log and fail once per duty cycle. The
+            // records before it stay applied and the applied LSN stays at it.
+            work = 0;
+        }
+        else if (null != catchUp)
         {
             work += catchUpWork();
         }
@@ -172,6 +180,11 @@ final class Dispatcher implements Agent, RecordHandler
             try
             {
                 work += reader.poll(this, ctx.dispatchBatch());
+            }
+            catch (final JournalException ex)
+            {
+                damage = ex;
+                throw ex;
             }
             finally
             {
@@ -508,6 +521,11 @@ final class Dispatcher implements Agent, RecordHandler
                 }
                 work++;
             }
+        }
+        catch (final JournalException ex)
+        {
+            damage = ex;
+            throw ex;
         }
         finally
         {

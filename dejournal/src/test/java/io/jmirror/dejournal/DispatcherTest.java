@@ -224,6 +224,15 @@ class DispatcherTest
             assertEquals("FAILED", status.state());
             assertTrue(status.failure().contains("bad CRC"), status.failure());
             assertTrue(status.appliedLsn() <= damaged, "nothing from the damaged record on is applied");
+
+            // Stopped at the damage, not retrying it: the frame is counted (and logged) once, however long it waits.
+            Thread.sleep(200);
+            assertEquals(1, journal.corruptFrames(), "corrupt frames counted");
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(ex);
         }
         finally
         {
