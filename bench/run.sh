@@ -11,5 +11,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 mvn -B -q -DskipTests -pl bench -am package
 
 # The report quotes this command line, so a reader can re-run exactly what produced the numbers.
-export JMIRROR_BENCH_COMMAND="bench/run.sh$(printf ' %q' "$@")"
+args=""
+if [ $# -gt 0 ]; then args=$(printf ' %q' "$@"); fi
+export JMIRROR_BENCH_COMMAND="bench/run.sh${args}"
 exec java -cp bench/target/benchmarks.jar io.jmirror.bench.BenchRunner "$@"

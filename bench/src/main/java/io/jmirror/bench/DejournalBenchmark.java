@@ -54,6 +54,9 @@ import org.openjdk.jmh.annotations.TearDown;
 @OutputTimeUnit(TimeUnit.SECONDS)
 @Fork(value = 1, jvmArgsAppend = {
     "--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED",
+    // The store is hundreds of MiB of tree pages read at random: with 4 KiB pages most SETs also miss the TLB. The
+    // README recommends this flag for members; with the kernel's THP setting "never" the JVM warns and ignores it.
+    "-XX:+UseTransparentHugePages",
     // The dejournaler logs each start and close at INFO; a run starts hundreds of them.
     "-Dorg.slf4j.simpleLogger.log.io.jmirror.dejournal=warn"})
 public class DejournalBenchmark

@@ -73,6 +73,8 @@ import org.openjdk.jmh.annotations.Threads;
 @OutputTimeUnit(TimeUnit.SECONDS)
 @Fork(value = 1, jvmArgsAppend = {
     "--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED",
+    // As DejournalBenchmark, the ceiling, runs: the member's store is read at random, see the README's tuning notes.
+    "-XX:+UseTransparentHugePages",
     // Purging after every invocation would log a line per file deleted.
     "-Dorg.slf4j.simpleLogger.log.io.jmirror.journal=warn"})
 @Threads(1)
