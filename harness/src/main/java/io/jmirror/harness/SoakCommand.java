@@ -26,6 +26,10 @@ import picocli.CommandLine.Option;
         "The last line starts with PASS or FAIL; the exit code is 0 on PASS."})
 final class SoakCommand implements Callable<Integer>
 {
+    /** How long a cut waits for its member to be connected: a member restarted by a kill takes a second or two. */
+    private static final long CUT_WAIT_MS = 15_000;
+    private static final long CUT_RETRY_MS = 200;
+
     @Option(names = "--duration", defaultValue = "60s", converter = DurationConverter.class,
         description = "How long the workload runs (default: ${DEFAULT-VALUE}).")
     Duration duration;
@@ -134,7 +138,11 @@ final class SoakCommand implements Callable<Integer>
                     else
                     {
                         progress.status(event.fault().optionName());
-                        injected.add(inject(nodes, event.fault(), random));
+                        final FaultEvent fault = inject(nodes, event.fault(), random);
+                        if (null != fault)
+                        {
+                            injected.add(fault);
+                        }
                     }
                     progress.status("");
                 }
@@ -284,8 +292,7 @@ final class SoakCommand implements Callable<Integer>
                     nodes.stallAcks(name, false);
                     detail = "acks stalled for " + holdMs + " ms";
                 }
-                case CUT -> detail = nodes.cutSession(name) ? "session cut by the primary" :
-                    "no session to cut (member not connected)";
+                case CUT -> detail = cut(nodes, name);
                 default -> throw new IllegalStateException("unknown fault: " + kind);
             }
         }
@@ -298,10 +305,32 @@ final class SoakCommand implements Callable<Integer>
         {
             throw new IllegalStateException(kind.optionName() + " on " + name + " failed: " + ex, ex);
         }
-        final FaultEvent event = new FaultEvent(startMs, nodes.elapsedMs(), kind, name, detail);
         out.println(String.format(Locale.ROOT, "fault at %ds: %s on %s: %s", startMs / 1000, kind.optionName(), name,
-            detail));
-        return event;
+            null == detail ? "not injected: no session to cut within " + CUT_WAIT_MS + " ms" : detail));
+        return null == detail ? null : new FaultEvent(startMs, nodes.elapsedMs(), kind, name, detail);
+    }
+
+    /**
+     * Has the primary cut the member's session. A member still reconnecting after an earlier fault has none yet, so
+     * this retries for a while; a cut that never found a session is not counted as injected.
+     *
+     * @return what happened, or null when there was no session to cut.
+     */
+    private static String cut(final Cluster nodes, final String name) throws InterruptedException
+    {
+        final long deadlineMs = nodes.elapsedMs() + CUT_WAIT_MS;
+        int attempts = 1;
+        while (!nodes.cutSession(name))
+        {
+            if (nodes.elapsedMs() >= deadlineMs)
+            {
+                return null;
+            }
+            Thread.sleep(CUT_RETRY_MS);
+            attempts++;
+        }
+        return attempts == 1 ? "session cut by the primary" :
+            "session cut by the primary (found connected on attempt " + attempts + ")";
     }
 
     private record Event(long atMs, FaultKind fault)
