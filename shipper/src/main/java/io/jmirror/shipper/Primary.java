@@ -82,7 +82,7 @@ public final class Primary implements AutoCloseable
             server.bind(ctx.bindAddress());
             server.configureBlocking(false);
             this.address = (InetSocketAddress)server.getLocalAddress();
-            final IdleStrategy listenerIdle = ctx.idleStrategySupplier().get();
+            final LinkIdleStrategy listenerIdle = ShipperDefaults.listenerIdleStrategy();
             this.listenerRunner = new AgentRunner(
                 listenerIdle, this::onError, null, new MemberListener(this, server, listenerIdle));
             AgentRunner.startOnThread(listenerRunner);

@@ -277,9 +277,9 @@ public final class PrimaryContext
     }
 
     /**
-     * @param idleStrategySupplier makes the idle strategy of the listener's and each session's thread; one instance
-     *                             per thread. Keep the default {@link LinkIdleStrategy} (tuned or not) for commits
-     *                             to wake sessions: any other strategy polls.
+     * @param idleStrategySupplier makes the idle strategy of each session's thread; one instance per thread. Keep
+     *                             the default {@link LinkIdleStrategy} (tuned or not) for commits to wake sessions:
+     *                             any other strategy polls. The listener always blocks on its socket.
      * @return this.
      */
     public PrimaryContext idleStrategySupplier(final Supplier<IdleStrategy> idleStrategySupplier)

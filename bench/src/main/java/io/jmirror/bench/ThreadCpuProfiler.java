@@ -1,0 +1,127 @@
+package io.jmirror.bench;
+
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadInfo;
+import java.lang.management.ThreadMXBean;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.regex.Pattern;
+
+import org.openjdk.jmh.infra.BenchmarkParams;
+import org.openjdk.jmh.infra.IterationParams;
+import org.openjdk.jmh.profile.InternalProfiler;
+import org.openjdk.jmh.results.AggregationPolicy;
+import org.openjdk.jmh.results.IterationResult;
+import org.openjdk.jmh.results.Result;
+import org.openjdk.jmh.results.ScalarResult;
+import org.openjdk.jmh.runner.IterationType;
+
+/**
+ * Where a pipeline's CPU goes: for each measurement iteration, the CPU time each group of threads used per op, and
+ * how many cores the whole process kept busy. A replication benchmark runs half a dozen threads (appender, member
+ * session, receiver, dispatcher, workers) on the same cores, so its score is set by the sum of their costs per
+ * record; this profiler shows that sum and its parts, which a wall-clock score cannot.
+ * <pre>
+ * java -jar bench/target/benchmarks.jar EndToEndBenchmark -prof io.jmirror.bench.ThreadCpuProfiler
+ * </pre>
+ * Results, per op: {@code cpu.process} (all threads of the forked JVM, JIT and GC included), {@code cpu.<group>}
+ * for each group of live threads, and {@code cpu.cores} (process CPU over wall time). Threads are grouped by name
+ * with trailing numbers and addresses removed ({@code jmirror-dejournal-worker-1} and {@code -2} are one group;
+ * JMH's own benchmark threads are {@code benchmark}). A thread that starts and ends inside one iteration (the
+ * dejournalers {@link DejournalBenchmark} starts per invocation) is in {@code cpu.process} only: the JVM forgets a
+ * thread's CPU time when it ends.
+ */
+public final class ThreadCpuProfiler implements InternalProfiler
+{
+    private static final Pattern TRAILING_ID = Pattern.compile("[-_#]?[0-9.:/]+$");
+
+    private final ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+    private final com.sun.management.OperatingSystemMXBean os =
+        (com.sun.management.OperatingSystemMXBean)ManagementFactory.getOperatingSystemMXBean();
+    private final Map<Long, Long> startCpuNs = new TreeMap<>();
+    private long startProcessCpuNs;
+    private long startWallNs;
+
+    @Override
+    public String getDescription()
+    {
+        return "CPU time per op by thread group, and cores kept busy (jmirror)";
+    }
+
+    @Override
+    public void beforeIteration(final BenchmarkParams benchmarkParams, final IterationParams iterationParams)
+    {
+        startCpuNs.clear();
+        for (final long id : threads.getAllThreadIds())
+        {
+            final long cpuNs = threads.getThreadCpuTime(id);
+            if (cpuNs >= 0)
+            {
+                startCpuNs.put(id, cpuNs);
+            }
+        }
+        startProcessCpuNs = os.getProcessCpuTime();
+        startWallNs = System.nanoTime();
+    }
+
+    @Override
+    public Collection<? extends Result> afterIteration(
+        final BenchmarkParams benchmarkParams, final IterationParams iterationParams, final IterationResult result)
+    {
+        final long wallNs = System.nanoTime() - startWallNs;
+        final long processCpuNs = os.getProcessCpuTime() - startProcessCpuNs;
+        final List<Result> results = new ArrayList<>();
+        final long ops = result.getMetadata().getMeasuredOps();
+        if (iterationParams.getType() != IterationType.MEASUREMENT || ops <= 0 || wallNs <= 0)
+        {
+            return results;
+        }
+
+        final Map<String, Long> groupCpuNs = new TreeMap<>();
+        for (final long id : threads.getAllThreadIds())
+        {
+            final long cpuNs = threads.getThreadCpuTime(id);
+            final ThreadInfo info = threads.getThreadInfo(id);
+            if (cpuNs < 0 || null == info)
+            {
+                continue;
+            }
+            final long usedNs = cpuNs - startCpuNs.getOrDefault(id, 0L);
+            groupCpuNs.merge(group(info.getThreadName()), usedNs, Long::sum);
+        }
+
+        // JMH's measured ops already count @OperationsPerInvocation: n ops per invocation.
+        final double opsPerUnit = ops;
+        results.add(new ScalarResult("cpu.process", processCpuNs / opsPerUnit, "ns/op", AggregationPolicy.AVG));
+        results.add(new ScalarResult("cpu.cores", (double)processCpuNs / wallNs, "cores", AggregationPolicy.AVG));
+        groupCpuNs.forEach((group, usedNs) ->
+        {
+            if (usedNs > 0)
+            {
+                results.add(new ScalarResult("cpu." + group, usedNs / opsPerUnit, "ns/op", AggregationPolicy.AVG));
+            }
+        });
+        return results;
+    }
+
+    /**
+     * @return the thread's group: its name without a trailing number or address; JMH's benchmark threads as one.
+     */
+    static String group(final String threadName)
+    {
+        if (threadName.contains("-jmh-worker-"))
+        {
+            return "benchmark";
+        }
+        String name = threadName;
+        String stripped;
+        while (!(stripped = TRAILING_ID.matcher(name).replaceFirst("")).equals(name) && !stripped.isEmpty())
+        {
+            name = stripped;
+        }
+        return name.replace(' ', '_');
+    }
+}
