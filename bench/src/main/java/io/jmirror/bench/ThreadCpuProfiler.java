@@ -5,9 +5,13 @@ import java.lang.management.ThreadInfo;
 import java.lang.management.ThreadMXBean;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import java.util.regex.Pattern;
 
 import org.openjdk.jmh.infra.BenchmarkParams;
@@ -30,18 +34,28 @@ import org.openjdk.jmh.runner.IterationType;
  * Results, per op: {@code cpu.process} (all threads of the forked JVM, JIT and GC included), {@code cpu.<group>}
  * for each group of live threads, and {@code cpu.cores} (process CPU over wall time). Threads are grouped by name
  * with trailing numbers and addresses removed ({@code jmirror-dejournal-worker-1} and {@code -2} are one group;
- * JMH's own benchmark threads are {@code benchmark}). A thread that starts and ends inside one iteration (the
- * dejournalers {@link DejournalBenchmark} starts per invocation) is in {@code cpu.process} only: the JVM forgets a
- * thread's CPU time when it ends.
+ * JMH's own benchmark threads are {@code benchmark}).
+ * <p>
+ * The JVM forgets a thread's CPU time when the thread ends, and threads end inside iterations: the dejournalers
+ * {@link DejournalBenchmark} starts per invocation, and in the last iteration every thread the trial's teardown
+ * stops. So a sampler thread reads every thread's CPU time each {@value #SAMPLE_MS} ms during an iteration and the
+ * last reading of a thread that ended stands for it: what such a thread used after its last reading is missing
+ * from its group (it is still in {@code cpu.process}).
  */
 public final class ThreadCpuProfiler implements InternalProfiler
 {
+    static final long SAMPLE_MS = 20;
+
     private static final Pattern TRAILING_ID = Pattern.compile("[-_#]?[0-9.:/]+$");
 
     private final ThreadMXBean threads = ManagementFactory.getThreadMXBean();
     private final com.sun.management.OperatingSystemMXBean os =
         (com.sun.management.OperatingSystemMXBean)ManagementFactory.getOperatingSystemMXBean();
-    private final Map<Long, Long> startCpuNs = new TreeMap<>();
+    private final Map<Long, Long> startCpuNs = new HashMap<>();
+    private final Map<Long, Long> lastCpuNs = new ConcurrentHashMap<>();
+    private final Map<Long, String> names = new ConcurrentHashMap<>();
+    private volatile boolean isSampling;
+    private Thread sampler;
     private long startProcessCpuNs;
     private long startWallNs;
 
@@ -55,14 +69,14 @@ public final class ThreadCpuProfiler implements InternalProfiler
     public void beforeIteration(final BenchmarkParams benchmarkParams, final IterationParams iterationParams)
     {
         startCpuNs.clear();
-        for (final long id : threads.getAllThreadIds())
-        {
-            final long cpuNs = threads.getThreadCpuTime(id);
-            if (cpuNs >= 0)
-            {
-                startCpuNs.put(id, cpuNs);
-            }
-        }
+        lastCpuNs.clear();
+        names.clear();
+        sample();
+        startCpuNs.putAll(lastCpuNs);
+        isSampling = true;
+        sampler = new Thread(this::sampleUntilStopped, "jmirror-cpu-sampler");
+        sampler.setDaemon(true);
+        sampler.start();
         startProcessCpuNs = os.getProcessCpuTime();
         startWallNs = System.nanoTime();
     }
@@ -73,6 +87,8 @@ public final class ThreadCpuProfiler implements InternalProfiler
     {
         final long wallNs = System.nanoTime() - startWallNs;
         final long processCpuNs = os.getProcessCpuTime() - startProcessCpuNs;
+        stopSampling();
+        sample();
         final List<Result> results = new ArrayList<>();
         final long ops = result.getMetadata().getMeasuredOps();
         if (iterationParams.getType() != IterationType.MEASUREMENT || ops <= 0 || wallNs <= 0)
@@ -81,30 +97,75 @@ public final class ThreadCpuProfiler implements InternalProfiler
         }
 
         final Map<String, Long> groupCpuNs = new TreeMap<>();
-        for (final long id : threads.getAllThreadIds())
+        lastCpuNs.forEach((id, cpuNs) ->
         {
-            final long cpuNs = threads.getThreadCpuTime(id);
-            final ThreadInfo info = threads.getThreadInfo(id);
-            if (cpuNs < 0 || null == info)
+            final String name = names.get(id);
+            if (null != name && !"jmirror-cpu-sampler".equals(name))
             {
-                continue;
+                groupCpuNs.merge(group(name), cpuNs - startCpuNs.getOrDefault(id, 0L), Long::sum);
             }
-            final long usedNs = cpuNs - startCpuNs.getOrDefault(id, 0L);
-            groupCpuNs.merge(group(info.getThreadName()), usedNs, Long::sum);
-        }
+        });
 
         // JMH's measured ops already count @OperationsPerInvocation: n ops per invocation.
-        final double opsPerUnit = ops;
-        results.add(new ScalarResult("cpu.process", processCpuNs / opsPerUnit, "ns/op", AggregationPolicy.AVG));
+        final double perOp = ops;
+        results.add(new ScalarResult("cpu.process", processCpuNs / perOp, "ns/op", AggregationPolicy.AVG));
         results.add(new ScalarResult("cpu.cores", (double)processCpuNs / wallNs, "cores", AggregationPolicy.AVG));
         groupCpuNs.forEach((group, usedNs) ->
         {
             if (usedNs > 0)
             {
-                results.add(new ScalarResult("cpu." + group, usedNs / opsPerUnit, "ns/op", AggregationPolicy.AVG));
+                results.add(new ScalarResult("cpu." + group, usedNs / perOp, "ns/op", AggregationPolicy.AVG));
             }
         });
         return results;
+    }
+
+    private void sampleUntilStopped()
+    {
+        while (isSampling)
+        {
+            sample();
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(SAMPLE_MS));
+        }
+    }
+
+    private void stopSampling()
+    {
+        isSampling = false;
+        LockSupport.unpark(sampler);
+        try
+        {
+            sampler.join();
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /**
+     * Reads the CPU time of every live thread; a thread that has ended keeps its last reading.
+     */
+    private void sample()
+    {
+        for (final long id : threads.getAllThreadIds())
+        {
+            final long cpuNs = threads.getThreadCpuTime(id);
+            if (cpuNs < 0)
+            {
+                continue;
+            }
+            if (!names.containsKey(id))
+            {
+                final ThreadInfo info = threads.getThreadInfo(id);
+                if (null == info)
+                {
+                    continue;
+                }
+                names.put(id, info.getThreadName());
+            }
+            lastCpuNs.put(id, cpuNs);
+        }
     }
 
     /**
