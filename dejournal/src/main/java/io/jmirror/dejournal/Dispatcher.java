@@ -23,6 +23,13 @@ import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 
+import static io.jmirror.journal.RecordDescriptor.HEADER_LENGTH;
+import static io.jmirror.journal.RecordDescriptor.HEADER_WORD_OFFSET;
+import static io.jmirror.journal.RecordDescriptor.TIMESTAMP_OFFSET;
+import static io.jmirror.journal.RecordDescriptor.databaseLength;
+import static io.jmirror.journal.RecordDescriptor.globalLength;
+import static io.jmirror.journal.RecordDescriptor.typeCode;
+
 /**
  * The dejournaler's reading thread: it reads the local journal by flyweight, passes transaction markers to the
  * target, and publishes every SET, KILL and ZKILL to the ring of the worker that owns its (database, global),
@@ -226,7 +233,11 @@ final class Dispatcher implements Agent, RecordHandler
     @Override
     public void onRecord(final JournalRecord record)
     {
-        final byte type = record.typeCode();
+        final DirectBuffer buffer = record.buffer();
+        final int offset = record.offset();
+        // Type and both name lengths in one read: the reader checked this frame a moment ago, so it is in cache.
+        final long headerWord = buffer.getLong(offset + HEADER_WORD_OFFSET, ByteOrder.LITTLE_ENDIAN);
+        final byte type = typeCode(headerWord);
         if (type != SET && type != KILL && type != ZKILL)
         {
             if (!dispatchingCatchUp)
@@ -235,15 +246,14 @@ final class Dispatcher implements Agent, RecordHandler
             }
             return;
         }
-        final DirectBuffer buffer = record.buffer();
-        final int databaseOffset = record.databaseOffset();
-        final int databaseLength = record.databaseLength();
+        final int databaseOffset = offset + HEADER_LENGTH;
+        final int databaseLength = databaseLength(headerWord);
         final KnownDatabase database = database(buffer, databaseOffset, databaseLength);
         if (dispatchingCatchUp ? database.paused != catchingUp : null != database.paused)
         {
             return;
         }
-        final long hash = namesHash(buffer, databaseOffset, databaseLength + record.globalLength());
+        final long hash = namesHash(buffer, databaseOffset, databaseLength + globalLength(headerWord));
         final int worker = mod(hash, workerMultiplier, workers);
         // The duty cycle checked that every ring has room for a whole batch: see publishClaimed.
         final long sequence = ++filled[worker];
@@ -254,9 +264,9 @@ final class Dispatcher implements Agent, RecordHandler
             // barrier.
             event.buffer = buffer;
         }
-        event.offset = record.offset();
+        event.offset = offset;
         event.lsn = record.lsn();
-        event.timestamp = record.timestamp();
+        event.timestamp = buffer.getLong(offset + TIMESTAMP_OFFSET);
     }
 
     private void onTransactionMarker(final JournalRecord record, final RecordType type)
