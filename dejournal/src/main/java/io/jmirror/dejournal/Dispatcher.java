@@ -59,6 +59,8 @@ final class Dispatcher implements Agent, RecordHandler
     private final BatchEventProcessor<RecordEvent>[] processors;
     private final long[] filled;
     private final long[] published;
+    private final long[] storeBufferUntil;
+    private final int ringSize;
     private final long workerMultiplier;
     private final JournalReader reader;
     private final JournalConsumer consumer;
@@ -77,6 +79,7 @@ final class Dispatcher implements Agent, RecordHandler
     private PausedDatabase catchingUp;
     private boolean dispatchingCatchUp;
     private KnownDatabase lastDatabase;
+    private DirectBuffer lastBuffer;
     private boolean isWaitingForRoom;
 
     /**
@@ -149,6 +152,8 @@ final class Dispatcher implements Agent, RecordHandler
         this.workers = rings.length;
         this.filled = new long[workers];
         this.published = new long[workers];
+        this.storeBufferUntil = new long[workers];
+        this.ringSize = ctx.ringSize();
         for (int w = 0; w < workers; w++)
         {
             filled[w] = rings[w].getCursor();
@@ -256,17 +261,34 @@ final class Dispatcher implements Agent, RecordHandler
         final long hash = namesHash(buffer, databaseOffset, databaseLength + globalLength(headerWord));
         final int worker = mod(hash, workerMultiplier, workers);
         // The duty cycle checked that every ring has room for a whole batch: see publishClaimed.
+        if (buffer != lastBuffer)
+        {
+            onNewBuffer(buffer);
+        }
         final long sequence = ++filled[worker];
         final RecordEvent event = rings[worker].get(sequence);
-        if (event.buffer != buffer)
+        if (sequence <= storeBufferUntil[worker])
         {
-            // Once per slot and journal file: an unchanged reference is not stored again, which saves its GC write
-            // barrier.
             event.buffer = buffer;
         }
         event.offset = offset;
         event.lsn = record.lsn();
         event.timestamp = buffer.getLong(offset + TIMESTAMP_OFFSET);
+    }
+
+    /**
+     * A record from another journal file than the previous one: the next {@code ringSize} slots of every ring, which
+     * are all its slots, get the new buffer stored; after that every slot holds it already. This way the slot's
+     * buffer reference is neither stored for every record (a GC write barrier each) nor read to compare it (which
+     * would load the slot's cache line, last written by the worker's core, before the stores that need it exclusive).
+     */
+    private void onNewBuffer(final DirectBuffer buffer)
+    {
+        lastBuffer = buffer;
+        for (int w = 0; w < workers; w++)
+        {
+            storeBufferUntil[w] = filled[w] + ringSize;
+        }
     }
 
     private void onTransactionMarker(final JournalRecord record, final RecordType type)

@@ -28,9 +28,9 @@ import java.util.concurrent.locks.LockSupport;
 public final class ParkingWaitStrategy implements WaitStrategy
 {
     /** Default busy spins before the first sleep: about a microsecond, for a record that is just being published. */
-    public static final int SPINS_DEFAULT = 100;
+    public static final int SPINS_DEFAULT = 20;
     /** Default first sleep. */
-    public static final long MIN_PARK_NS_DEFAULT = 50_000;
+    public static final long MIN_PARK_NS_DEFAULT = 200_000;
     /** Default longest sleep. */
     public static final long MAX_PARK_NS_DEFAULT = 1_000_000;
 
