@@ -74,6 +74,7 @@ final class Dispatcher implements Agent, RecordHandler
     private volatile long lastCheckpointLsn = -1;
     private volatile int openTransactionCount;
     private volatile long oldestOpenTransactionLsn = -1;
+    private volatile long oldestInFlightTimestamp = Long.MAX_VALUE;
     private long nextCheckpointMs;
     private JournalReader catchUp;
     private PausedDatabase catchingUp;
@@ -273,7 +274,6 @@ final class Dispatcher implements Agent, RecordHandler
         }
         event.offset = offset;
         event.lsn = record.lsn();
-        event.timestamp = buffer.getLong(offset + TIMESTAMP_OFFSET);
     }
 
     /**
@@ -565,14 +565,20 @@ final class Dispatcher implements Agent, RecordHandler
             final PausedDatabase p = paused.get(i);
             applied = Math.min(applied, p == catchingUp && null != catchUp ? catchUp.position() : p.sinceLsn);
         }
+        long oldestTimestamp = Long.MAX_VALUE;
         for (int w = 0; w < workers; w++)
         {
             final long consumed = processors[w].getSequence().get();
             if (consumed < published[w])
             {
-                applied = Math.min(applied, rings[w].get(consumed + 1).lsn);
+                // Published and not yet consumed, so this thread will not refill the slot, and its record's file
+                // stays mapped: the consumer position this thread checkpoints is at most the record's LSN.
+                final RecordEvent next = rings[w].get(consumed + 1);
+                applied = Math.min(applied, next.lsn);
+                oldestTimestamp = Math.min(oldestTimestamp, next.buffer.getLong(next.offset + TIMESTAMP_OFFSET));
             }
         }
+        oldestInFlightTimestamp = oldestTimestamp;
         if (applied > appliedLsn)
         {
             appliedLsn = applied;
@@ -605,18 +611,15 @@ final class Dispatcher implements Agent, RecordHandler
         return inFlight;
     }
 
+    /**
+     * @return the append time of the oldest record a worker has not applied yet, as of the last duty cycle, or
+     * {@code Long.MAX_VALUE} when none is in flight. Read from the journal on the dispatcher thread, not kept in every
+     * ring slot: a slot without it is 32 bytes instead of 40, a fifth less for the dispatcher to write and each worker
+     * to read per record.
+     */
     long oldestInFlightTimestamp()
     {
-        long oldest = Long.MAX_VALUE;
-        for (int w = 0; w < workers; w++)
-        {
-            final long consumed = processors[w].getSequence().get();
-            if (consumed < published[w])
-            {
-                oldest = Math.min(oldest, rings[w].get(consumed + 1).timestamp);
-            }
-        }
-        return oldest;
+        return oldestInFlightTimestamp;
     }
 
     int openTransactionCount()

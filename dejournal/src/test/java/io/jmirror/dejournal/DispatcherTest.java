@@ -28,6 +28,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -303,4 +304,66 @@ class DispatcherTest
         assertEquals(List.of(), wrong.stream().limit(5).toList());
         assertEquals(records, applied.get());
     }
+
+    @Test
+    void msBehindCountsFromTheOldestRecordStillInFlight() throws InterruptedException
+    {
+        openJournal();
+        final JournalAppender appender = journal.newAppender();
+        final SubscriptKey key = new SubscriptKey();
+        for (int i = 0; i < 100; i++)
+        {
+            appender.set(0, GlobalName.of("USER", "G" + (i % 7)), key.clear().add(i), new byte[] {1});
+        }
+        final long end = journal.completeLsn();
+        final CountDownLatch release = new CountDownLatch(1);
+        final CountDownLatch blocked = new CountDownLatch(1);
+        final Target target = new Target()
+        {
+            @Override
+            public void apply(final JournalRecord record, final int worker)
+            {
+                blocked.countDown();
+                try
+                {
+                    release.await();
+                }
+                catch (final InterruptedException ex)
+                {
+                    Thread.currentThread().interrupt();
+                }
+            }
+
+            @Override
+            public void checkpoint(final long appliedLsn)
+            {
+            }
+
+            @Override
+            public long recoveredLsn()
+            {
+                return -1;
+            }
+        };
+        try (Dejournaler dejournaler = Dejournaler.start(new DejournalContext().journal(journal).target(target)
+            .workers(2)))
+        {
+            assertTrue(blocked.await(10, TimeUnit.SECONDS));
+            Thread.sleep(300);
+            final DejournalStatus stuck = dejournaler.status();
+            assertTrue(stuck.recordsInFlight() > 0, stuck.toString());
+            // The records were appended at least 300 ms ago and none is applied yet.
+            assertTrue(stuck.msBehind() >= 250 && stuck.msBehind() < 60_000, stuck.toString());
+            release.countDown();
+            assertTrue(dejournaler.awaitApplied(end, TimeUnit.SECONDS.toNanos(30)));
+            final DejournalStatus done = dejournaler.status();
+            assertEquals(0, done.msBehind(), done.toString());
+            assertEquals(0, done.recordsInFlight(), done.toString());
+        }
+        finally
+        {
+            release.countDown();
+        }
+    }
 }
+
