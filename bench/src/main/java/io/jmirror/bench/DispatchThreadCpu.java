@@ -13,12 +13,15 @@ import java.util.function.Supplier;
 
 import com.lmax.disruptor.SleepingWaitStrategy;
 import com.lmax.disruptor.WaitStrategy;
+import org.agrona.DirectBuffer;
 import io.jmirror.dejournal.DejournalContext;
 import io.jmirror.dejournal.Dejournaler;
 import io.jmirror.dejournal.MemberContext;
 import io.jmirror.dejournal.ParkingWaitStrategy;
 import io.jmirror.journal.Journal;
 import io.jmirror.journal.JournalContext;
+import io.jmirror.journal.JournalReader;
+import io.jmirror.journal.RecordHandler;
 import io.jmirror.journal.SyncPolicy;
 
 /**
@@ -28,10 +31,13 @@ import io.jmirror.journal.SyncPolicy;
  * dispatcher does not get, so this shows what a throughput figure alone hides.
  * <pre>
  * java --add-exports java.base/jdk.internal.misc=ALL-UNNAMED -cp bench/target/benchmarks.jar \
- *     io.jmirror.bench.DispatchThreadCpu [records=1000000] [workers=2] [replays=12] [wait=parking|sleeping]
+ *     io.jmirror.bench.DispatchThreadCpu [records=1000000] [workers=2] [replays=12] [mode=parking]
  * </pre>
- * {@code wait=sleeping} runs the workers with the Disruptor's {@link SleepingWaitStrategy} (the default before
- * {@link ParkingWaitStrategy}) to compare the two in one build. The tool holds JMH's lock file while it runs, so that
+ * Modes: {@code parking} runs the dejournaler as configured by default ({@link ParkingWaitStrategy});
+ * {@code sleeping} runs the workers with the Disruptor's {@link SleepingWaitStrategy} (the default before), to compare
+ * the two in one build; {@code reader} reads the journal on one thread with the dispatcher's reader and a handler that
+ * does nothing, the floor under the dispatcher; {@code scan} reads one long per 64-byte cache line of the journal's
+ * mapping, the memory floor under the reader. The tool holds JMH's lock file while it runs, so that
  * it neither disturbs nor is disturbed by a JMH run on the same machine. Not a benchmark: figures for comparing
  * threads, not for the results tables.
  */
@@ -54,6 +60,10 @@ public final class DispatchThreadCpu
         final int workers = args.length > 1 ? Integer.parseInt(args[1]) : 2;
         final int replays = args.length > 2 ? Integer.parseInt(args[2]) : 12;
         final String wait = args.length > 3 ? args[3] : "parking";
+        if (!"parking".equals(wait) && !"sleeping".equals(wait) && !"reader".equals(wait) && !"scan".equals(wait))
+        {
+            throw new IllegalArgumentException("mode must be parking, sleeping, reader or scan: mode=" + wait);
+        }
         final Supplier<WaitStrategy> waitStrategy = "sleeping".equals(wait) ? SleepingWaitStrategy::new :
             ParkingWaitStrategy::new;
 
@@ -88,7 +98,12 @@ public final class DispatchThreadCpu
             DejournalBenchmark.fill(journal, DejournalBenchmark.Distribution.UNIFORM, records);
             final long endLsn = journal.completeLsn();
             final DejournalBenchmark.NoopTarget target = new DejournalBenchmark.NoopTarget();
-            System.out.printf("records=%d workers=%d wait=%s journalBytes=%d%n", records, workers, wait, endLsn);
+            System.out.printf("records=%d workers=%d mode=%s journalBytes=%d%n", records, workers, wait, endLsn);
+            if ("reader".equals(wait) || "scan".equals(wait))
+            {
+                floor(journal, records, replays, "scan".equals(wait));
+                return;
+            }
             double rateSum = 0;
             double dispatcherSum = 0;
             double workersSum = 0;
@@ -155,5 +170,72 @@ public final class DispatchThreadCpu
         {
             TempDirs.delete(dir);
         }
+    }
+
+    /**
+     * What the dispatcher cannot go below: the reader alone, or only touching every cache line of the journal.
+     */
+    private static void floor(final Journal journal, final int records, final int replays, final boolean scan)
+    {
+        final long[] sink = new long[1];
+        final RecordHandler handler = (record) -> sink[0] += record.offset();
+        double rateSum = 0;
+        int counted = 0;
+        for (int replay = 0; replay < replays; replay++)
+        {
+            final long startNs = System.nanoTime();
+            try (JournalReader reader = journal.reader(journal.startLsn()).verifyChecksums(false))
+            {
+                if (scan)
+                {
+                    scanLines(reader, journal.completeLsn(), sink);
+                }
+                else
+                {
+                    while (reader.poll(handler, DejournalContext.DISPATCH_BATCH_DEFAULT) > 0)
+                    {
+                        sink[0]++;
+                    }
+                }
+            }
+            final long elapsedNs = System.nanoTime() - startNs;
+            final double rate = records * 1e9 / elapsedNs;
+            System.out.printf("replay %2d: %6.2f M records/s, %.1f ns/record%n", replay, rate / 1e6,
+                elapsedNs / (double)records);
+            if (replay >= replays / 3)
+            {
+                rateSum += rate;
+                counted++;
+            }
+        }
+        System.out.printf("mean of the last %d: %.2f M records/s, %.1f ns/record (sink %d)%n", counted,
+            rateSum / counted / 1e6, 1e9 / (rateSum / counted), sink[0]);
+    }
+
+    /**
+     * Reads one long per cache line of the journal's records, which must all be in its first file.
+     */
+    private static void scanLines(final JournalReader reader, final long endLsn, final long[] sink)
+    {
+        final DirectBuffer[] file = new DirectBuffer[1];
+        final int[] firstOffset = new int[1];
+        final long startLsn = reader.position();
+        reader.poll((record) ->
+        {
+            file[0] = record.buffer();
+            firstOffset[0] = record.offset();
+        }, 1);
+        final DirectBuffer buffer = file[0];
+        final long end = firstOffset[0] + endLsn - startLsn;
+        if (end > buffer.capacity())
+        {
+            throw new IllegalArgumentException("scan needs a journal in one file: endLsn=" + endLsn);
+        }
+        long sum = 0;
+        for (int i = firstOffset[0]; i + Long.BYTES <= end; i += 64)
+        {
+            sum += buffer.getLong(i);
+        }
+        sink[0] += sum;
     }
 }
