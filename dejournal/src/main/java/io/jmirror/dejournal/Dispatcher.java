@@ -428,6 +428,17 @@ final class Dispatcher implements Agent, RecordHandler
         {
             return last;
         }
+        return findDatabase(buffer, offset, length);
+    }
+
+    /**
+     * The slow path of {@link #database}, once per database and journal: kept out of it because C2 inlined all of
+     * it (list search, allocation, string decoding) into {@link #onRecord}, which made that method's compiled code
+     * too big to be inlined into the reader's poll loop ({@code -XX:+PrintInlining}: "already compiled into a big
+     * method"), so every record paid a call.
+     */
+    private KnownDatabase findDatabase(final DirectBuffer buffer, final int offset, final int length)
+    {
         KnownDatabase found = null;
         for (int i = 0, n = knownDatabases.size(); i < n; i++)
         {
