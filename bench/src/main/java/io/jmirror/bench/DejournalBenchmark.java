@@ -43,16 +43,17 @@ import org.openjdk.jmh.annotations.TearDown;
  * <p>
  * Why {@link #dispatchOnly} replays a longer journal: at 20 M records/s a replay of {@value #RECORDS} records takes
  * 50 ms, so those 4 ms would understate the dispatch rate by 8%, and the rings each start allocates (16,384 slots of
- * about 44 bytes, about 720 KB per worker) would be all that {@code -prof gc} reports: 0.73 B/op per worker, which
- * reads like an allocation per record but is a fixed cost per invocation. With {@value #DISPATCH_RECORDS} records the
- * same bytes per invocation are a third as many bytes per op, and the start and close a third as large a share. That
+ * 32 bytes plus a 4-byte reference each, about 590 KB per worker) would be all that {@code -prof gc} reports: 0.6 B/op
+ * per worker, which reads like an allocation per record but is a fixed cost per invocation. With
+ * {@value #DISPATCH_RECORDS} records the same bytes per invocation are a third as many bytes per op, and the start and
+ * close a third as large a share. That
  * nothing is allocated per record is shown, not assumed: {@code gc.alloc.rate.norm} times the records per invocation
  * is the same at both lengths (see {@code bench/results/dispatch-path.md}), and {@code DispatchAllocationTest} checks
  * that the dejournal threads allocate no more bytes while they dispatch 400,000 more records.
  * <p>
  * Frame CRCs are not checked again on the way, as in a {@link io.jmirror.dejournal.Member}, whose receiver checked
  * each frame before writing it ({@link MemberContext#VERIFY_CHECKSUMS_DEFAULT}); checking them would add about
- * 30 ns per record to the dispatcher, more than half its time.
+ * 30 ns per record to the dispatcher.
  * <p>
  * The workload is 1000 globals of one database, keys {@code (int, "name")} and 100-byte values (160-byte frames).
  * With {@link Distribution#ZIPF} a few globals take most records, as real applications do, which loads the worker

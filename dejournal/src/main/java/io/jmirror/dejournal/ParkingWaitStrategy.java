@@ -13,17 +13,18 @@ import java.util.concurrent.locks.LockSupport;
  * <p>
  * Why not the Disruptor's {@link com.lmax.disruptor.SleepingWaitStrategy}: every time a worker catches up it spins
  * 100 times, then calls {@link Thread#yield()} 100 times before it sleeps. With a fast target a worker catches up
- * after every sleep, so it spent more than half its CPU time in {@code sched_yield} (async-profiler on
- * {@code DejournalBenchmark.dispatchOnly}: 57% of the workers' samples), up to 60 ns per record per worker. On a
- * 2-core machine that CPU is taken from the dispatcher, which is the bottleneck there. Sleeping instead of yielding
- * lets a worker wake about once per {@code minParkNs} (plus the OS timer slack, about 50 µs on Linux) and apply
- * everything that arrived meanwhile in one batch: about 7 ns of worker CPU per record.
+ * after every sleep, so it spent more than half its CPU time in {@code sched_yield} (async-profiler on a replay like
+ * {@code DejournalBenchmark.dispatchOnly}'s: 57% of the workers' samples), and the two workers of a 2-core machine
+ * together used 50 to 70 ns of CPU per record the dispatcher read, CPU the dispatcher could not have whenever the
+ * scheduler put a worker on its core. Sleeping instead of yielding lets a worker wake about once per
+ * {@code minParkNs} (plus the OS timer slack, about 50 µs on Linux) and apply everything that arrived meanwhile in one
+ * batch: the two workers then use about 16 ns of CPU per record ({@code io.jmirror.bench.DispatchThreadCpu}).
  * <p>
  * The doubling keeps an idle member cheap: a worker with nothing to do wakes at most {@code 1 / maxParkNs} times a
  * second instead of tens of thousands of times. The cost is latency: a record can wait up to {@code maxParkNs} after
  * an idle period before its worker sees it, and the ring holds what arrives meanwhile (at the default 1 ms and 16,384
- * slots, up to 16 M records/s per worker arrive before the dispatcher has to wait). Nothing waits on that latency
- * but the applied LSN, which is reported, not awaited by commits.
+ * slots, up to 16 M records/s per worker arrive before the dispatcher has to wait). Nothing on the commit path waits
+ * on it: the applied LSN is reported in acks and the status, and commits wait for received and durable LSNs.
  */
 public final class ParkingWaitStrategy implements WaitStrategy
 {
