@@ -32,23 +32,32 @@ import org.openjdk.jmh.annotations.TearDown;
 
 /**
  * Dejournal throughput, one op = one record: each invocation starts a {@link Dejournaler} at the start of a
- * prefilled journal of {@value #RECORDS} SETs, waits until every record is applied, and closes it, so a score is
- * records/s from journal to target, dispatcher and workers included.
+ * prefilled journal of SETs ({@value #RECORDS} for {@link #apply}, {@value #DISPATCH_RECORDS} for
+ * {@link #dispatchOnly}), waits until every record is applied, and closes it, so a score is records/s from journal
+ * to target, dispatcher and workers included.
  * <p>
  * Why a whole replay per invocation rather than a long-running dejournaler fed by an appender: the figure must not
  * include appending, and a replay from a journal already on disk is exactly what a member does when it catches up
  * or restores a backup. Starting and closing a dejournaler (rings, threads, the last wait on the applied LSN) is
- * part of each invocation: about 4 ms (11 ms with 16 workers), under 1% of an {@link #apply} invocation but a few
- * percent of a {@link #dispatchOnly} one, which therefore slightly understates the dispatch rate. Its rings are
- * also most of what {@code -prof gc} reports per op (about 0.72 B/op per worker), not the dispatch path.
+ * part of each invocation: about 4 ms (11 ms with 16 workers), under 1% of an {@link #apply} invocation.
+ * <p>
+ * Why {@link #dispatchOnly} replays a longer journal: at 20 M records/s a replay of {@value #RECORDS} records takes
+ * 50 ms, so those 4 ms would understate the dispatch rate by 8%, and the rings each start allocates (16,384 slots of
+ * 32 bytes plus a 4-byte reference each, about 590 KB per worker) would be all that {@code -prof gc} reports: 0.6 B/op
+ * per worker, which reads like an allocation per record but is a fixed cost per invocation. With
+ * {@value #DISPATCH_RECORDS} records the same bytes per invocation are a third as many bytes per op, and the start and
+ * close a third as large a share. That
+ * nothing is allocated per record is shown, not assumed: {@code gc.alloc.rate.norm} times the records per invocation
+ * is the same at both lengths (see {@code bench/results/dispatch-path.md}), and {@code DispatchAllocationTest} checks
+ * that the dejournal threads allocate no more bytes while they dispatch 400,000 more records.
  * <p>
  * Frame CRCs are not checked again on the way, as in a {@link io.jmirror.dejournal.Member}, whose receiver checked
  * each frame before writing it ({@link MemberContext#VERIFY_CHECKSUMS_DEFAULT}); checking them would add about
- * 30 ns per record to the dispatcher, a third of its time.
+ * 30 ns per record to the dispatcher.
  * <p>
- * The workload is 1000 globals of one database, keys {@code (int, "name")} and 100-byte values. With
- * {@link Distribution#ZIPF} a few globals take most records, as real applications do, which loads the worker that
- * owns them more than the others.
+ * The workload is 1000 globals of one database, keys {@code (int, "name")} and 100-byte values (160-byte frames).
+ * With {@link Distribution#ZIPF} a few globals take most records, as real applications do, which loads the worker
+ * that owns them more than the others.
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
@@ -61,8 +70,14 @@ import org.openjdk.jmh.annotations.TearDown;
     "-Dorg.slf4j.simpleLogger.log.io.jmirror.dejournal=warn"})
 public class DejournalBenchmark
 {
-    /** Records in the journal, all SETs: the ops of one invocation. */
+    /** Records in {@link #apply}'s journal, all SETs: the ops of one invocation. */
     public static final int RECORDS = 1_000_000;
+
+    /**
+     * Records in {@link #dispatchOnly}'s journal, the ops of one invocation: long enough that a dejournaler's start
+     * and close are a small share of a replay (480 MB of journal, two files).
+     */
+    public static final int DISPATCH_RECORDS = 3_000_000;
 
     /** Globals the records are spread over. */
     public static final int GLOBALS = 1000;
@@ -106,12 +121,13 @@ public class DejournalBenchmark
          * Fills the journal once per trial; not measured.
          *
          * @param distribution how records are spread over the globals.
+         * @param records      how many.
          */
-        void open(final Distribution distribution)
+        void open(final Distribution distribution, final int records)
         {
             dir = TempDirs.create("jmirror-bench-dejournal");
             journal = Journal.open(new JournalContext().journalDir(dir).syncPolicy(SyncPolicy.NONE));
-            fill(journal, distribution, RECORDS);
+            fill(journal, distribution, records);
             endLsn = journal.completeLsn();
         }
 
@@ -171,7 +187,7 @@ public class DejournalBenchmark
         @Setup(Level.Trial)
         public void setup()
         {
-            open(distribution);
+            open(distribution, RECORDS);
             target = new StoreTarget(new GlobalStore());
         }
 
@@ -197,8 +213,8 @@ public class DejournalBenchmark
     }
 
     /**
-     * {@link #dispatchOnly}'s journal: uniform, since with a target that does nothing the spread over workers only
-     * changes which ring a record goes to.
+     * {@link #dispatchOnly}'s journal of {@value #DISPATCH_RECORDS} records: uniform, since with a target that does
+     * nothing the spread over workers only changes which ring a record goes to.
      */
     @State(Scope.Benchmark)
     public static class DispatchState extends ReplayState
@@ -214,7 +230,7 @@ public class DejournalBenchmark
         @Setup(Level.Trial)
         public void setup()
         {
-            open(Distribution.UNIFORM);
+            open(Distribution.UNIFORM, DISPATCH_RECORDS);
             target = new NoopTarget();
         }
 
@@ -249,7 +265,7 @@ public class DejournalBenchmark
      * @return the applied LSN, so the replay has a visible effect.
      */
     @Benchmark
-    @OperationsPerInvocation(RECORDS)
+    @OperationsPerInvocation(DISPATCH_RECORDS)
     public long dispatchOnly(final DispatchState state)
     {
         return state.replay(state.target, state.workers);

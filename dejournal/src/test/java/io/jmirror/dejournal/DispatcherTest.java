@@ -23,10 +23,14 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -249,4 +253,126 @@ class DispatcherTest
         }
         assertEquals(100, unchecked.applied.get());
     }
+
+    @ParameterizedTest
+    @ValueSource(ints = {1, 2, 3})
+    void everyRecordIsReadFromItsOwnFileAcrossFileSwitchesAndRingWraps(final int workers)
+    {
+        // Small files and a small ring: the ring wraps hundreds of times and the journal switches files about 60
+        // times, so a slot left pointing at an older file's buffer would hand a worker the wrong bytes.
+        journal = Journal.open(new JournalContext().journalDir(dir).fileLength(64 * 1024).syncPolicy(SyncPolicy.NONE));
+        final JournalAppender appender = journal.newAppender();
+        final GlobalName[] globals = {GlobalName.of("USER", "A"), GlobalName.of("USER", "Bb"),
+            GlobalName.of("CLINICAL", "Ccc"), GlobalName.of("AUDIT", "Dddd")};
+        final Map<Long, Integer> indexAt = new HashMap<>();
+        final SubscriptKey key = new SubscriptKey();
+        final UnsafeBuffer value = new UnsafeBuffer(new byte[12]);
+        final int records = 30_000;
+        for (int i = 0; i < records; i++)
+        {
+            value.putInt(0, i);
+            value.putLong(4, i * 31L);
+            final long lsn = appender.set(0, globals[i % globals.length], key.clear().add(i), value.byteArray());
+            indexAt.put(lsn, i);
+        }
+
+        final AtomicLong applied = new AtomicLong();
+        final ConcurrentLinkedQueue<String> wrong = new ConcurrentLinkedQueue<>();
+        final Target target = new Target()
+        {
+            @Override
+            public void apply(final JournalRecord record, final int worker)
+            {
+                final Integer expected = indexAt.get(record.lsn());
+                final int index = record.buffer().getInt(record.valueOffset());
+                if (null == expected || index != expected || record.valueLength() != 12 ||
+                    record.buffer().getLong(record.valueOffset() + 4) != index * 31L)
+                {
+                    wrong.add("lsn=" + record.lsn() + " expected=" + expected + " read=" + index);
+                }
+                applied.incrementAndGet();
+            }
+
+            @Override
+            public void checkpoint(final long appliedLsn)
+            {
+            }
+
+            @Override
+            public long recoveredLsn()
+            {
+                return -1;
+            }
+        };
+        try (Dejournaler dejournaler = Dejournaler.start(new DejournalContext().journal(journal).target(target)
+            .workers(workers).ringSize(64).dispatchBatch(16)))
+        {
+            assertTrue(dejournaler.awaitApplied(journal.completeLsn(), TimeUnit.SECONDS.toNanos(30)),
+                () -> "not applied: " + dejournaler.status());
+        }
+        assertEquals(List.of(), wrong.stream().limit(5).toList());
+        assertEquals(records, applied.get());
+    }
+
+    @Test
+    void msBehindCountsFromTheOldestRecordStillInFlight() throws InterruptedException
+    {
+        openJournal();
+        final JournalAppender appender = journal.newAppender();
+        final SubscriptKey key = new SubscriptKey();
+        for (int i = 0; i < 100; i++)
+        {
+            appender.set(0, GlobalName.of("USER", "G" + (i % 7)), key.clear().add(i), new byte[] {1});
+        }
+        final long end = journal.completeLsn();
+        final CountDownLatch release = new CountDownLatch(1);
+        final CountDownLatch blocked = new CountDownLatch(1);
+        final Target target = new Target()
+        {
+            @Override
+            public void apply(final JournalRecord record, final int worker)
+            {
+                blocked.countDown();
+                try
+                {
+                    release.await();
+                }
+                catch (final InterruptedException ex)
+                {
+                    Thread.currentThread().interrupt();
+                }
+            }
+
+            @Override
+            public void checkpoint(final long appliedLsn)
+            {
+            }
+
+            @Override
+            public long recoveredLsn()
+            {
+                return -1;
+            }
+        };
+        try (Dejournaler dejournaler = Dejournaler.start(new DejournalContext().journal(journal).target(target)
+            .workers(2)))
+        {
+            assertTrue(blocked.await(10, TimeUnit.SECONDS));
+            Thread.sleep(300);
+            final DejournalStatus stuck = dejournaler.status();
+            assertTrue(stuck.recordsInFlight() > 0, stuck.toString());
+            // The records were appended at least 300 ms ago and none is applied yet.
+            assertTrue(stuck.msBehind() >= 250 && stuck.msBehind() < 60_000, stuck.toString());
+            release.countDown();
+            assertTrue(dejournaler.awaitApplied(end, TimeUnit.SECONDS.toNanos(30)));
+            final DejournalStatus done = dejournaler.status();
+            assertEquals(0, done.msBehind(), done.toString());
+            assertEquals(0, done.recordsInFlight(), done.toString());
+        }
+        finally
+        {
+            release.countDown();
+        }
+    }
 }
+

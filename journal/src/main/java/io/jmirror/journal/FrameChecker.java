@@ -3,6 +3,7 @@ package io.jmirror.journal;
 import org.agrona.concurrent.UnsafeBuffer;
 
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.zip.CRC32C;
 
 import static io.jmirror.journal.RecordDescriptor.*;
@@ -82,24 +83,23 @@ final class FrameChecker
             return PADDING;
         }
 
-        if (frameLength < HEADER_LENGTH || offset + (long)RecordDescriptor.alignedLength(frameLength) > fileEnd)
+        // Aligned in long arithmetic: a length near Integer.MAX_VALUE must not wrap to a negative frame end.
+        if (frameLength < HEADER_LENGTH || offset + (((long)frameLength + ALIGNMENT - 1) & -ALIGNMENT) > fileEnd)
         {
             return BAD_LENGTH;
         }
 
-        final RecordType type = RecordType.fromCode(buffer.getByte(offset + TYPE_OFFSET));
-        if (null == type || type == RecordType.PADDING)
+        // One read for type and three lengths (see RecordDescriptor's header word), one for the value length.
+        final long headerWord = buffer.getLong(offset + HEADER_WORD_OFFSET, ByteOrder.LITTLE_ENDIAN);
+        if (!RecordType.isRecordCode(typeCode(headerWord)))
         {
             return BAD_TYPE;
         }
 
-        final long parts = frameLength(
-            buffer.getByte(offset + DATABASE_LENGTH_OFFSET) & 0xFF,
-            buffer.getShort(offset + GLOBAL_LENGTH_OFFSET) & 0xFFFF,
-            buffer.getInt(offset + KEY_LENGTH_OFFSET),
-            buffer.getInt(offset + VALUE_LENGTH_OFFSET));
-        if (parts != frameLength || buffer.getInt(offset + KEY_LENGTH_OFFSET) < 0 ||
-            buffer.getInt(offset + VALUE_LENGTH_OFFSET) < 0)
+        final int keyLength = keyLength(headerWord);
+        final int valueLength = buffer.getInt(offset + VALUE_LENGTH_OFFSET, ByteOrder.LITTLE_ENDIAN);
+        if (keyLength < 0 || valueLength < 0 ||
+            frameLength(databaseLength(headerWord), globalLength(headerWord), keyLength, valueLength) != frameLength)
         {
             return BAD_STRUCTURE;
         }

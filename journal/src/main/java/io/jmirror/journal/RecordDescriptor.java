@@ -43,6 +43,10 @@ import org.agrona.BitUtil;
  * </ul>
  * A frame is valid only if its lengths add up to the frame length; together with the checksum this keeps a
  * flipped bit from being decoded as data.
+ * <p>
+ * Bytes 8 to 15 (type, database length, global length, key length) can be read as one little-endian long, the
+ * <b>header word</b>, and decoded with {@link #typeCode(long)} and its siblings: the frame check and the dejournal
+ * dispatcher read every frame's header, and one bounds-checked read costs less than four.
  */
 public final class RecordDescriptor
 {
@@ -63,6 +67,8 @@ public final class RecordDescriptor
     public static final int TIMESTAMP_OFFSET = 24;
     public static final int VALUE_LENGTH_OFFSET = 32;
     public static final int RESERVED_OFFSET = 36;
+    /** Where the header word (type, database length, global length, key length) starts. */
+    public static final int HEADER_WORD_OFFSET = TYPE_OFFSET;
     /** Where the checksum starts summing. */
     public static final int CHECKSUM_START_OFFSET = TYPE_OFFSET;
 
@@ -95,6 +101,42 @@ public final class RecordDescriptor
     public static int alignedLength(final int frameLength)
     {
         return BitUtil.align(frameLength, ALIGNMENT);
+    }
+
+    /**
+     * @param headerWord the little-endian long at {@link #HEADER_WORD_OFFSET}.
+     * @return the record type's code.
+     */
+    public static byte typeCode(final long headerWord)
+    {
+        return (byte)headerWord;
+    }
+
+    /**
+     * @param headerWord the little-endian long at {@link #HEADER_WORD_OFFSET}.
+     * @return bytes of the database name.
+     */
+    public static int databaseLength(final long headerWord)
+    {
+        return (int)(headerWord >>> 8) & 0xFF;
+    }
+
+    /**
+     * @param headerWord the little-endian long at {@link #HEADER_WORD_OFFSET}.
+     * @return bytes of the global name.
+     */
+    public static int globalLength(final long headerWord)
+    {
+        return (int)(headerWord >>> 16) & 0xFFFF;
+    }
+
+    /**
+     * @param headerWord the little-endian long at {@link #HEADER_WORD_OFFSET}.
+     * @return bytes of the encoded subscripts, as stored (negative in a damaged frame).
+     */
+    public static int keyLength(final long headerWord)
+    {
+        return (int)(headerWord >>> 32);
     }
 
     /**

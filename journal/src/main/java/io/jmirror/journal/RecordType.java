@@ -23,12 +23,25 @@ public enum RecordType
 
     private static final RecordType[] BY_CODE = new RecordType[128];
 
+    /** Bit {@code c} set when code {@code c} is a record's type, padding excluded: a frame check tests one bit. */
+    private static final long RECORD_CODES;
+
     static
     {
+        long recordCodes = 0;
         for (final RecordType type : values())
         {
             BY_CODE[type.code] = type;
+            if (type != PADDING)
+            {
+                if (type.code >= Long.SIZE)
+                {
+                    throw new IllegalStateException("record type codes must be below 64: type=" + type);
+                }
+                recordCodes |= 1L << type.code;
+            }
         }
+        RECORD_CODES = recordCodes;
     }
 
     private final byte code;
@@ -52,6 +65,17 @@ public enum RecordType
     public boolean isNodeRecord()
     {
         return this == SET || this == KILL || this == ZKILL;
+    }
+
+    /**
+     * The check a reader makes on every frame, without an enum lookup.
+     *
+     * @param code the byte stored in a frame, sign-extended or not.
+     * @return true when the byte is the code of a record type other than {@link #PADDING}.
+     */
+    public static boolean isRecordCode(final int code)
+    {
+        return (code >>> 6) == 0 && ((RECORD_CODES >>> code) & 1) != 0;
     }
 
     /**
