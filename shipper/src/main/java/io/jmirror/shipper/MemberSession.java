@@ -246,7 +246,19 @@ final class MemberSession implements Agent
             return 0;
         }
         pendingSinceNs = 0;
-        return reader.pollBlock(blockHandler, ctx.maxBatchBytes()) > 0 ? 1 : 0;
+        return reader.pollBlock(blockHandler, batchLimit()) > 0 ? 1 : 0;
+    }
+
+    /**
+     * While a batch is in flight the next is cut at {@code inFlightBatchBytes} too, not only held until then: a session
+     * slower than its appender (compressing) then works on batch N+1 while the member checks and writes batch N, and
+     * the last batch of a burst, which nothing overlaps, stays short. Alone on the link a batch may be as large as
+     * {@code maxBatchBytes}, as in catch-up.
+     */
+    private int batchLimit()
+    {
+        final int inFlightBatchBytes = ctx.inFlightBatchBytes();
+        return 0 != inFlightBatchBytes && ackedReceivedLsn < sentLsn ? inFlightBatchBytes : ctx.maxBatchBytes();
     }
 
     /**
