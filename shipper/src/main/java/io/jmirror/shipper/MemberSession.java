@@ -265,11 +265,14 @@ final class MemberSession implements Agent
      * Ack clocking, as TCP's Nagle does it: while a batch is in flight, let a small one wait for the ack or for more
      * records. A lone record still leaves at once (nothing is in flight), a commit's batch too, and a session that
      * keeps up with its appender ships batches of {@code inFlightBatchBytes} rather than a few KiB per wake-up.
+     * Uncompressed only: there a batch's fixed cost (wake-ups, frame, ack) outweighs its bytes' (a CRC and a copy),
+     * while a compressing session is the link's bottleneck, and holding it back only idles it (at the end of every
+     * burst, until the member has written the previous batch).
      */
     private boolean isHeldForAck(final long nowNs)
     {
         final int inFlightBatchBytes = ctx.inFlightBatchBytes();
-        if (0 == inFlightBatchBytes || ackedReceivedLsn >= sentLsn || isCommitWaiting())
+        if (0 == inFlightBatchBytes || codec != Codec.NONE || ackedReceivedLsn >= sentLsn || isCommitWaiting())
         {
             return false;
         }
