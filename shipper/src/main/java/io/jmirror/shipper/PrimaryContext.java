@@ -159,11 +159,12 @@ public final class PrimaryContext
     }
 
     /**
-     * @param inFlightBatchBytes while a batch is on its way (sent, not yet acked as received), a session cuts the next
-     *                           one only once this many bytes wait, the ack comes, a commit waits for them, or
-     *                           {@link ShipperDefaults#IN_FLIGHT_HOLD_MAX_NS} passes; 0 sends what is there at once.
-     *                           Capped at {@link #maxBatchBytes()}. A lone record still leaves at once: nothing is in
-     *                           flight then.
+     * @param inFlightBatchBytes while a batch is on its way (sent, not yet acked as received), the next is cut at
+     *                           most this large, so a compressing session overlaps the member's work; and on an
+     *                           uncompressed link it is cut only once this many bytes wait, the ack comes, a commit
+     *                           waits for them, or {@link ShipperDefaults#IN_FLIGHT_HOLD_MAX_NS} passes. 0 turns both
+     *                           off: batches up to {@link #maxBatchBytes()}, sent at once. Capped at
+     *                           {@link #maxBatchBytes()}. A lone record still leaves at once: nothing is in flight.
      * @return this.
      */
     public PrimaryContext inFlightBatchBytes(final int inFlightBatchBytes)
