@@ -366,6 +366,36 @@ class ShippingSystemTest
     }
 
     @Test
+    void whileABatchIsInFlightTheNextIsCutAtTheInFlightSize()
+    {
+        // the batch delay lets a backlog build up; stalled acks keep the first batch in flight
+        startPrimary(CompressionMode.lz4(), (ctx) -> ctx.maxBatchDelayNs(TimeUnit.SECONDS.toNanos(60))
+            .inFlightBatchBytes(16 * 1024));
+        final Receiver backup = startReceiver(receiverContext("backup-1", MemberRole.BACKUP, primary.address()));
+        await(() -> "ACTIVE".equals(statusOf("backup-1")) && backup.state() == Receiver.State.STREAMING, WAIT_MS,
+            () -> "not ACTIVE: " + primary.memberStatus());
+        backup.stallAcks(true);
+        final long start = primaryJournal.tailLsn();
+        while (primaryJournal.tailLsn() - start < 256 * 1024)
+        {
+            append(50);
+        }
+        final long tail = primaryJournal.tailLsn();
+        // the session cuts while at least maxBatchBytes (64 KiB) waits, then holds the rest for the batch delay
+        await(() -> tail - primary.memberStatus("backup-1").sentLsn() < 64 * 1024, WAIT_MS,
+            () -> "session did not ship the backlog: " + primary.memberStatus());
+        await(() -> backup.receivedLsn() == primary.memberStatus("backup-1").sentLsn(), WAIT_MS,
+            () -> "member did not receive what was sent: " + backup.status());
+        final MemberStatus status = primary.memberStatus("backup-1");
+        assertTrue(status.batches() >= 2, "batches=" + status.batches());
+        final long firstBatchMax = 64 * 1024 + 1024;
+        final long meanAfterFirst = (status.bytesRaw() - firstBatchMax) / (status.batches() - 1);
+        assertTrue(meanAfterFirst <= 16 * 1024, "batches cut while one was in flight exceed inFlightBatchBytes: " +
+            "batches=" + status.batches() + " bytesRaw=" + status.bytesRaw());
+        backup.stallAcks(false);
+    }
+
+    @Test
     void aWaitingCommitIsShippedAtOnceDespiteTheBatchDelay()
     {
         startPrimary(CompressionMode.none(), (ctx) -> ctx.maxBatchDelayNs(TimeUnit.SECONDS.toNanos(60)));
