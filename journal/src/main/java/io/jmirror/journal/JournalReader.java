@@ -182,6 +182,7 @@ public final class JournalReader implements AutoCloseable
         final int offset = current.offsetOf(position);
         blockView.limit(offset + length).position(offset);
         final long startLsn = position;
+        journal.onComplete(end);
         handler.onBlock(blockView, startLsn, length);
         position = end;
         return length;

@@ -80,6 +80,7 @@ public final class JournalReplicator
             offset += partLength;
         }
         writer.advanceTail(startLsn, endLsn);
+        journal.onComplete(endLsn);
         journal.onAdvanced();
         return endLsn;
     }

@@ -28,6 +28,7 @@ public final class JournalWaiter implements AutoCloseable
     private final AtomicInteger armedCount;
     private final Runnable wakeUp;
     private final AtomicInteger armed = new AtomicInteger();
+    private volatile long wakeTailLsn = Long.MIN_VALUE;
 
     JournalWaiter(final Journal journal, final AtomicInteger armedCount, final Runnable wakeUp)
     {
@@ -41,6 +42,20 @@ public final class JournalWaiter implements AutoCloseable
      */
     public void arm()
     {
+        armAt(Long.MIN_VALUE);
+    }
+
+    /**
+     * Ask to be woken when the journal's tail reaches {@code tailLsn}, or its durable LSN next moves. A session that
+     * waits for a batch's worth of records arms this way so that the appender wakes it once per batch instead of once
+     * per record: on 2 cores a wake-up per record cost the appender a system call and the session a context switch
+     * for a few hundred bytes each.
+     *
+     * @param tailLsn wake-ups from appends and replicated blocks are skipped while the tail is below this.
+     */
+    public void armAt(final long tailLsn)
+    {
+        wakeTailLsn = tailLsn;
         if (armed.get() == 0 && armed.compareAndSet(0, 1))
         {
             armedCount.incrementAndGet();
@@ -66,9 +81,9 @@ public final class JournalWaiter implements AutoCloseable
         return armed.get() != 0;
     }
 
-    void wake()
+    void wake(final long tailLsn)
     {
-        if (armed.get() != 0 && armed.compareAndSet(1, 0))
+        if (armed.get() != 0 && tailLsn >= wakeTailLsn && armed.compareAndSet(1, 0))
         {
             armedCount.decrementAndGet();
             wakeUp.run();

@@ -60,6 +60,51 @@ class JournalWaiterTest
     }
 
     @Test
+    void aWaiterArmedAtATailIsWokenOnlyOnceTheTailReachesIt()
+    {
+        try (Journal journal = open(dir, SyncPolicy.NONE))
+        {
+            final AtomicInteger wakes = new AtomicInteger();
+            final JournalWaiter waiter = journal.newWaiter(wakes::incrementAndGet);
+            final JournalAppender appender = journal.newAppender();
+            final long start = journal.tailLsn();
+            waiter.armAt(start + 1000);
+            while (journal.tailLsn() < start + 1000 - 64)
+            {
+                appender.tcommit(1);
+                assertEquals(0, wakes.get(), "tail below the mark: no wake-up: tail=" + journal.tailLsn());
+            }
+            while (journal.tailLsn() < start + 1000)
+            {
+                appender.tcommit(2);
+            }
+            assertEquals(1, wakes.get(), "the append that reaches the mark wakes it");
+            assertFalse(waiter.isArmed());
+
+            waiter.arm();
+            appender.tcommit(3);
+            assertEquals(2, wakes.get(), "a plain arm wakes on the next append again");
+            waiter.close();
+        }
+    }
+
+    @Test
+    void aForcedDurableLsnWakesAWaiterArmedAtAnyTail()
+    {
+        try (Journal journal = open(dir, SyncPolicy.GROUP))
+        {
+            final AtomicInteger wakes = new AtomicInteger();
+            final JournalWaiter waiter = journal.newWaiter(wakes::incrementAndGet);
+            final long lsn = journal.newAppender().tcommit(1);
+            waiter.armAt(Long.MAX_VALUE);
+            assertEquals(1, journal.syncAgent().doWork(), "one force");
+            assertEquals(1, wakes.get(), "a durable move wakes whatever tail the waiter waits for");
+            assertTrue(journal.durableLsn() > lsn);
+            waiter.close();
+        }
+    }
+
+    @Test
     void aForcedDurableLsnWakesAnArmedWaiter()
     {
         try (Journal journal = open(dir, SyncPolicy.GROUP))
@@ -101,6 +146,7 @@ class JournalWaiterTest
             }
             assertTrue(replicator.endLsn() > end);
             assertEquals(1, wakes.get());
+            assertEquals(replicator.endLsn(), replica.completeLsn(), "a replicated block is complete at once");
             waiter.close();
         }
     }

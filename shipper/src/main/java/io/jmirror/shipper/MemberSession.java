@@ -19,6 +19,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.zip.CRC32C;
 
 import static io.jmirror.shipper.ProtocolDescriptor.*;
+import static io.jmirror.shipper.ShipperDefaults.IN_FLIGHT_HOLD_MAX_NS;
 
 /**
  * The primary's side of one member's link: an agent with an explicit state machine. It authenticates the member's
@@ -76,6 +77,7 @@ final class MemberSession implements Agent
     private volatile long lastCaughtUpMs;
     private boolean closeAfterFlush;
     private boolean isHoldingBatch;
+    private boolean isAwaitingAck;
 
     private volatile String closeRequest;
 
@@ -219,6 +221,7 @@ final class MemberSession implements Agent
     private int ship(final long nowNs)
     {
         isHoldingBatch = false;
+        isAwaitingAck = false;
         if (!reader.hasData())
         {
             pendingSinceNs = 0;
@@ -237,8 +240,48 @@ final class MemberSession implements Agent
                 return 0;
             }
         }
+        else if (isHeldForAck(nowNs))
+        {
+            isAwaitingAck = true;
+            return 0;
+        }
         pendingSinceNs = 0;
-        return reader.pollBlock(blockHandler, ctx.maxBatchBytes()) > 0 ? 1 : 0;
+        return reader.pollBlock(blockHandler, batchLimit()) > 0 ? 1 : 0;
+    }
+
+    /**
+     * While a batch is in flight the next is cut at {@code inFlightBatchBytes} too, not only held until then: a session
+     * slower than its appender (compressing) then works on batch N+1 while the member checks and writes batch N, and
+     * the last batch of a burst, which nothing overlaps, stays short. Alone on the link a batch may be as large as
+     * {@code maxBatchBytes}, as in catch-up.
+     */
+    private int batchLimit()
+    {
+        final int inFlightBatchBytes = ctx.inFlightBatchBytes();
+        return 0 != inFlightBatchBytes && ackedReceivedLsn < sentLsn ? inFlightBatchBytes : ctx.maxBatchBytes();
+    }
+
+    /**
+     * Ack clocking, as TCP's Nagle does it: while a batch is in flight, let a small one wait for the ack or for more
+     * records. A lone record still leaves at once (nothing is in flight), a commit's batch too, and a session that
+     * keeps up with its appender ships batches of {@code inFlightBatchBytes} rather than a few KiB per wake-up.
+     * Uncompressed only: there a batch's fixed cost (wake-ups, frame, ack) outweighs its bytes' (a CRC and a copy),
+     * while a compressing session is the link's bottleneck, and holding it back only idles it (at the end of every
+     * burst, until the member has written the previous batch).
+     */
+    private boolean isHeldForAck(final long nowNs)
+    {
+        final int inFlightBatchBytes = ctx.inFlightBatchBytes();
+        if (0 == inFlightBatchBytes || codec != Codec.NONE || ackedReceivedLsn >= sentLsn || isCommitWaiting())
+        {
+            return false;
+        }
+        if (0 == pendingSinceNs)
+        {
+            pendingSinceNs = nowNs;
+        }
+        return journal.tailLsn() - reader.position() < inFlightBatchBytes &&
+            nowNs - pendingSinceNs < IN_FLIGHT_HOLD_MAX_NS;
     }
 
     /**
@@ -263,6 +306,16 @@ final class MemberSession implements Agent
         final TransferStatus current = state;
         if (!isWriting && null != reader && current != TransferStatus.CONNECTING && current != TransferStatus.CLOSED)
         {
+            if (isAwaitingAck)
+            {
+                // wait on the socket for the ack, woken by the appender only once a batch's worth is there
+                journalWaiter.armAt(reader.position() + ctx.inFlightBatchBytes());
+                if (isCommitWaiting() || journal.tailLsn() - reader.position() >= ctx.inFlightBatchBytes())
+                {
+                    return LinkIdleStrategy.BlockGuard.WORK_WAITING;
+                }
+                return SelectionKey.OP_READ;
+            }
             journalWaiter.arm();
             if (isCommitWaiting())
             {

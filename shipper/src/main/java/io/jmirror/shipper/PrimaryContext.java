@@ -21,6 +21,7 @@ public final class PrimaryContext
     private final Map<String, AllowedMember> members = new LinkedHashMap<>();
     private int maxBatchBytes = MAX_BATCH_BYTES_DEFAULT;
     private long maxBatchDelayNs = MAX_BATCH_DELAY_NS_DEFAULT;
+    private int inFlightBatchBytes = IN_FLIGHT_BATCH_BYTES_DEFAULT;
     private long commitWaitSpinNs = COMMIT_WAIT_SPIN_NS_DEFAULT;
     private long heartbeatIntervalMs = HEARTBEAT_INTERVAL_MS_DEFAULT;
     private long qosTimeoutMs = QOS_TIMEOUT_MS_DEFAULT;
@@ -65,6 +66,10 @@ public final class PrimaryContext
         if (commitWaitSpinNs < 0)
         {
             throw invalid("commitWaitSpinNs must be >= 0: commitWaitSpinNs=" + commitWaitSpinNs);
+        }
+        if (inFlightBatchBytes < 0)
+        {
+            throw invalid("inFlightBatchBytes must be >= 0: inFlightBatchBytes=" + inFlightBatchBytes);
         }
         if (maxBatchDelayNs < 0 || memberRetentionMs < 0 || connectTimeoutMs <= 0)
         {
@@ -151,6 +156,29 @@ public final class PrimaryContext
     public long maxBatchDelayNs()
     {
         return maxBatchDelayNs;
+    }
+
+    /**
+     * @param inFlightBatchBytes while a batch is on its way (sent, not yet acked as received), the next is cut at
+     *                           most this large, so a compressing session overlaps the member's work; and on an
+     *                           uncompressed link it is cut only once this many bytes wait, the ack comes, a commit
+     *                           waits for them, or {@link ShipperDefaults#IN_FLIGHT_HOLD_MAX_NS} passes. 0 turns both
+     *                           off: batches up to {@link #maxBatchBytes()}, sent at once. Capped at
+     *                           {@link #maxBatchBytes()}. A lone record still leaves at once: nothing is in flight.
+     * @return this.
+     */
+    public PrimaryContext inFlightBatchBytes(final int inFlightBatchBytes)
+    {
+        this.inFlightBatchBytes = inFlightBatchBytes;
+        return this;
+    }
+
+    /**
+     * @return the smallest batch cut while another is in flight, at most {@link #maxBatchBytes()}.
+     */
+    public int inFlightBatchBytes()
+    {
+        return Math.min(inFlightBatchBytes, maxBatchBytes);
     }
 
     /**

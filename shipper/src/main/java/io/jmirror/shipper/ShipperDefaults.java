@@ -15,6 +15,16 @@ public final class ShipperDefaults
     public static final int MAX_BATCH_BYTES_DEFAULT = 1024 * 1024;
     /** How long a session may wait for more records to fill a batch; 0 sends what is there at once. */
     public static final long MAX_BATCH_DELAY_NS_DEFAULT = 0;
+    /**
+     * While a batch is in flight, the next is at most this large, and on an uncompressed link is cut only once this
+     * many bytes wait (or the ack comes): 256 KiB. An uncompressed session, faster than its appender, otherwise chased
+     * it in batches of a few KiB, each costing a wake-up of the session, a frame, a wake-up of the receiver and an ack
+     * (the shipping benchmark's link cut ~80 batches a MiB); a compressing one cut a whole burst's backlog as one
+     * batch that nothing overlapped.
+     */
+    public static final int IN_FLIGHT_BATCH_BYTES_DEFAULT = 256 * 1024;
+    /** A batch held back for {@code inFlightBatchBytes} leaves after this long anyway, e.g. when acks stall. */
+    public static final long IN_FLIGHT_HOLD_MAX_NS = TimeUnit.MILLISECONDS.toNanos(1);
     /** Purge keeps files a member seen within this long still needs. */
     public static final long MEMBER_RETENTION_MS_DEFAULT = TimeUnit.HOURS.toMillis(24);
     /** A member retries a lost or refused connection after this long. */

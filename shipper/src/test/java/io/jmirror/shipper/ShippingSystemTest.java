@@ -330,6 +330,72 @@ class ShippingSystemTest
     }
 
     @Test
+    void whileABatchIsInFlightSmallOnesWaitForItsAckButNotForever() throws IOException
+    {
+        startPrimary(CompressionMode.none(), (ctx) -> ctx.inFlightBatchBytes(32 * 1024));
+        final Receiver backup = startReceiver(receiverContext("backup-1", MemberRole.BACKUP, primary.address()));
+        append(10);
+        awaitCaughtUp(backup);
+        await(() -> "ACTIVE".equals(statusOf("backup-1")), WAIT_MS, () -> "not ACTIVE: " + primary.memberStatus());
+
+        // with acks stalled every batch stays in flight: what follows the first leaves only after the hold bound
+        backup.stallAcks(true);
+        final long batchesBefore = primary.memberStatus("backup-1").batches();
+        final int records = 60;
+        final long startNs = System.nanoTime();
+        for (int i = 0; i < records; i++)
+        {
+            append(1);
+            final long parkUntilNs = System.nanoTime() + TimeUnit.MICROSECONDS.toNanos(100);
+            while (System.nanoTime() - parkUntilNs < 0)
+            {
+                java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MICROSECONDS.toNanos(50));
+            }
+        }
+        final long appendedInUs = TimeUnit.NANOSECONDS.toMicros(System.nanoTime() - startNs);
+        awaitCaughtUp(backup);
+        final long batches = primary.memberStatus("backup-1").batches() - batchesBefore;
+        // records a hold bound (1 ms) or more apart leave one by one by design: only a run that spaced them closer
+        // tells held batches from unheld ones
+        org.junit.jupiter.api.Assumptions.assumeTrue(appendedInUs < records * 500L,
+            "machine too slow to space the records closely: appendedInUs=" + appendedInUs);
+        assertTrue(batches < records / 2, "small records spaced in time were not held for the ack: batches=" +
+            batches + " records=" + records);
+        backup.stallAcks(false);
+        assertByteIdentical(dir.resolve("primary"), dir.resolve("backup-1"), primaryJournal.tailLsn());
+    }
+
+    @Test
+    void whileABatchIsInFlightTheNextIsCutAtTheInFlightSize()
+    {
+        // the batch delay lets a backlog build up; stalled acks keep the first batch in flight
+        startPrimary(CompressionMode.lz4(), (ctx) -> ctx.maxBatchDelayNs(TimeUnit.SECONDS.toNanos(60))
+            .inFlightBatchBytes(16 * 1024));
+        final Receiver backup = startReceiver(receiverContext("backup-1", MemberRole.BACKUP, primary.address()));
+        await(() -> "ACTIVE".equals(statusOf("backup-1")) && backup.state() == Receiver.State.STREAMING, WAIT_MS,
+            () -> "not ACTIVE: " + primary.memberStatus());
+        backup.stallAcks(true);
+        final long start = primaryJournal.tailLsn();
+        while (primaryJournal.tailLsn() - start < 256 * 1024)
+        {
+            append(50);
+        }
+        final long tail = primaryJournal.tailLsn();
+        // the session cuts while at least maxBatchBytes (64 KiB) waits, then holds the rest for the batch delay
+        await(() -> tail - primary.memberStatus("backup-1").sentLsn() < 64 * 1024, WAIT_MS,
+            () -> "session did not ship the backlog: " + primary.memberStatus());
+        await(() -> backup.receivedLsn() == primary.memberStatus("backup-1").sentLsn(), WAIT_MS,
+            () -> "member did not receive what was sent: " + backup.status());
+        final MemberStatus status = primary.memberStatus("backup-1");
+        assertTrue(status.batches() >= 2, "batches=" + status.batches());
+        final long firstBatchMax = 64 * 1024 + 1024;
+        final long meanAfterFirst = (status.bytesRaw() - firstBatchMax) / (status.batches() - 1);
+        assertTrue(meanAfterFirst <= 16 * 1024, "batches cut while one was in flight exceed inFlightBatchBytes: " +
+            "batches=" + status.batches() + " bytesRaw=" + status.bytesRaw());
+        backup.stallAcks(false);
+    }
+
+    @Test
     void aWaitingCommitIsShippedAtOnceDespiteTheBatchDelay()
     {
         startPrimary(CompressionMode.none(), (ctx) -> ctx.maxBatchDelayNs(TimeUnit.SECONDS.toNanos(60)));
