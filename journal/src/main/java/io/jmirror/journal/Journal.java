@@ -361,11 +361,6 @@ public final class Journal implements AutoCloseable
     }
 
     /**
-     * Follow complete frames from the last known complete LSN towards the tail.
-     *
-     * @return the complete LSN: every record below it is whole.
-     */
-    /**
      * Every frame below {@code lsn} is known to be complete: a replicator put a checked block in place, or a reader
      * found each frame's length published. The complete LSN moves there at once, sparing {@link #advanceCompleteLsn()}
      * a second walk over frames something has just walked (thousands a megabyte, read on another core).
@@ -378,6 +373,11 @@ public final class Journal implements AutoCloseable
         }
     }
 
+    /**
+     * Follow complete frames from the last known complete LSN towards the tail.
+     *
+     * @return the complete LSN: every record below it is whole.
+     */
     long advanceCompleteLsn()
     {
         final long start = completeLsn.get();

@@ -69,7 +69,7 @@ public final class LinkIdleStrategy implements IdleStrategy
 
     private final long spinNs;
     private final long yieldNs;
-    private long maxBlockMs;
+    private final long maxBlockMs;
     private final long maxParkNs;
     private volatile Selector selector;
     private volatile Thread owner;
@@ -100,16 +100,6 @@ public final class LinkIdleStrategy implements IdleStrategy
         this.maxBlockMs = Math.max(1, (maxBlockNs + TimeUnit.MILLISECONDS.toNanos(1) - 1) /
             TimeUnit.MILLISECONDS.toNanos(1));
         this.maxParkNs = maxParkNs;
-    }
-
-    /**
-     * Block at most this long from now on, for an agent whose only timer is slow (the listener); before it starts.
-     *
-     * @param maxBlockMs at least 1.
-     */
-    void maxBlockMs(final long maxBlockMs)
-    {
-        this.maxBlockMs = Math.max(1, maxBlockMs);
     }
 
     /**

@@ -14,20 +14,15 @@ import java.nio.channels.SocketChannel;
  */
 final class MemberListener implements Agent
 {
-    /**
-     * The listener's only timer is refreshing the journal position counters, which status readers sample: every 10 ms
-     * is fresh enough. Waking every millisecond cost ~5 % of a core on 2 cores (a timed wake-up costs tens of µs on
-     * these virtual machines), and walking the frames that the member sessions had not read yet cost more.
-     */
-    static final long MAX_BLOCK_MS = 10;
-
     private final Primary primary;
     private final ServerSocketChannel server;
     private final LinkIdleStrategy linkIdle;
 
     /**
      * @param idle the listener runner's idle strategy; a {@link LinkIdleStrategy} is set to block until a member
-     *             connects (and at most {@link #MAX_BLOCK_MS}, so the journal position counters stay fresh).
+     *             connects (and at most {@link ShipperDefaults#LISTENER_MAX_BLOCK_NS}, so the journal position
+     *             counters stay fresh: waking every millisecond cost ~5% of a core on 2 cores, a timed wake-up costing
+     *             tens of µs on these virtual machines, plus walking frames the sessions had not read yet).
      */
     MemberListener(final Primary primary, final ServerSocketChannel server, final IdleStrategy idle)
     {
@@ -49,7 +44,6 @@ final class MemberListener implements Agent
                 {
                 }
             });
-            linkIdle.maxBlockMs(MAX_BLOCK_MS);
             linkIdle.register(server);
         }
     }
