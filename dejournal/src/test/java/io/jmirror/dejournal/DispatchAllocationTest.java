@@ -50,7 +50,7 @@ class DispatchAllocationTest
     /**
      * Counts what it is given, on the worker threads, without allocating.
      */
-    static final class CountingTarget implements Target
+    static final class CountingTarget extends ApplyOnlyTarget
     {
         final AtomicLong applied = new AtomicLong();
 
@@ -58,17 +58,6 @@ class DispatchAllocationTest
         public void apply(final JournalRecord record, final int worker)
         {
             applied.getAndIncrement();
-        }
-
-        @Override
-        public void checkpoint(final long appliedLsn)
-        {
-        }
-
-        @Override
-        public long recoveredLsn()
-        {
-            return -1;
         }
     }
 

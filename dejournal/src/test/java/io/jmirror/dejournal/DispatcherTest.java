@@ -95,23 +95,12 @@ class DispatcherTest
         }
 
         final ConcurrentLinkedQueue<Seen> seen = new ConcurrentLinkedQueue<>();
-        final Target target = new Target()
+        final Target target = new ApplyOnlyTarget()
         {
             @Override
             public void apply(final JournalRecord record, final int worker)
             {
                 seen.add(new Seen(worker, record.database(), record.global(), record.lsn()));
-            }
-
-            @Override
-            public void checkpoint(final long appliedLsn)
-            {
-            }
-
-            @Override
-            public long recoveredLsn()
-            {
-                return -1;
             }
         };
         try (Dejournaler dejournaler = Dejournaler.start(new DejournalContext().journal(journal).target(target)
@@ -278,7 +267,7 @@ class DispatcherTest
 
         final AtomicLong applied = new AtomicLong();
         final ConcurrentLinkedQueue<String> wrong = new ConcurrentLinkedQueue<>();
-        final Target target = new Target()
+        final Target target = new ApplyOnlyTarget()
         {
             @Override
             public void apply(final JournalRecord record, final int worker)
@@ -291,17 +280,6 @@ class DispatcherTest
                     wrong.add("lsn=" + record.lsn() + " expected=" + expected + " read=" + index);
                 }
                 applied.incrementAndGet();
-            }
-
-            @Override
-            public void checkpoint(final long appliedLsn)
-            {
-            }
-
-            @Override
-            public long recoveredLsn()
-            {
-                return -1;
             }
         };
         try (Dejournaler dejournaler = Dejournaler.start(new DejournalContext().journal(journal).target(target)
@@ -327,7 +305,7 @@ class DispatcherTest
         final long end = journal.completeLsn();
         final CountDownLatch release = new CountDownLatch(1);
         final CountDownLatch blocked = new CountDownLatch(1);
-        final Target target = new Target()
+        final Target target = new ApplyOnlyTarget()
         {
             @Override
             public void apply(final JournalRecord record, final int worker)
@@ -341,17 +319,6 @@ class DispatcherTest
                 {
                     Thread.currentThread().interrupt();
                 }
-            }
-
-            @Override
-            public void checkpoint(final long appliedLsn)
-            {
-            }
-
-            @Override
-            public long recoveredLsn()
-            {
-                return -1;
             }
         };
         try (Dejournaler dejournaler = Dejournaler.start(new DejournalContext().journal(journal).target(target)
