@@ -171,12 +171,12 @@ final class GlobalTree
             {
                 final byte[] k1 = writer.key(firstKey, firstKeyOffset, firstKeyLength);
                 final byte[] v1 = writer.value(firstValue, firstValueOffset, firstValueLength);
-                final byte[] k2 = writer.otherKey(secondKey, secondKeyOffset, secondKeyLength);
-                final byte[] v2 = writer.otherValue(secondValue, secondValueOffset, secondValueLength);
+                final byte[] k2 = writer.other().key(secondKey, secondKeyOffset, secondKeyLength);
+                final byte[] v2 = writer.other().value(secondValue, secondValueOffset, secondValueLength);
                 final long hash1 = GlobalDigest.pairHash(k1, firstKeyLength, v1, firstValueLength);
                 final long hash2 = GlobalDigest.pairHash(k2, secondKeyLength, v2, secondValueLength);
                 final GlobalTreePath path1 = writer.path().start(first.root);
-                final GlobalTreePath path2 = writer.otherPath().start(second.root);
+                final GlobalTreePath path2 = writer.other().path().start(second.root);
                 boolean more1 = true;
                 boolean more2 = true;
                 while (more1 | more2)

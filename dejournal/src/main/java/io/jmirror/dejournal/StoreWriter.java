@@ -13,18 +13,17 @@ import org.agrona.DirectBuffer;
  */
 final class StoreWriter
 {
-    private static final ThreadLocal<StoreWriter> CURRENT = ThreadLocal.withInitial(StoreWriter::new);
+    private static final ThreadLocal<StoreWriter> CURRENT = ThreadLocal.withInitial(() -> new StoreWriter(true));
 
     private final GlobalTreePath path = new GlobalTreePath();
     private byte[] key = new byte[64];
     private final byte[] value = new byte[GlobalTreeLeaf.MAX_INLINE_VALUE];
     private byte[] upper = new byte[64];
-    private final GlobalTreePath otherPath = new GlobalTreePath();
-    private byte[] otherKey = new byte[64];
-    private final byte[] otherValue = new byte[GlobalTreeLeaf.MAX_INLINE_VALUE];
+    private final StoreWriter other;
 
-    private StoreWriter()
+    private StoreWriter(final boolean withOther)
     {
+        other = withOther ? new StoreWriter(false) : null;
     }
 
     /**
@@ -63,33 +62,11 @@ final class StoreWriter
     }
 
     /**
-     * @return the path of the second of two SETs done together ({@link GlobalTree#setBoth}).
+     * @return the scratch of the second of two SETs done together ({@link GlobalTree#setBoth}).
      */
-    GlobalTreePath otherPath()
+    StoreWriter other()
     {
-        return otherPath;
-    }
-
-    /**
-     * @return as {@link #key}, for the second of two SETs done together.
-     */
-    byte[] otherKey(final DirectBuffer buffer, final int offset, final int keyLength)
-    {
-        if (otherKey.length < keyLength)
-        {
-            otherKey = new byte[Math.max(keyLength, 2 * otherKey.length)];
-        }
-        buffer.getBytes(offset, otherKey, 0, keyLength);
-        return otherKey;
-    }
-
-    /**
-     * @return as {@link #value}, for the second of two SETs done together.
-     */
-    byte[] otherValue(final DirectBuffer buffer, final int offset, final int valueLength)
-    {
-        buffer.getBytes(offset, otherValue, 0, valueLength);
-        return otherValue;
+        return other;
     }
 
     /**

@@ -69,6 +69,16 @@ class LinkIdleStrategyTest
         };
     }
 
+    /** Connects, then has another thread block in one idle() on the accepted socket, counting its afterBlock calls. */
+    private Thread blockOnAcceptedSocket(final AtomicInteger afterBlocks) throws IOException
+    {
+        connect();
+        idle = new LinkIdleStrategy(0, 0, BLOCK_NS, TimeUnit.MICROSECONDS.toNanos(100));
+        idle.guard(guard(SelectionKey.OP_READ, afterBlocks));
+        idle.register(accepted);
+        return idleOnce();
+    }
+
     /** Runs one idle() on another thread; returns it so the test can wait for it to end. */
     private Thread idleOnce()
     {
@@ -80,12 +90,8 @@ class LinkIdleStrategyTest
     @Test
     void aFrameArrivingWakesAnAgentBlockedOnItsSocket() throws Exception
     {
-        connect();
-        idle = new LinkIdleStrategy(0, 0, BLOCK_NS, TimeUnit.MICROSECONDS.toNanos(100));
         final AtomicInteger afterBlocks = new AtomicInteger();
-        idle.guard(guard(SelectionKey.OP_READ, afterBlocks));
-        idle.register(accepted);
-        final Thread thread = idleOnce();
+        final Thread thread = blockOnAcceptedSocket(afterBlocks);
         client.write(ByteBuffer.wrap(new byte[] {1, 2, 3}));
         thread.join(TimeUnit.SECONDS.toMillis(10));
         assertFalse(thread.isAlive(), "still blocked after the peer wrote");
@@ -95,12 +101,8 @@ class LinkIdleStrategyTest
     @Test
     void wakeUpFromAnotherThreadEndsABlock() throws Exception
     {
-        connect();
-        idle = new LinkIdleStrategy(0, 0, BLOCK_NS, TimeUnit.MICROSECONDS.toNanos(100));
         final AtomicInteger afterBlocks = new AtomicInteger();
-        idle.guard(guard(SelectionKey.OP_READ, afterBlocks));
-        idle.register(accepted);
-        final Thread thread = idleOnce();
+        final Thread thread = blockOnAcceptedSocket(afterBlocks);
         final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (thread.isAlive() && System.nanoTime() - deadline < 0)
         {
