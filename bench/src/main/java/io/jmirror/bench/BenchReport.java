@@ -40,6 +40,8 @@ final class BenchReport
      * @param javaVersion the output of {@code java -version} for the JVM that ran the forks.
      * @param nproc       cores available, as {@code nproc} reports them.
      * @param iterations  forks, warmup and measurement iterations, in words.
+     * @param cpuShares   per group of benchmarks, the machine's busy and stolen CPU time while it ran
+     *                    ({@link CpuTimes}); empty where unknown.
      * @return the whole markdown document.
      */
     String document(
@@ -48,7 +50,8 @@ final class BenchReport
         final String date,
         final String javaVersion,
         final String nproc,
-        final String iterations)
+        final String iterations,
+        final List<String> cpuShares)
     {
         final StringBuilder sb = new StringBuilder();
         sb.append("# ").append(title).append("\n\n");
@@ -61,6 +64,15 @@ final class BenchReport
         sb.append("- nproc: ").append(nproc).append('\n');
         sb.append("- iterations: ").append(iterations).append('\n');
         sb.append("- error: half-width of JMH's 99.9% confidence interval over the measurement iterations\n");
+        if (!cpuShares.isEmpty())
+        {
+            sb.append("- the machine's CPU time (all cores, from /proc/stat) while each group ran: busy, and stolen")
+                .append(" by the hypervisor for other tenants; much stolen time means low, noisy figures\n");
+            for (final String share : cpuShares)
+            {
+                sb.append("  - ").append(share).append('\n');
+            }
+        }
         sb.append("- java -version:\n\n");
         for (final String line : javaVersion.strip().split("\n"))
         {

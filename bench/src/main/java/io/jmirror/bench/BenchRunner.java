@@ -176,6 +176,7 @@ public final class BenchRunner
         final TreeSet<String> available = availableBenchmarks();
         final List<RunResult> results = new ArrayList<>();
         final List<String> failures = new ArrayList<>();
+        final List<String> cpuShares = new ArrayList<>();
         int entriesRun = 0;
 
         for (final RunEntry entry : PLAN)
@@ -187,6 +188,7 @@ public final class BenchRunner
             }
 
             entriesRun++;
+            final CpuTimes before = CpuTimes.read();
             try
             {
                 results.addAll(new Runner(options(entry, selected).build()).run());
@@ -196,6 +198,11 @@ public final class BenchRunner
                 failures.add(entry + ": " + ex.getMessage());
                 ex.printStackTrace();
             }
+            final CpuTimes after = CpuTimes.read();
+            if (null != before && null != after)
+            {
+                cpuShares.add("`" + entry.regex() + "`: " + after.sharesSince(before));
+            }
         }
 
         if (0 == entriesRun)
@@ -204,7 +211,7 @@ public final class BenchRunner
             return 2;
         }
 
-        write(start, results, failures);
+        write(start, results, failures, cpuShares);
         return failures.isEmpty() ? 0 : 1;
     }
 
@@ -264,7 +271,8 @@ public final class BenchRunner
         return quick ? QUICK : FULL;
     }
 
-    private void write(final Instant start, final List<RunResult> results, final List<String> failures)
+    private void write(
+        final Instant start, final List<RunResult> results, final List<String> failures, final List<String> cpuShares)
         throws IOException
     {
         Files.createDirectories(outDir);
@@ -291,7 +299,8 @@ public final class BenchRunner
             start.toString(),
             SystemInfo.javaVersion(),
             SystemInfo.nproc(),
-            iterations().toString()));
+            iterations().toString(),
+            cpuShares));
 
         System.out.println();
         System.out.print(report.tables());

@@ -42,11 +42,11 @@ import org.openjdk.jmh.annotations.Threads;
 
 /**
  * Shipping throughput end to end over loopback: one op appends 1 MiB of journal on a primary and returns when a
- * BACKUP member has received all of it into its own journal, so ops/s × 1 MiB is the journal bytes per second a
- * mirror keeps in step. Everything a real link does is in the figure: the appender writing and summing frames, the
- * member session reading and checking them, summing and compressing each batch and writing it to the socket, and
- * the receiver reading, decompressing, checking and copying it into its mapped files, on a 2-core machine where
- * these threads share the cores.
+ * BACKUP member has received the MiB the op before appended into its own journal, so ops/s × 1 MiB is the journal
+ * bytes per second a mirror keeps in step. Everything a real link does is in the figure: the appender writing and
+ * summing frames, the member session reading and checking them, summing and compressing each batch and writing it to
+ * the socket, and the receiver reading, decompressing, checking and copying it into its mapped files, on a 2-core
+ * machine where these threads share the cores.
  * <p>
  * Why it is built this way:
  * <ul>
@@ -56,15 +56,20 @@ import org.openjdk.jmh.annotations.Threads;
  *   clock) and the transaction ids (advanced every pass over the sample) differ.</li>
  *   <li>The op waits for the member's received LSN, not its durable or applied one: with sync policy NONE on
  *   both sides durable is the same point, and applying is the dejournal's figure, not the shipper's.</li>
+ *   <li>One op stays in flight: an op waits for the previous op's bytes, not its own, as a mirror under steady load
+ *   never waits for its link to drain. When each op waited for its own MiB (until 2026-11-22), the last batch of
+ *   every MiB was compressed, sent and written with nothing overlapping it, and the appender sat idle meanwhile;
+ *   that cost 10 to 25 % of the figure (bench/results/shipping-pipelined.md). The wait still bounds the appender
+ *   to one MiB ahead of the member, so the figure is the link's rate, not the appender's.</li>
  *   <li>The link is set up once per trial and awaited ACTIVE before any op, so connecting and catching up are not
  *   measured. Files are 64 MiB and both journals are purged after every iteration, so a run keeps about one
  *   iteration of journal on disk rather than every byte it shipped.</li>
  *   <li>Both journals use sync policy NONE (the page cache): with fsync the figure would be the disk's, not the
  *   shipper's.</li>
- *   <li>The op thread blocks until the member's journal reaches the op's end (a {@link JournalWaiter} armed at that
- *   LSN, which the receiver's replicated block fires), as an application thread would. Until 2026-11-22 it polled
- *   the receiver with spins, yields and parks of at most 20 µs, which woke ~150 times an op and took CPU the session
- *   and the receiver needed; figures before that change are comparable, but a little lower for it.</li>
+ *   <li>The op thread blocks until the member's journal reaches the previous op's end (a {@link JournalWaiter}
+ *   armed at that LSN, which the receiver's replicated block fires), as an application thread would. Earlier on
+ *   2026-11-22 it polled the receiver with spins, yields and parks of at most 20 µs, which woke ~150 times an op and
+ *   took CPU the session and the receiver needed.</li>
  * </ul>
  */
 @BenchmarkMode(Mode.Throughput)
@@ -111,6 +116,8 @@ public class ShippingBenchmark
         LoopbackMirror mirror;
         SampleRecords records;
         JournalAppender appender;
+        /** Where the previous op's appends ended, which the next op waits for; -1 before the first op. */
+        long previousEnd = -1;
 
         /**
          * Builds the records, starts the mirror and waits until the backup is ACTIVE.
@@ -124,11 +131,16 @@ public class ShippingBenchmark
         }
 
         /**
-         * Purges both journals: every byte appended so far has been received, so only the newest files are kept.
+         * Waits until the member has received the last op's bytes too, then purges both journals: every byte appended
+         * so far has been received, so only the newest files are kept.
          */
         @TearDown(Level.Iteration)
         public void purge()
         {
+            if (previousEnd >= 0)
+            {
+                mirror.awaitReceived(previousEnd);
+            }
             mirror.purge();
         }
 
@@ -164,10 +176,10 @@ public class ShippingBenchmark
     }
 
     /**
-     * Append at least 1 MiB of journal, then wait until the member has received it.
+     * Append at least 1 MiB of journal, then wait until the member has received the previous op's MiB.
      *
      * @param link the mirror and the records.
-     * @return the LSN the member reached, so the work has a visible effect.
+     * @return the LSN the member reached (the first op: where its appends ended), so the work has a visible effect.
      */
     @Benchmark
     public long ship(final Link link)
@@ -180,7 +192,9 @@ public class ShippingBenchmark
         }
         while (end < target);
 
-        return link.mirror.awaitReceived(end);
+        final long previous = link.previousEnd;
+        link.previousEnd = end;
+        return previous < 0 ? end : link.mirror.awaitReceived(previous);
     }
 
     /**

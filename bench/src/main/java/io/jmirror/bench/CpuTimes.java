@@ -1,0 +1,88 @@
+package io.jmirror.bench;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * The machine's CPU time so far, from the first line of Linux's {@code /proc/stat}: how much of it was busy and how
+ * much the hypervisor stole (time a virtual core was ready to run while the host ran something else).
+ * <p>
+ * Why the runner records it: on a shared virtual machine the same jar gives figures 25% apart from one run to the
+ * next, and steal is most of the reason. A pipeline whose threads sleep and wake often (shipping, end to end) was
+ * measured losing about a third of its CPU time to steal while two busy loops lost under 2%, so a report that says
+ * how much was stolen while each group ran tells a reader which figures to trust.
+ */
+record CpuTimes(long busyTicks, long stealTicks, long totalTicks)
+{
+    private static final Path PROC_STAT = Path.of("/proc/stat");
+    // Fields after "cpu": user nice system idle iowait irq softirq steal (then guest times, already in user).
+    private static final int IDLE = 3;
+    private static final int IOWAIT = 4;
+    private static final int STEAL = 7;
+    private static final int FIELDS = 8;
+
+    /**
+     * @return the machine's CPU times now, or null where {@code /proc/stat} cannot be read (not Linux).
+     */
+    static CpuTimes read()
+    {
+        try
+        {
+            final List<String> lines = Files.readAllLines(PROC_STAT);
+            return lines.isEmpty() ? null : parse(lines.get(0));
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            return null;
+        }
+    }
+
+    /**
+     * @param line the aggregate line of {@code /proc/stat}, e.g. {@code cpu  3630672 0 599044 2831622 ...}.
+     * @return its times.
+     * @throws IllegalArgumentException if the line is not an aggregate cpu line with at least 8 times.
+     */
+    static CpuTimes parse(final String line)
+    {
+        final String[] words = line.trim().split("\\s+");
+        if (!"cpu".equals(words[0]) || words.length < FIELDS + 1)
+        {
+            throw new IllegalArgumentException("not the aggregate cpu line of /proc/stat: " + line);
+        }
+        long total = 0;
+        long idle = 0;
+        long steal = 0;
+        for (int i = 0; i < FIELDS; i++)
+        {
+            final long ticks = Long.parseLong(words[i + 1]);
+            total += ticks;
+            if (i == IDLE || i == IOWAIT)
+            {
+                idle += ticks;
+            }
+            else if (i == STEAL)
+            {
+                steal = ticks;
+            }
+        }
+        return new CpuTimes(total - idle - steal, steal, total);
+    }
+
+    /**
+     * @param before an earlier reading.
+     * @return e.g. "busy 52%, stolen 31%": shares of all the machine's CPU time (every core) in between.
+     */
+    String sharesSince(final CpuTimes before)
+    {
+        final long total = totalTicks - before.totalTicks;
+        if (total <= 0)
+        {
+            return "no CPU time elapsed";
+        }
+        return String.format("busy %d%%, stolen %d%%",
+            Math.round(100.0 * (busyTicks - before.busyTicks) / total),
+            Math.round(100.0 * (stealTicks - before.stealTicks) / total));
+    }
+}
