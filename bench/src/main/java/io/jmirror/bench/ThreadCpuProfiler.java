@@ -106,13 +106,10 @@ public final class ThreadCpuProfiler implements InternalProfiler
             }
         });
 
-        // JMH's measured ops already count @OperationsPerInvocation: n ops per invocation. They are the ops of the
-        // measurement window, while the CPU read here spans the whole iteration, which is longer: a 2 s iteration of
-        // ShippingBenchmark measured 3.0 to 3.4 s between this profiler's two calls, with the threads working at the
-        // same rate throughout. CPU over the window's ops was then up to 1.7 times too high, so a figure per op is
-        // the CPU rate over the iteration divided by the op rate over the window.
-        final double windowNs = iterationParams.getTime().convertTo(TimeUnit.NANOSECONDS);
-        final double perOp = (double)ops * wallNs / windowNs;
+        // JMH's measured ops already count @OperationsPerInvocation: n ops per invocation.
+        final double perOp = ops;
+        results.add(new ScalarResult("cpu.process", processCpuNs / perOp, "ns/op", AggregationPolicy.AVG));
+        results.add(new ScalarResult("cpu.cores", (double)processCpuNs / wallNs, "cores", AggregationPolicy.AVG));
         groupCpuNs.forEach((group, usedNs) ->
         {
             if (usedNs > 0)
