@@ -36,6 +36,11 @@ import org.openjdk.jmh.runner.IterationType;
  * with trailing numbers and addresses removed ({@code jmirror-dejournal-worker-1} and {@code -2} are one group;
  * JMH's own benchmark threads are {@code benchmark}).
  * <p>
+ * The CPU and wall time are read from before an iteration to after it, setup and teardown included, while JMH
+ * counts ops in the measurement window only. A teardown that works (ShippingBenchmark purges both journals, up
+ * to a second per 2 s iteration) adds its CPU to its thread's figure per op and its time to the wall time, so
+ * {@code cpu.cores} then reads low.
+ * <p>
  * The JVM forgets a thread's CPU time when the thread ends, and threads end inside iterations: the dejournalers
  * {@link DejournalBenchmark} starts per invocation, and in the last iteration every thread the trial's teardown
  * stops. So a sampler thread reads every thread's CPU time each {@value #SAMPLE_MS} ms during an iteration and the
