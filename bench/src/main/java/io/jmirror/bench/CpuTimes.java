@@ -10,9 +10,9 @@ import java.util.List;
  * much the hypervisor stole (time a virtual core was ready to run while the host ran something else).
  * <p>
  * Why the runner records it: on a shared virtual machine the same jar gives figures 25% apart from one run to the
- * next, and steal is most of the reason. A pipeline whose threads sleep and wake often (shipping, end to end) was
- * measured losing about a third of its CPU time to steal while two busy loops lost under 2%, so a report that says
- * how much was stolen while each group ran tells a reader which figures to trust.
+ * next, and steal is the one cause of that a run can see. Steal depends on what the other tenants are doing. A
+ * shipping run once lost a third of the machine's CPU time to it, while two busy loops lost under 2%. A report that
+ * says how much was stolen while each group ran tells a reader which figures to trust.
  */
 record CpuTimes(long busyTicks, long stealTicks, long totalTicks)
 {
