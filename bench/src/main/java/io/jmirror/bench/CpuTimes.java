@@ -76,13 +76,32 @@ record CpuTimes(long busyTicks, long stealTicks, long totalTicks)
      */
     String sharesSince(final CpuTimes before)
     {
-        final long total = totalTicks - before.totalTicks;
-        if (total <= 0)
+        if (totalTicks - before.totalTicks <= 0)
         {
             return "no CPU time elapsed";
         }
         return String.format("busy %d%%, stolen %d%%",
-            Math.round(100.0 * (busyTicks - before.busyTicks) / total),
-            Math.round(100.0 * (stealTicks - before.stealTicks) / total));
+            Math.round(100 * busyShareSince(before)), Math.round(100 * stolenShareSince(before)));
+    }
+
+    /**
+     * @param before an earlier reading.
+     * @return the share (0 to 1) of all the machine's CPU time in between that was busy; 0 if none elapsed.
+     */
+    double busyShareSince(final CpuTimes before)
+    {
+        final long total = totalTicks - before.totalTicks;
+        return total <= 0 ? 0 : (double)(busyTicks - before.busyTicks) / total;
+    }
+
+    /**
+     * @param before an earlier reading.
+     * @return the share (0 to 1) of all the machine's CPU time in between that the hypervisor stole; 0 if none
+     * elapsed.
+     */
+    double stolenShareSince(final CpuTimes before)
+    {
+        final long total = totalTicks - before.totalTicks;
+        return total <= 0 ? 0 : (double)(stealTicks - before.stealTicks) / total;
     }
 }

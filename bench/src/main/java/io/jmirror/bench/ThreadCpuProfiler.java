@@ -32,9 +32,10 @@ import org.openjdk.jmh.runner.IterationType;
  * java -jar bench/target/benchmarks.jar EndToEndBenchmark -prof io.jmirror.bench.ThreadCpuProfiler
  * </pre>
  * Results, per op: {@code cpu.process} (all threads of the forked JVM, JIT and GC included), {@code cpu.<group>}
- * for each group of live threads, and {@code cpu.cores} (process CPU over wall time). Threads are grouped by name
- * with trailing numbers and addresses removed ({@code jmirror-dejournal-worker-1} and {@code -2} are one group;
- * JMH's own benchmark threads are {@code benchmark}).
+ * for each group of live threads, {@code cpu.cores} (process CPU over wall time), and, on Linux, {@code cpu.stolen}:
+ * the share of the machine's CPU time the hypervisor gave to other tenants during the iteration ({@link CpuTimes}).
+ * Threads are grouped by name with trailing numbers and addresses removed ({@code jmirror-dejournal-worker-1} and
+ * {@code -2} are one group; JMH's own benchmark threads are {@code benchmark}).
  * <p>
  * The CPU and wall time are read from before an iteration to after it, setup and teardown included, while JMH
  * counts ops in the measurement window only. A teardown that works (ShippingBenchmark purges both journals, up
@@ -63,6 +64,7 @@ public final class ThreadCpuProfiler implements InternalProfiler
     private Thread sampler;
     private long startProcessCpuNs;
     private long startWallNs;
+    private CpuTimes startMachine;
 
     @Override
     public String getDescription()
@@ -83,6 +85,7 @@ public final class ThreadCpuProfiler implements InternalProfiler
         sampler.setDaemon(true);
         sampler.start();
         startProcessCpuNs = os.getProcessCpuTime();
+        startMachine = CpuTimes.read();
         startWallNs = System.nanoTime();
     }
 
@@ -115,6 +118,12 @@ public final class ThreadCpuProfiler implements InternalProfiler
         final double perOp = ops;
         results.add(new ScalarResult("cpu.process", processCpuNs / perOp, "ns/op", AggregationPolicy.AVG));
         results.add(new ScalarResult("cpu.cores", (double)processCpuNs / wallNs, "cores", AggregationPolicy.AVG));
+        final CpuTimes machine = CpuTimes.read();
+        if (null != startMachine && null != machine)
+        {
+            results.add(new ScalarResult("cpu.stolen", 100 * machine.stolenShareSince(startMachine), "%",
+                AggregationPolicy.AVG));
+        }
         groupCpuNs.forEach((group, usedNs) ->
         {
             if (usedNs > 0)

@@ -31,6 +31,9 @@ class CpuTimesTest
         final CpuTimes after = CpuTimes.parse("cpu  1500 0 100 1300 0 0 0 100");
 
         assertEquals("busy 60%, stolen 10%", after.sharesSince(before));
+        assertEquals(0.6, after.busyShareSince(before), 1e-9);
+        assertEquals(0.1, after.stolenShareSince(before), 1e-9);
+        assertEquals(0.0, before.stolenShareSince(before));
         assertEquals("no CPU time elapsed", before.sharesSince(before));
     }
 
