@@ -59,8 +59,9 @@ import org.openjdk.jmh.annotations.Threads;
  *   <li>One op stays in flight: an op waits for the previous op's bytes, not its own, as a mirror under steady load
  *   never waits for its link to drain. When each op waited for its own MiB (until 2026-11-22), the last batch of
  *   every MiB was compressed, sent and written with nothing overlapping it, and the appender sat idle meanwhile.
- *   In alternating runs that took LZ4's ratio to its ceiling from a mean of 0.70 down to 0.59; uncompressed
- *   shipping did not change (bench/results/shipping-pipelined.md). The wait still bounds the appender to one MiB
+ *   In alternating runs that took LZ4's ratio to its ceiling from a mean of 0.70 down to 0.59, a gain smaller
+ *   than this machine's noise between full runs; uncompressed shipping did not change
+ *   (bench/results/shipping-pipelined.md). The wait still bounds the appender to one MiB
  *   ahead of the member, so the figure is the link's rate, not the appender's.</li>
  *   <li>The link is set up once per trial and awaited ACTIVE before any op, so connecting and catching up are not
  *   measured. Files are 64 MiB and both journals are purged after every iteration, so a run keeps about one
