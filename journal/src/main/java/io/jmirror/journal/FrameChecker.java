@@ -31,12 +31,20 @@ final class FrameChecker
     static final int BAD_TYPE = -4;
     /** Padding that does not run exactly to the file end or has a wrong check value. */
     static final int BAD_PADDING = -5;
+    /** The frame names another LSN than where it lies: a stale frame of a reused file, or a misdirected write. */
+    static final int BAD_LSN = -6;
+    /** The before-image is not well formed for the record's type. */
+    static final int BAD_BEFORE_IMAGE = -7;
+
+    private static final byte EPOCH_START_CODE = RecordType.EPOCH_START.code();
 
     private final CRC32C crc = new CRC32C();
     private JournalFile viewFile;
     private ByteBuffer view;
     private int lastExpected;
     private int lastActual;
+    private long lastFrameLsn;
+    private String lastProblem;
 
     /**
      * @return the checksum over {@code [offset + 8, offset + alignedLength)} of the file's mapping: the alignment
@@ -72,11 +80,12 @@ final class FrameChecker
         }
 
         final long fileEnd = file.fileLength();
+        final long lsn = file.baseLsn() + (offset - JournalFileDescriptor.HEADER_LENGTH);
         if (frameLength < 0)
         {
             final long paddingLength = -(long)frameLength;
             if (offset + paddingLength != fileEnd || paddingLength < MIN_PADDING_LENGTH ||
-                buffer.getInt(offset + CHECKSUM_OFFSET) != paddingChecksum(frameLength))
+                buffer.getInt(offset + CHECKSUM_OFFSET) != paddingChecksum(frameLength, lsn))
             {
                 return BAD_PADDING;
             }
@@ -97,11 +106,26 @@ final class FrameChecker
         }
 
         final int keyLength = keyLength(headerWord);
-        final int valueLength = buffer.getInt(offset + VALUE_LENGTH_OFFSET, ByteOrder.LITTLE_ENDIAN);
-        if (keyLength < 0 || valueLength < 0 ||
-            frameLength(databaseLength(headerWord), globalLength(headerWord), keyLength, valueLength) != frameLength)
+        final long lengthWord = buffer.getLong(offset + LENGTH_WORD_OFFSET, ByteOrder.LITTLE_ENDIAN);
+        final int valueLength = valueLength(lengthWord);
+        final int beforeImageLength = beforeImageLength(lengthWord);
+        if (keyLength < 0 || valueLength < 0 || beforeImageLength < 0 || frameLength(databaseLength(headerWord),
+            globalLength(headerWord), keyLength, valueLength, beforeImageLength) != frameLength)
         {
             return BAD_STRUCTURE;
+        }
+
+        if (typeCode(headerWord) == EPOCH_START_CODE &&
+            (valueLength < EPOCH_VALUE_MEMBER_OFFSET || (headerWord >>> 8) != 0 || beforeImageLength != 0))
+        {
+            return BAD_STRUCTURE;
+        }
+
+        final long frameLsn = buffer.getLong(offset + LSN_OFFSET);
+        if (frameLsn != lsn)
+        {
+            lastFrameLsn = frameLsn;
+            return BAD_LSN;
         }
 
         if (verifyChecksum)
@@ -113,6 +137,16 @@ final class FrameChecker
                 lastExpected = expected;
                 lastActual = actual;
                 return BAD_CHECKSUM;
+            }
+        }
+
+        if (beforeImageLength > 0)
+        {
+            lastProblem = BeforeImageDescriptor.validate(RecordType.fromCode(typeCode(headerWord)), buffer,
+                offset + frameLength - beforeImageLength, beforeImageLength);
+            if (null != lastProblem)
+            {
+                return BAD_BEFORE_IMAGE;
             }
         }
 
@@ -143,6 +177,12 @@ final class FrameChecker
                 break;
             case BAD_PADDING:
                 what = "bad padding frame";
+                break;
+            case BAD_LSN:
+                what = "frame of another LSN: frameLsn=" + lastFrameLsn;
+                break;
+            case BAD_BEFORE_IMAGE:
+                what = "bad before-image: " + lastProblem;
                 break;
             default:
                 what = "status=" + status;

@@ -49,14 +49,20 @@ public final class Journal implements AutoCloseable
     private final JournalSyncAgent syncAgent;
     private final AgentRunner syncRunner;
     private final TickingEpochClock tickingClock;
+    private final EpochHistory epochs;
     private final EpochClock retentionClock;
     private volatile boolean isClosed;
 
-    private Journal(final JournalContext ctx, final JournalFileSet files, final JournalRecovery.Result recovery)
+    private Journal(
+        final JournalContext ctx,
+        final JournalFileSet files,
+        final JournalRecovery.Result recovery,
+        final EpochHistory epochs)
     {
         final long recoveredLsn = recovery.endLsn;
         this.ctx = ctx;
         this.files = files;
+        this.epochs = epochs;
         this.recoveredLsn = recoveredLsn;
         this.recoveryDamage = recovery.damage;
         this.completeLsn = new AtomicLong(recoveredLsn);
@@ -105,10 +111,18 @@ public final class Journal implements AutoCloseable
         try
         {
             final JournalRecovery.Result recovery = JournalRecovery.recover(files, new FrameChecker());
-            LOG.info("journal open: dir={} mirror={} journalId={} startLsn={} endLsn={} files={} readOnly={}",
-                files.dir(), files.mirrorName(), files.journalId(), files.startLsn(), recovery.endLsn,
-                files.fileCount(), ctx.readOnly());
-            return new Journal(ctx, files, recovery);
+            final EpochHistory epochs = files.isNew() ? new EpochHistory() : EpochHistory.load(files, recovery.endLsn);
+            files.tailEpoch(epochs.currentEpoch());
+            final JournalFile newest = files.newest();
+            if (!ctx.readOnly() && null != newest && newest.baseLsn() >= recovery.endLsn)
+            {
+                // The tail file holds no record yet: it takes the epoch in force, as a file becoming the tail does.
+                newest.epoch(epochs.currentEpoch());
+            }
+            LOG.info("journal open: dir={} mirror={} journalId={} startLsn={} endLsn={} epoch={} files={} " +
+                "freeFiles={} readOnly={}", files.dir(), files.mirrorName(), files.journalId(), files.startLsn(),
+                recovery.endLsn, epochs.currentEpoch(), files.fileCount(), files.freeFileCount(), ctx.readOnly());
+            return new Journal(ctx, files, recovery, epochs);
         }
         catch (final RuntimeException ex)
         {
@@ -157,6 +171,86 @@ public final class Journal implements AutoCloseable
     public JournalAppender newAppender()
     {
         return writer().newAppender();
+    }
+
+    /**
+     * Open a new epoch at the journal's tail: append an {@code EPOCH_START} record naming it and the member that
+     * opens it. Records appended after it belong to the epoch. Call it before the new primary's application appends
+     * anything (no other appender may append meanwhile): a takeover writes it before opening for writes.
+     *
+     * @param epoch      the new epoch; must be greater than {@link #epoch()}.
+     * @param memberName the member that opens it (at most 255 bytes of UTF-8).
+     * @return the LSN of the {@code EPOCH_START} record.
+     * @throws JournalException INVALID_CONFIG when the epoch does not grow or the journal is a replica.
+     */
+    public synchronized long startEpoch(final long epoch, final String memberName)
+    {
+        checkWritable();
+        final byte[] name = memberName.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        if (name.length > RecordDescriptor.MAX_MEMBER_NAME_LENGTH)
+        {
+            throw new JournalException(JournalException.Code.INVALID_CONFIG, "member name too long: length=" +
+                name.length + " max=" + RecordDescriptor.MAX_MEMBER_NAME_LENGTH);
+        }
+        final long current = epochs.currentEpoch();
+        if (epoch <= current)
+        {
+            throw new JournalException(JournalException.Code.INVALID_CONFIG, "an epoch must grow: epoch=" + epoch +
+                " currentEpoch=" + current + " dir=" + files.dir());
+        }
+        files.tailEpoch(epoch);
+        final long lsn;
+        try
+        {
+            lsn = writer.newAppender().epochStart(epoch, name);
+        }
+        catch (final RuntimeException ex)
+        {
+            files.tailEpoch(current);
+            throw ex;
+        }
+        epochs.add(new EpochStart(epoch, lsn, memberName));
+        LOG.info("journal epoch started: epoch={} lsn={} member={} dir={}", epoch, lsn, memberName, files.dir());
+        return lsn;
+    }
+
+    /**
+     * @return the epoch in force at the journal's tail: of the newest {@code EPOCH_START}; 0 before any.
+     */
+    public long epoch()
+    {
+        return epochs.currentEpoch();
+    }
+
+    /**
+     * @param lsn an LSN of this journal.
+     * @return the epoch that holds it: of the newest {@code EPOCH_START} at or before it; 0 when none is.
+     */
+    public long epochAt(final long lsn)
+    {
+        return epochs.epochAt(lsn);
+    }
+
+    /**
+     * @return where each epoch of the files held starts, oldest first; built from the files on open, so it survives
+     * a restart. The oldest entry's start may be in a purged file ({@link EpochStart#PURGED}).
+     */
+    public java.util.List<EpochStart> epochHistory()
+    {
+        return epochs.starts();
+    }
+
+    EpochHistory epochs()
+    {
+        return epochs;
+    }
+
+    /**
+     * @return purged files held for reuse as later journal files.
+     */
+    public int freeFileCount()
+    {
+        return files.freeFileCount();
     }
 
     /**

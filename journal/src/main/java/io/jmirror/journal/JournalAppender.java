@@ -42,7 +42,7 @@ public final class JournalAppender
         final int valueLength)
     {
         return append(RecordType.SET, transactionId, global, key.buffer(), 0, key.length(),
-            value, valueOffset, valueLength);
+            value, valueOffset, valueLength, null, 0, 0);
     }
 
     /**
@@ -54,7 +54,26 @@ public final class JournalAppender
     {
         arrayValue.wrap(value);
         return append(RecordType.SET, transactionId, global, key.buffer(), 0, key.length(),
-            arrayValue, 0, value.length);
+            arrayValue, 0, value.length, null, 0, 0);
+    }
+
+    /**
+     * Journal a SET with what it replaced, so the transaction can be rolled back from the journal alone.
+     *
+     * @param before {@link BeforeImage#value} or {@link BeforeImage#undefined()}; not journaled when
+     *               {@code transactionId} is 0.
+     * @return the record's LSN.
+     */
+    public long set(
+        final long transactionId,
+        final GlobalName global,
+        final SubscriptKey key,
+        final byte[] value,
+        final BeforeImage before)
+    {
+        arrayValue.wrap(value);
+        return append(RecordType.SET, transactionId, global, key.buffer(), 0, key.length(),
+            arrayValue, 0, value.length, before.buffer(), 0, before.length());
     }
 
     /**
@@ -64,7 +83,22 @@ public final class JournalAppender
      */
     public long kill(final long transactionId, final GlobalName global, final SubscriptKey key)
     {
-        return append(RecordType.KILL, transactionId, global, key.buffer(), 0, key.length(), emptyBuffer, 0, 0);
+        return append(RecordType.KILL, transactionId, global, key.buffer(), 0, key.length(), emptyBuffer, 0, 0,
+            null, 0, 0);
+    }
+
+    /**
+     * Journal a KILL with the nodes it removed.
+     *
+     * @param before {@link BeforeImage#nodes()} with each removed node that held a value; not journaled when
+     *               {@code transactionId} is 0.
+     * @return the record's LSN.
+     */
+    public long kill(
+        final long transactionId, final GlobalName global, final SubscriptKey key, final BeforeImage before)
+    {
+        return append(RecordType.KILL, transactionId, global, key.buffer(), 0, key.length(), emptyBuffer, 0, 0,
+            before.buffer(), 0, before.length());
     }
 
     /**
@@ -74,7 +108,22 @@ public final class JournalAppender
      */
     public long zkill(final long transactionId, final GlobalName global, final SubscriptKey key)
     {
-        return append(RecordType.ZKILL, transactionId, global, key.buffer(), 0, key.length(), emptyBuffer, 0, 0);
+        return append(RecordType.ZKILL, transactionId, global, key.buffer(), 0, key.length(), emptyBuffer, 0, 0,
+            null, 0, 0);
+    }
+
+    /**
+     * Journal a ZKILL with the value it removed.
+     *
+     * @param before {@link BeforeImage#value} or {@link BeforeImage#undefined()}; not journaled when
+     *               {@code transactionId} is 0.
+     * @return the record's LSN.
+     */
+    public long zkill(
+        final long transactionId, final GlobalName global, final SubscriptKey key, final BeforeImage before)
+    {
+        return append(RecordType.ZKILL, transactionId, global, key.buffer(), 0, key.length(), emptyBuffer, 0, 0,
+            before.buffer(), 0, before.length());
     }
 
     /**
@@ -110,13 +159,25 @@ public final class JournalAppender
 
     private long appendMarker(final RecordType type, final long transactionId)
     {
-        return append(type, transactionId, null, null, 0, 0, null, 0, 0);
+        return append(type, transactionId, null, null, 0, 0, null, 0, 0, null, 0, 0);
     }
 
     /**
-     * Append one record of any node type.
+     * Append an EPOCH_START record: from it on, records belong to {@code epoch}. Called by {@link Journal#startEpoch}
+     * only, with no other appender appending.
+     */
+    long epochStart(final long epoch, final byte[] memberName)
+    {
+        final UnsafeBuffer value = new UnsafeBuffer(new byte[EPOCH_VALUE_MEMBER_OFFSET + memberName.length]);
+        value.putLong(EPOCH_VALUE_EPOCH_OFFSET, epoch, java.nio.ByteOrder.LITTLE_ENDIAN);
+        value.putBytes(EPOCH_VALUE_MEMBER_OFFSET, memberName);
+        return append(RecordType.EPOCH_START, 0, null, null, 0, 0, value, 0, value.capacity(), null, 0, 0);
+    }
+
+    /**
+     * Append one record of any node or marker type, without a before-image.
      *
-     * @param global null for transaction markers.
+     * @param global null for markers.
      * @return the record's LSN.
      * @throws JournalException RECORD_TOO_LARGE, writing nothing, when the frame would exceed the maximum.
      */
@@ -131,18 +192,61 @@ public final class JournalAppender
         final int valueOffset,
         final int valueLength)
     {
+        return append(type, transactionId, global, key, keyOffset, keyLength, value, valueOffset, valueLength,
+            null, 0, 0);
+    }
+
+    /**
+     * Append one record of any node or marker type, with a before-image.
+     *
+     * @param global            null for markers.
+     * @param beforeImage       the encoded before-image (see {@link BeforeImageDescriptor}), or null.
+     * @param beforeImageLength its length; 0 for none. Not journaled when {@code transactionId} is 0.
+     * @return the record's LSN.
+     * @throws JournalException RECORD_TOO_LARGE, writing nothing, when the frame would exceed the maximum.
+     * @throws IllegalArgumentException writing nothing, when the before-image does not fit the record type.
+     */
+    public long append(
+        final RecordType type,
+        final long transactionId,
+        final GlobalName global,
+        final DirectBuffer key,
+        final int keyOffset,
+        final int keyLength,
+        final DirectBuffer value,
+        final int valueOffset,
+        final int valueLength,
+        final DirectBuffer beforeImage,
+        final int beforeImageOffset,
+        final int beforeImageLength)
+    {
         if (type == RecordType.PADDING)
         {
             throw new IllegalArgumentException("padding is written by the journal itself");
         }
-        final int databaseLength = null == global ? 0 : global.databaseBytes().length;
-        final int globalLength = null == global ? 0 : global.globalBytes().length;
-        final long frameLength = RecordDescriptor.frameLength(databaseLength, globalLength, keyLength, valueLength);
-        if (keyLength < 0 || valueLength < 0)
+        if (type == RecordType.EPOCH_START && null != global)
+        {
+            throw new IllegalArgumentException("EPOCH_START is written by Journal.startEpoch");
+        }
+        if (keyLength < 0 || valueLength < 0 || beforeImageLength < 0)
         {
             throw new IllegalArgumentException("negative length: keyLength=" + keyLength + " valueLength=" +
-                valueLength);
+                valueLength + " beforeImageLength=" + beforeImageLength);
         }
+        // Outside a transaction nothing rolls a record back: such records stay as small as without a before-image.
+        final int imageLength = 0 == transactionId ? 0 : beforeImageLength;
+        if (imageLength > 0)
+        {
+            final String problem = BeforeImageDescriptor.validate(type, beforeImage, beforeImageOffset, imageLength);
+            if (null != problem)
+            {
+                throw new IllegalArgumentException(problem + " node=" + global);
+            }
+        }
+        final int databaseLength = null == global ? 0 : global.databaseBytes().length;
+        final int globalLength = null == global ? 0 : global.globalBytes().length;
+        final long frameLength = RecordDescriptor.frameLength(
+            databaseLength, globalLength, keyLength, valueLength, imageLength);
         final long lsn = writer.claimFrame(frameLength, type, global);
         final int length = (int)frameLength;
         JournalFile file = lastFile;
@@ -154,6 +258,9 @@ public final class JournalAppender
         final UnsafeBuffer buffer = file.buffer();
         final int offset = file.offsetOf(lsn);
 
+        // The checksum covers the alignment bytes: zero them here rather than trust the file to be zero there.
+        buffer.putLong(offset + RecordDescriptor.alignedLength(length) - ALIGNMENT, 0L);
+        buffer.putLong(offset + LSN_OFFSET, lsn);
         buffer.putByte(offset + TYPE_OFFSET, type.code());
         buffer.putByte(offset + DATABASE_LENGTH_OFFSET, (byte)databaseLength);
         buffer.putShort(offset + GLOBAL_LENGTH_OFFSET, (short)globalLength);
@@ -161,7 +268,7 @@ public final class JournalAppender
         buffer.putLong(offset + TRANSACTION_ID_OFFSET, transactionId);
         buffer.putLong(offset + TIMESTAMP_OFFSET, writer.timestamp());
         buffer.putInt(offset + VALUE_LENGTH_OFFSET, valueLength);
-        buffer.putInt(offset + RESERVED_OFFSET, 0);
+        buffer.putInt(offset + BEFORE_IMAGE_LENGTH_OFFSET, imageLength);
         int cursor = offset + HEADER_LENGTH;
         if (null != global)
         {
@@ -176,6 +283,11 @@ public final class JournalAppender
         if (valueLength > 0)
         {
             buffer.putBytes(cursor, value, valueOffset, valueLength);
+            cursor += valueLength;
+        }
+        if (imageLength > 0)
+        {
+            buffer.putBytes(cursor, beforeImage, beforeImageOffset, imageLength);
         }
 
         buffer.putInt(offset + CHECKSUM_OFFSET, checker.checksum(file, offset, length));

@@ -29,6 +29,7 @@ public final class JournalContext
     private long groupSyncBytes = GROUP_SYNC_BYTES_DEFAULT;
     private int retainMinFiles = RETAIN_MIN_FILES_DEFAULT;
     private long retainMs = RETAIN_MS_DEFAULT;
+    private int recycleFiles = RECYCLE_FILES_DEFAULT;
     private boolean readOnly;
     private boolean startSyncAgent = true;
     private EpochClock epochClock;
@@ -97,6 +98,10 @@ public final class JournalContext
         {
             throw invalid("groupSyncIntervalNs and groupSyncBytes must be positive: groupSyncIntervalNs=" +
                 groupSyncIntervalNs + " groupSyncBytes=" + groupSyncBytes);
+        }
+        if (recycleFiles < 0 || recycleFiles > 64)
+        {
+            throw invalid("recycleFiles must be in [0, 64]: recycleFiles=" + recycleFiles);
         }
         if (retainMinFiles < 1 || retainMs < 0)
         {
@@ -318,6 +323,26 @@ public final class JournalContext
     public long retainMs()
     {
         return retainMs;
+    }
+
+    /**
+     * @param recycleFiles how many purged files are kept, renamed, to become later journal files instead of new ones
+     *                     (their pages are usually still cached, so a steady writer touches no fresh page); 0 turns
+     *                     reuse off.
+     * @return this.
+     */
+    public JournalContext recycleFiles(final int recycleFiles)
+    {
+        this.recycleFiles = recycleFiles;
+        return this;
+    }
+
+    /**
+     * @return how many purged files are kept for reuse.
+     */
+    public int recycleFiles()
+    {
+        return recycleFiles;
     }
 
     /**

@@ -21,6 +21,8 @@ public final class JournalDefaults
     public static final int RETAIN_MIN_FILES_DEFAULT = 2;
     /** Purge keeps files written within this many milliseconds (a day). */
     public static final long RETAIN_MS_DEFAULT = TimeUnit.HOURS.toMillis(24);
+    /** Purge keeps up to this many files, renamed, for reuse as later journal files. */
+    public static final int RECYCLE_FILES_DEFAULT = 2;
     /** Mirror name used when none is given. */
     public static final String MIRROR_NAME_DEFAULT = "MIRROR";
 

@@ -17,6 +17,8 @@ public final class JournalException extends RuntimeException
         CORRUPT_FRAME,
         /** A journal file header is not a jmirror header, or disagrees with the journal it is found in. */
         CORRUPT_HEADER,
+        /** A journal file of another format version: it is refused, never read as this one. */
+        UNSUPPORTED_VERSION,
         /** The requested LSN lies below the oldest LSN still held: its file was purged. */
         LSN_PURGED,
         /** The requested LSN lies beyond the end of the journal. */

@@ -62,7 +62,12 @@ final class JournalFile
      * append), and a full disk shows up here as an error instead of as a fault in an appender.
      */
     static JournalFile create(
-        final Path dir, final long index, final long fileLength, final long journalId, final String mirrorName)
+        final Path dir,
+        final long index,
+        final long fileLength,
+        final long journalId,
+        final String mirrorName,
+        final long epoch)
     {
         final long baseLsn = index * capacity(fileLength);
         final Path path = dir.resolve(fileName(baseLsn));
@@ -74,7 +79,7 @@ final class JournalFile
             final MappedByteBuffer mapped = raf.getChannel().map(FileChannel.MapMode.READ_WRITE, 0, fileLength);
             final JournalFile file = new JournalFile(path, index, baseLsn, fileLength, mapped, false);
             file.touchPages();
-            file.writeHeader(journalId, mirrorName);
+            file.writeHeader(journalId, mirrorName, epoch);
             Files.move(tmp, path, StandardCopyOption.ATOMIC_MOVE);
             return file;
         }
@@ -91,6 +96,70 @@ final class JournalFile
             }
             throw new JournalException(JournalException.Code.IO_ERROR,
                 "cannot create journal file: file=" + path + " fileLength=" + fileLength + " reason=" + ex, ex);
+        }
+    }
+
+    /**
+     * Make a purged file the journal file {@code index}: map it, zero it through the mapping, write its header and
+     * rename it into place. Its pages are usually still in the page cache, so this costs a memory fill instead of
+     * the kernel allocating and zeroing fresh pages, which is what holds appends back on a new file. Zeroing keeps
+     * the rule that a non-zero frame length is a frame this journal's writer published; should a crash lose the
+     * zeros, every stale frame names an LSN of its earlier use, so recovery and readers never take it for a record.
+     */
+    static JournalFile recycle(
+        final Path free,
+        final Path dir,
+        final long index,
+        final long fileLength,
+        final long journalId,
+        final String mirrorName,
+        final long epoch)
+    {
+        final long baseLsn = index * capacity(fileLength);
+        final Path path = dir.resolve(fileName(baseLsn));
+        try (RandomAccessFile raf = new RandomAccessFile(free.toFile(), "rw"))
+        {
+            if (raf.length() != fileLength)
+            {
+                throw new IOException("free file has another length: length=" + raf.length() + " expected=" +
+                    fileLength);
+            }
+            final MappedByteBuffer mapped = raf.getChannel().map(FileChannel.MapMode.READ_WRITE, 0, fileLength);
+            final JournalFile file = new JournalFile(path, index, baseLsn, fileLength, mapped, false);
+            file.buffer.setMemory(0, (int)fileLength, (byte)0);
+            file.writeHeader(journalId, mirrorName, epoch);
+            Files.move(free, path, StandardCopyOption.ATOMIC_MOVE);
+            return file;
+        }
+        catch (final IOException | InternalError ex)
+        {
+            try
+            {
+                Files.deleteIfExists(free);
+            }
+            catch (final IOException suppressed)
+            {
+                ex.addSuppressed(suppressed);
+            }
+            throw new JournalException(JournalException.Code.IO_ERROR, "cannot reuse journal file: file=" + free +
+                " as=" + path + " reason=" + ex, ex);
+        }
+    }
+
+    /**
+     * Unmap this file and rename it to {@code free}, for {@link #recycle} to make it a later journal file.
+     */
+    void retire(final Path free)
+    {
+        unmap();
+        try
+        {
+            Files.move(path, free, StandardCopyOption.ATOMIC_MOVE);
+        }
+        catch (final IOException ex)
+        {
+            throw new JournalException(JournalException.Code.IO_ERROR, "cannot keep journal file for reuse: file=" +
+                path + " as=" + free + " reason=" + ex, ex);
         }
     }
 
@@ -149,8 +218,8 @@ final class JournalFile
         final int version = header.getInt(FORMAT_VERSION_OFFSET);
         if (version != FORMAT_VERSION)
         {
-            throw corruptHeader(path, "unsupported format version: version=" + version + " supported=" +
-                FORMAT_VERSION);
+            throw new JournalException(JournalException.Code.UNSUPPORTED_VERSION, "journal file of another format " +
+                "version, not read: file=" + path + " version=" + version + " supported=" + FORMAT_VERSION);
         }
         final int expectedChecksum = header.getInt(HEADER_CHECKSUM_OFFSET);
         final int actualChecksum = headerChecksum(header);
@@ -185,7 +254,7 @@ final class JournalFile
         return new JournalException(JournalException.Code.CORRUPT_HEADER, reason + ": file=" + path);
     }
 
-    private void writeHeader(final long journalId, final String mirrorName)
+    private void writeHeader(final long journalId, final String mirrorName, final long epoch)
     {
         final byte[] name = mirrorName.getBytes(StandardCharsets.UTF_8);
         buffer.setMemory(0, HEADER_LENGTH, (byte)0);
@@ -197,7 +266,36 @@ final class JournalFile
         buffer.putLong(JOURNAL_ID_OFFSET, journalId);
         buffer.putInt(MIRROR_NAME_LENGTH_OFFSET, name.length);
         buffer.putBytes(MIRROR_NAME_OFFSET, name);
+        buffer.putLong(EPOCH_OFFSET, epoch);
         buffer.putInt(HEADER_CHECKSUM_OFFSET, headerChecksum(buffer));
+    }
+
+    /**
+     * Stamp the epoch in force at this file's base LSN, when the file becomes the journal's tail.
+     */
+    void epoch(final long epoch)
+    {
+        if (buffer.getLong(EPOCH_OFFSET) != epoch)
+        {
+            buffer.putLong(EPOCH_OFFSET, epoch);
+            buffer.putInt(HEADER_CHECKSUM_OFFSET, headerChecksum(buffer));
+        }
+    }
+
+    /**
+     * @return the epoch of the file's first record, from its header.
+     */
+    long epoch()
+    {
+        return buffer.getLong(EPOCH_OFFSET);
+    }
+
+    /**
+     * @return true when no frame has been written at the file's base.
+     */
+    boolean isEmpty()
+    {
+        return buffer.getIntVolatile(HEADER_LENGTH) == 0;
     }
 
     private static int headerChecksum(final UnsafeBuffer header)

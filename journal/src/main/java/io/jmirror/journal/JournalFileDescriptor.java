@@ -4,8 +4,8 @@ import java.nio.file.Path;
 
 /**
  * Layout and naming of journal files. Every file is preallocated to the journal's file length and starts with a
- * fixed header; its records follow. The header is derived only from the journal's identity and the file's base
- * LSN, so a member that writes the same LSNs produces a byte-identical file.
+ * fixed header; its records follow. The header is derived only from the journal's identity, the file's base LSN and
+ * the epoch in force there, so a member that writes the same LSNs produces a byte-identical file.
  * <pre>
  *   0                   1                   2                   3
  *   0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
@@ -31,11 +31,25 @@ import java.nio.file.Path;
  *  |                  Mirror Name (UTF-8, 64 bytes)                | 44
  *  |                             ...                               |
  *  +---------------------------------------------------------------+
- *  |                    Header Checksum (CRC32C)                   | 108
+ *  |                        Reserved (zero)                        | 108
  *  +---------------------------------------------------------------+
- *  |                     Reserved to 128 (zero)                    | 112
+ *  |                  Epoch (in force at Base LSN)                 | 112
+ *  |                                                               |
+ *  +---------------------------------------------------------------+
+ *  |                    Header Checksum (CRC32C)                   | 120
+ *  +---------------------------------------------------------------+
+ *  |                        Reserved (zero)                        | 124
  *  +---------------------------------------------------------------+
  * </pre>
+ * <ul>
+ *   <li><b>Format Version</b>: 2. A file of any other version is refused on open, naming the file and both
+ *   versions; it is never read as this one.</li>
+ *   <li><b>Epoch</b>: the epoch of the file's first record, that is of the newest {@code EPOCH_START} at or before
+ *   the base LSN (0 before the first). It is stamped when the file becomes the journal's tail, so a file prepared
+ *   ahead gets it then. Epochs only grow from file to file; a file whose epoch disagrees with the records before it
+ *   is damage.</li>
+ *   <li><b>Header Checksum</b>: CRC32C of bytes {@code [0, 120)}.</li>
+ * </ul>
  * Files are named {@code journal-<base LSN as 16 hex digits>.jrn}, so names sort in journal order. Every file
  * holds {@code fileLength - HEADER_LENGTH} bytes of records, so file {@code i} starts at LSN
  * {@code i * capacity}.
@@ -44,7 +58,7 @@ public final class JournalFileDescriptor
 {
     /** "JMIRJRNL" read as a little-endian long. */
     public static final long MAGIC = 0x4C4E524A52494D4AL;
-    public static final int FORMAT_VERSION = 1;
+    public static final int FORMAT_VERSION = 2;
     public static final int HEADER_LENGTH = 128;
     public static final int MAX_MIRROR_NAME_LENGTH = 64;
 
@@ -56,7 +70,8 @@ public final class JournalFileDescriptor
     public static final int JOURNAL_ID_OFFSET = 32;
     public static final int MIRROR_NAME_LENGTH_OFFSET = 40;
     public static final int MIRROR_NAME_OFFSET = 44;
-    public static final int HEADER_CHECKSUM_OFFSET = 108;
+    public static final int EPOCH_OFFSET = 112;
+    public static final int HEADER_CHECKSUM_OFFSET = 120;
 
     /** Smallest file length accepted: a header and room for a few small records. */
     public static final long MIN_FILE_LENGTH = 4096;
@@ -65,6 +80,8 @@ public final class JournalFileDescriptor
 
     static final String FILE_PREFIX = "journal-";
     static final String FILE_SUFFIX = ".jrn";
+    /** Prefix of a purged file kept for reuse: {@code free-<n>.jrn}. */
+    static final String FREE_PREFIX = "free-";
 
     private JournalFileDescriptor()
     {

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -36,15 +37,21 @@ final class JournalFileSet implements AutoCloseable
     private final ExecutorService preparer;
     private Future<JournalFile> prepared;
     private long preparedIndex = -1;
+    private final int recycleFiles;
+    private final ArrayDeque<Path> freeFiles = new ArrayDeque<>();
+    private long freeSequence;
+    private volatile long tailEpoch;
 
     private JournalFileSet(
         final Path dir,
         final long fileLength,
         final long journalId,
         final String mirrorName,
-        final boolean readOnly)
+        final boolean readOnly,
+        final int recycleFiles)
     {
         this.dir = dir;
+        this.recycleFiles = readOnly ? 0 : recycleFiles;
         this.fileLength = fileLength;
         this.capacity = JournalFileDescriptor.capacity(fileLength);
         this.journalId = journalId;
@@ -72,7 +79,9 @@ final class JournalFileSet implements AutoCloseable
                 throw new JournalException(JournalException.Code.INVALID_LAYOUT, "no journal files: dir=" + dir);
             }
             final long journalId = 0 != ctx.journalId() ? ctx.journalId() : newJournalId();
-            final JournalFileSet set = new JournalFileSet(dir, ctx.fileLength(), journalId, ctx.mirrorName(), false);
+            final JournalFileSet set = new JournalFileSet(
+                dir, ctx.fileLength(), journalId, ctx.mirrorName(), false, ctx.recycleFiles());
+            set.adoptFreeFiles();
             final long firstIndex = ctx.startLsn() / set.capacity;
             set.firstIndex = firstIndex;
             set.isNew = true;
@@ -83,9 +92,10 @@ final class JournalFileSet implements AutoCloseable
         final JournalFile first = JournalFile.open(paths.get(0), ctx.journalId(), ctx.readOnly() ? null :
             ctx.mirrorName(), ctx.readOnly());
         final JournalFileSet set = new JournalFileSet(
-            dir, first.fileLength(), first.journalId(), first.mirrorName(), ctx.readOnly());
+            dir, first.fileLength(), first.journalId(), first.mirrorName(), ctx.readOnly(), ctx.recycleFiles());
         try
         {
+            set.adoptFreeFiles();
             set.add(first);
             for (int i = 1; i < paths.size(); i++)
             {
@@ -105,6 +115,7 @@ final class JournalFileSet implements AutoCloseable
                 set.add(file);
             }
             set.firstIndex = first.index();
+            set.tailEpoch = set.newest.epoch();
             return set;
         }
         catch (final RuntimeException ex)
@@ -172,6 +183,102 @@ final class JournalFileSet implements AutoCloseable
         }
     }
 
+    /**
+     * Take the free files a previous run left for reuse, as many as the pool holds; delete the rest and any of
+     * another length.
+     */
+    private void adoptFreeFiles()
+    {
+        if (readOnly)
+        {
+            return;
+        }
+        try (Stream<Path> stream = Files.list(dir))
+        {
+            final List<Path> free = stream
+                .filter((path) -> freeSequence(path) >= 0)
+                .sorted()
+                .collect(java.util.stream.Collectors.toList());
+            for (final Path path : free)
+            {
+                freeSequence = Math.max(freeSequence, freeSequence(path) + 1);
+                if (freeFiles.size() < recycleFiles && Files.size(path) == fileLength)
+                {
+                    freeFiles.add(path);
+                }
+                else
+                {
+                    Files.deleteIfExists(path);
+                }
+            }
+        }
+        catch (final IOException ex)
+        {
+            throw new JournalException(JournalException.Code.IO_ERROR,
+                "cannot list free journal files: dir=" + dir + " reason=" + ex, ex);
+        }
+    }
+
+    private static long freeSequence(final Path path)
+    {
+        final String name = path.getFileName().toString();
+        if (!name.startsWith(JournalFileDescriptor.FREE_PREFIX) || !name.endsWith(JournalFileDescriptor.FILE_SUFFIX))
+        {
+            return -1;
+        }
+        try
+        {
+            return Long.parseLong(name.substring(JournalFileDescriptor.FREE_PREFIX.length(),
+                name.length() - JournalFileDescriptor.FILE_SUFFIX.length()));
+        }
+        catch (final NumberFormatException ex)
+        {
+            return -1;
+        }
+    }
+
+    /**
+     * Remove a file from the journal: keep it for reuse while the pool has room, else delete it.
+     */
+    private void retireOrDelete(final JournalFile file)
+    {
+        if (freeFiles.size() < recycleFiles)
+        {
+            final Path free = dir.resolve(JournalFileDescriptor.FREE_PREFIX + (freeSequence++) +
+                JournalFileDescriptor.FILE_SUFFIX);
+            file.retire(free);
+            freeFiles.add(free);
+        }
+        else
+        {
+            file.delete();
+        }
+    }
+
+    /**
+     * @param epoch the epoch in force at the tail: stamped into the header of each file that becomes the tail.
+     */
+    void tailEpoch(final long epoch)
+    {
+        tailEpoch = epoch;
+    }
+
+    /**
+     * @return the epoch in force at the tail.
+     */
+    long tailEpoch()
+    {
+        return tailEpoch;
+    }
+
+    /**
+     * @return purged files held for reuse.
+     */
+    synchronized int freeFileCount()
+    {
+        return freeFiles.size();
+    }
+
     private void add(final JournalFile file)
     {
         filesByIndex.put(file.index(), file);
@@ -211,7 +318,11 @@ final class JournalFileSet implements AutoCloseable
             file = takePrepared(index);
             if (null == file)
             {
-                file = JournalFile.create(dir, index, fileLength, journalId, mirrorName);
+                file = newFile(freeFiles.poll(), index, tailEpoch);
+            }
+            else
+            {
+                file.epoch(tailEpoch);
             }
             add(file);
             if (index == newest.index())
@@ -220,6 +331,12 @@ final class JournalFileSet implements AutoCloseable
             }
         }
         return file;
+    }
+
+    private JournalFile newFile(final Path free, final long index, final long epoch)
+    {
+        return null == free ? JournalFile.create(dir, index, fileLength, journalId, mirrorName, epoch) :
+            JournalFile.recycle(free, dir, index, fileLength, journalId, mirrorName, epoch);
     }
 
     /**
@@ -234,7 +351,10 @@ final class JournalFileSet implements AutoCloseable
         }
         discardPrepared();
         preparedIndex = index;
-        prepared = preparer.submit(() -> JournalFile.create(dir, index, fileLength, journalId, mirrorName));
+        final Path free = freeFiles.poll();
+        // The epoch is provisional: the file gets the one in force when it becomes the tail.
+        final long epoch = tailEpoch;
+        prepared = preparer.submit(() -> newFile(free, index, epoch));
     }
 
     private JournalFile takePrepared(final long index)
@@ -333,22 +453,29 @@ final class JournalFileSet implements AutoCloseable
             }
             filesByIndex.pollFirstEntry();
             firstIndex = oldest.getKey() + 1;
-            oldest.getValue().delete();
+            retireOrDelete(oldest.getValue());
             deleted++;
         }
         return deleted;
     }
 
     /**
-     * Delete every file after {@code index} (recovery: they follow a torn record).
+     * Remove every file after {@code index} (recovery: they follow the journal's end). A file with nothing at its
+     * base is a spare prepared ahead, not lost data: it goes to the free pool like a purged one.
+     *
+     * @return the number of files removed that held frames.
      */
     synchronized int deleteAfter(final long index)
     {
         int deleted = 0;
         while (!filesByIndex.isEmpty() && filesByIndex.lastKey() > index)
         {
-            filesByIndex.pollLastEntry().getValue().delete();
-            deleted++;
+            final JournalFile file = filesByIndex.pollLastEntry().getValue();
+            if (!file.isEmpty())
+            {
+                deleted++;
+            }
+            retireOrDelete(file);
         }
         newest = filesByIndex.isEmpty() ? null : filesByIndex.lastEntry().getValue();
         return deleted;

@@ -190,6 +190,132 @@ public final class JournalRecord
     }
 
     /**
+     * @return bytes of the before-image; 0 when the record carries none.
+     */
+    public int beforeImageLength()
+    {
+        return buffer.getInt(offset + BEFORE_IMAGE_LENGTH_OFFSET);
+    }
+
+    /**
+     * @return offset of the before-image in {@link #buffer()}: it ends the frame's body.
+     */
+    public int beforeImageOffset()
+    {
+        return valueOffset() + valueLength();
+    }
+
+    /**
+     * @return true when the record carries a before-image.
+     */
+    public boolean hasBeforeImage()
+    {
+        return beforeImageLength() > 0;
+    }
+
+    /**
+     * @return the before-image's kind ({@link BeforeImageDescriptor#KIND_UNDEFINED}, {@code KIND_VALUE} or
+     * {@code KIND_NODES}), or 0 when the record carries none.
+     */
+    public byte beforeImageKind()
+    {
+        return hasBeforeImage() ? buffer.getByte(beforeImageOffset() + BeforeImageDescriptor.KIND_OFFSET) : 0;
+    }
+
+    /**
+     * @return offset of the old value of a VALUE before-image in {@link #buffer()}.
+     */
+    public int beforeValueOffset()
+    {
+        return beforeImageOffset() + BeforeImageDescriptor.VALUE_OFFSET;
+    }
+
+    /**
+     * @return bytes of the old value of a VALUE before-image.
+     */
+    public int beforeValueLength()
+    {
+        return beforeImageLength() - BeforeImageDescriptor.VALUE_OFFSET;
+    }
+
+    /**
+     * @return a copy of the old value of a VALUE before-image (allocates), or null when the record's before-image
+     * is not of kind VALUE.
+     */
+    public byte[] beforeValue()
+    {
+        if (beforeImageKind() != BeforeImageDescriptor.KIND_VALUE)
+        {
+            return null;
+        }
+        final byte[] value = new byte[beforeValueLength()];
+        buffer.getBytes(beforeValueOffset(), value);
+        return value;
+    }
+
+    /**
+     * Visit each node of a KILL's NODES before-image, in journal order. The frame was checked when it was read, so
+     * the nodes lie within it.
+     *
+     * @param visitor gets each node's key and value as offsets in {@link #buffer()}.
+     * @return the number of nodes visited; 0 when the before-image is not of kind NODES.
+     */
+    public int forEachBeforeNode(final BeforeNodeVisitor visitor)
+    {
+        if (beforeImageKind() != BeforeImageDescriptor.KIND_NODES)
+        {
+            return 0;
+        }
+        final int end = beforeImageOffset() + beforeImageLength();
+        int position = beforeImageOffset() + BeforeImageDescriptor.NODES_OFFSET;
+        int count = 0;
+        while (position < end)
+        {
+            final int keyLength = buffer.getInt(position + BeforeImageDescriptor.NODE_KEY_LENGTH_OFFSET);
+            final int valueLength = buffer.getInt(position + BeforeImageDescriptor.NODE_VALUE_LENGTH_OFFSET);
+            final int keyOffset = position + BeforeImageDescriptor.NODE_HEADER_LENGTH;
+            visitor.onNode(buffer, keyOffset, keyLength, keyOffset + keyLength, valueLength);
+            position = keyOffset + keyLength + valueLength;
+            count++;
+        }
+        return count;
+    }
+
+    /**
+     * Gets the nodes of a KILL's before-image.
+     */
+    @FunctionalInterface
+    public interface BeforeNodeVisitor
+    {
+        void onNode(DirectBuffer buffer, int keyOffset, int keyLength, int valueOffset, int valueLength);
+    }
+
+    /**
+     * @return the LSN the frame itself names; equal to {@link #lsn()} in every frame a reader hands out.
+     */
+    public long frameLsn()
+    {
+        return buffer.getLong(offset + LSN_OFFSET);
+    }
+
+    /**
+     * @return the epoch an EPOCH_START record opens.
+     */
+    public long epoch()
+    {
+        return buffer.getLong(valueOffset() + EPOCH_VALUE_EPOCH_OFFSET);
+    }
+
+    /**
+     * @return the member that opened the epoch of an EPOCH_START record (allocates).
+     */
+    public String epochMember()
+    {
+        return buffer.getStringWithoutLengthUtf8(valueOffset() + EPOCH_VALUE_MEMBER_OFFSET,
+            valueLength() - EPOCH_VALUE_MEMBER_OFFSET);
+    }
+
+    /**
      * @return the database name (allocates).
      */
     public String database()
@@ -260,6 +386,14 @@ public final class JournalRecord
             {
                 sb.append(" valueLength=").append(valueLength());
             }
+            if (hasBeforeImage())
+            {
+                sb.append(" beforeImageLength=").append(beforeImageLength());
+            }
+        }
+        else if (type == RecordType.EPOCH_START)
+        {
+            sb.append(" epoch=").append(epoch()).append(" member=").append(epochMember());
         }
         return sb.toString();
     }

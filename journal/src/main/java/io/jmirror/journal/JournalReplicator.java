@@ -24,6 +24,11 @@ public final class JournalReplicator
     private final JournalFileSet files;
     private final long capacity;
     private final CRC32C crc = new CRC32C();
+    private final UnsafeBuffer blockView = new UnsafeBuffer(new byte[0]);
+    /** Per part of the block being appended (a part per file it touches): the epoch in force at the part's start. */
+    private long[] partEpochs = new long[4];
+    private int partCount;
+    private java.util.ArrayList<EpochStart> blockEpochStarts;
 
     JournalReplicator(final Journal journal, final JournalWriter writer, final JournalFileSet files)
     {
@@ -61,14 +66,21 @@ public final class JournalReplicator
                 "end: startLsn=" + startLsn + " endLsn=" + expected + " dir=" + files.dir());
         }
         final ByteBuffer frames = block.duplicate().order(ByteOrder.LITTLE_ENDIAN);
+        if (null != blockEpochStarts)
+        {
+            blockEpochStarts.clear();
+        }
         final long endLsn = check(frames, startLsn);
 
         long lsn = startLsn;
         int offset = frames.position();
+        int part = 0;
         while (lsn < endLsn)
         {
             final long fileEnd = (lsn / capacity + 1) * capacity;
             final int partLength = (int)(Math.min(endLsn, fileEnd) - lsn);
+            // A file that becomes the tail here gets the epoch in force at its base in its header, as the primary's.
+            files.tailEpoch(partEpochs[part++]);
             final JournalFile file = files.fileForWrite(lsn / capacity);
             final UnsafeBuffer buffer = file.buffer();
             final int fileOffset = file.offsetOf(lsn);
@@ -80,6 +92,13 @@ public final class JournalReplicator
             offset += partLength;
         }
         writer.advanceTail(startLsn, endLsn);
+        if (null != blockEpochStarts)
+        {
+            for (final EpochStart epochStart : blockEpochStarts)
+            {
+                journal.epochs().add(epochStart);
+            }
+        }
         journal.onComplete(endLsn);
         journal.onAdvanced();
         return endLsn;
@@ -101,16 +120,19 @@ public final class JournalReplicator
         final ByteBuffer view = block.duplicate();
         int offset = start;
         long lsn = startLsn;
+        long epoch = journal.epochs().currentEpoch();
+        partCount = 0;
         while (offset < end)
         {
             final long fileEnd = (lsn / capacity + 1) * capacity;
             final int frameLength = block.getInt(offset);
+            final boolean startsPart = lsn == startLsn || lsn % capacity == 0;
             final int frameBytes;
             if (frameLength < 0)
             {
                 frameBytes = -frameLength;
                 if (lsn + frameBytes != fileEnd ||
-                    block.getInt(offset + CHECKSUM_OFFSET) != paddingChecksum(frameLength))
+                    block.getInt(offset + CHECKSUM_OFFSET) != paddingChecksum(frameLength, lsn))
                 {
                     throw corrupt(lsn, "bad padding frame: frameLength=" + frameLength + " fileEndLsn=" + fileEnd);
                 }
@@ -132,6 +154,14 @@ public final class JournalReplicator
                     throw corrupt(lsn, "frame runs past the block end: frameLength=" + frameLength);
                 }
                 checkRecord(block, view, offset, frameLength, frameBytes, lsn);
+                if (block.get(offset + TYPE_OFFSET) == RecordType.EPOCH_START.code())
+                {
+                    epoch = onEpochStart(block, offset, lsn, epoch);
+                }
+            }
+            if (startsPart)
+            {
+                addPart(epoch);
             }
             if (offset + frameBytes > end || frameBytes <= 0)
             {
@@ -141,6 +171,38 @@ public final class JournalReplicator
             lsn += frameBytes;
         }
         return lsn;
+    }
+
+    private void addPart(final long epoch)
+    {
+        if (partCount == partEpochs.length)
+        {
+            partEpochs = java.util.Arrays.copyOf(partEpochs, partCount * 2);
+        }
+        partEpochs[partCount++] = epoch;
+    }
+
+    private long onEpochStart(final ByteBuffer block, final int offset, final long lsn, final long previous)
+    {
+        final int valueLength = block.getInt(offset + VALUE_LENGTH_OFFSET);
+        if (valueLength < EPOCH_VALUE_MEMBER_OFFSET || block.get(offset + DATABASE_LENGTH_OFFSET) != 0)
+        {
+            throw corrupt(lsn, "malformed EPOCH_START: valueLength=" + valueLength);
+        }
+        final int valueOffset = offset + HEADER_LENGTH;
+        final long epoch = block.getLong(valueOffset + EPOCH_VALUE_EPOCH_OFFSET);
+        if (epoch <= previous)
+        {
+            throw corrupt(lsn, "epoch goes backward: epoch=" + epoch + " previousEpoch=" + previous);
+        }
+        final byte[] member = new byte[valueLength - EPOCH_VALUE_MEMBER_OFFSET];
+        block.get(valueOffset + EPOCH_VALUE_MEMBER_OFFSET, member);
+        if (null == blockEpochStarts)
+        {
+            blockEpochStarts = new java.util.ArrayList<>();
+        }
+        blockEpochStarts.add(new EpochStart(epoch, lsn, new String(member, java.nio.charset.StandardCharsets.UTF_8)));
+        return epoch;
     }
 
     private void checkRecord(
@@ -156,14 +218,23 @@ public final class JournalReplicator
         {
             throw corrupt(lsn, "unknown record type: type=" + block.get(offset + TYPE_OFFSET));
         }
+        final int keyLength = block.getInt(offset + KEY_LENGTH_OFFSET);
+        final int valueLength = block.getInt(offset + VALUE_LENGTH_OFFSET);
+        final int beforeImageLength = block.getInt(offset + BEFORE_IMAGE_LENGTH_OFFSET);
         final long parts = frameLength(
             block.get(offset + DATABASE_LENGTH_OFFSET) & 0xFF,
             block.getShort(offset + GLOBAL_LENGTH_OFFSET) & 0xFFFF,
-            block.getInt(offset + KEY_LENGTH_OFFSET),
-            block.getInt(offset + VALUE_LENGTH_OFFSET));
-        if (parts != frameLength)
+            keyLength,
+            valueLength,
+            beforeImageLength);
+        if (keyLength < 0 || valueLength < 0 || beforeImageLength < 0 || parts != frameLength)
         {
             throw corrupt(lsn, "field lengths do not add up to the frame length: frameLength=" + frameLength);
+        }
+        final long frameLsn = block.getLong(offset + LSN_OFFSET);
+        if (frameLsn != lsn)
+        {
+            throw corrupt(lsn, "frame of another LSN: frameLsn=" + frameLsn);
         }
         view.limit(offset + frameBytes).position(offset + CHECKSUM_START_OFFSET);
         crc.reset();
@@ -173,6 +244,16 @@ public final class JournalReplicator
         if (actual != expected)
         {
             throw corrupt(lsn, "bad CRC: expected=" + expected + " actual=" + actual);
+        }
+        if (beforeImageLength > 0)
+        {
+            blockView.wrap(block, 0, block.limit());
+            final String problem = BeforeImageDescriptor.validate(
+                type, blockView, offset + frameLength - beforeImageLength, beforeImageLength);
+            if (null != problem)
+            {
+                throw corrupt(lsn, "bad before-image: " + problem);
+            }
         }
     }
 

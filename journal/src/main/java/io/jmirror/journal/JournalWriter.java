@@ -140,7 +140,7 @@ public final class JournalWriter
         final JournalFile file = files.fileForWrite(lsn / capacity);
         final UnsafeBuffer buffer = file.buffer();
         final int offset = file.offsetOf(lsn);
-        buffer.putInt(offset + CHECKSUM_OFFSET, paddingChecksum(-length));
+        buffer.putInt(offset + CHECKSUM_OFFSET, paddingChecksum(-length, lsn));
         buffer.putIntRelease(offset + FRAME_LENGTH_OFFSET, -length);
     }
 

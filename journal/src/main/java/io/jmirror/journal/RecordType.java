@@ -18,6 +18,11 @@ public enum RecordType
     TCOMMIT(5),
     /** Rollback of a transaction. */
     TROLLBACK(6),
+    /**
+     * Opens an epoch (a primary's reign) at this LSN; its value holds the epoch and the member that opened it (see
+     * {@link RecordDescriptor#EPOCH_VALUE_EPOCH_OFFSET}). Records from here on belong to that epoch.
+     */
+    EPOCH_START(7),
     /** Filler from the last record of a file to the file's end, so that no record spans two files. */
     PADDING(0x7F);
 
@@ -65,6 +70,14 @@ public enum RecordType
     public boolean isNodeRecord()
     {
         return this == SET || this == KILL || this == ZKILL;
+    }
+
+    /**
+     * @return true for TSTART, TCOMMIT and TROLLBACK.
+     */
+    public boolean isTransactionMarker()
+    {
+        return this == TSTART || this == TCOMMIT || this == TROLLBACK;
     }
 
     /**

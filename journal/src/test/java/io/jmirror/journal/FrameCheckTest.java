@@ -71,7 +71,7 @@ class FrameCheckTest
     @Test
     void aRecordTypeThatIsNotARecordIsReported() throws IOException
     {
-        for (final int code : new int[] {0, 7, RecordType.PADDING.code(), 0x80, 0xFF, 64 + RecordType.SET.code()})
+        for (final int code : new int[] {0, 8, RecordType.PADDING.code(), 0x80, 0xFF, 64 + RecordType.SET.code()})
         {
             assertDamageReported((file, offset) -> file.putByte(offset + RecordDescriptor.TYPE_OFFSET, (byte)code),
                 "unknown record type");
