@@ -141,8 +141,9 @@ final class EpochHistory
 
     private static JournalException disagrees(final JournalFile file, final long headerEpoch, final long epoch)
     {
-        return new JournalException(JournalException.Code.CORRUPT_HEADER, "journal file epoch disagrees with its " +
-            "records: file=" + file.path().getFileName() + " headerEpoch=" + headerEpoch + " recordsEpoch=" + epoch);
+        return new JournalException(JournalException.Code.CORRUPT_HEADER, "journal file epoch disagrees with the " +
+            "records up to its base: file=" + file.path().getFileName() + " headerEpoch=" + headerEpoch +
+            " recordsEpoch=" + epoch);
     }
 
     /**

@@ -209,6 +209,11 @@ public final class Journal implements AutoCloseable
             files.tailEpoch(current);
             throw ex;
         }
+        if (lsn % files.capacity() == 0)
+        {
+            // The epoch starts a file: that file's header names it, whenever the file was made.
+            files.fileForRead(files.indexOf(lsn)).epoch(epoch);
+        }
         epochs.add(new EpochStart(epoch, lsn, memberName));
         LOG.info("journal epoch started: epoch={} lsn={} member={} dir={}", epoch, lsn, memberName, files.dir());
         return lsn;
@@ -243,6 +248,14 @@ public final class Journal implements AutoCloseable
     EpochHistory epochs()
     {
         return epochs;
+    }
+
+    /**
+     * @return how many journal files were made from purged ones since open.
+     */
+    public long recycledFileCount()
+    {
+        return files.recycledFiles();
     }
 
     /**

@@ -41,6 +41,7 @@ final class JournalFileSet implements AutoCloseable
     private final ArrayDeque<Path> freeFiles = new ArrayDeque<>();
     private long freeSequence;
     private volatile long tailEpoch;
+    private final java.util.concurrent.atomic.AtomicLong recycledFiles = new java.util.concurrent.atomic.AtomicLong();
 
     private JournalFileSet(
         final Path dir,
@@ -335,8 +336,21 @@ final class JournalFileSet implements AutoCloseable
 
     private JournalFile newFile(final Path free, final long index, final long epoch)
     {
-        return null == free ? JournalFile.create(dir, index, fileLength, journalId, mirrorName, epoch) :
-            JournalFile.recycle(free, dir, index, fileLength, journalId, mirrorName, epoch);
+        if (null == free)
+        {
+            return JournalFile.create(dir, index, fileLength, journalId, mirrorName, epoch);
+        }
+        final JournalFile file = JournalFile.recycle(free, dir, index, fileLength, journalId, mirrorName, epoch);
+        recycledFiles.incrementAndGet();
+        return file;
+    }
+
+    /**
+     * @return how many journal files were made from purged ones since open.
+     */
+    long recycledFiles()
+    {
+        return recycledFiles.get();
     }
 
     /**

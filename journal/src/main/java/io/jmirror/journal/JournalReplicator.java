@@ -80,8 +80,13 @@ public final class JournalReplicator
             final long fileEnd = (lsn / capacity + 1) * capacity;
             final int partLength = (int)(Math.min(endLsn, fileEnd) - lsn);
             // A file that becomes the tail here gets the epoch in force at its base in its header, as the primary's.
-            files.tailEpoch(partEpochs[part++]);
+            final long partEpoch = partEpochs[part++];
+            files.tailEpoch(partEpoch);
             final JournalFile file = files.fileForWrite(lsn / capacity);
+            if (lsn == file.baseLsn())
+            {
+                file.epoch(partEpoch);
+            }
             final UnsafeBuffer buffer = file.buffer();
             final int fileOffset = file.offsetOf(lsn);
             final int firstLength = frames.getInt(offset);
