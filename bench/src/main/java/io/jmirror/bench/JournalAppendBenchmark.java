@@ -27,7 +27,10 @@ import java.util.concurrent.TimeUnit;
  * appender threads as JMH is given (the bench runner runs it with 1 and 2), each with its own
  * {@link JournalAppender}. Every append claims its bytes with a CAS on the shared tail, writes the frame into the
  * mapped file, sums it with CRC32C and publishes its length.
- * A fresh journal per iteration keeps disk use to one iteration's records.
+ * <p>
+ * One journal serves the whole trial and is purged as it goes (every {@link #PURGE_EVERY} records per thread), as a
+ * primary's journal is, so disk use stays at a few files. {@code reuse} says whether purged files come back as new
+ * ones ({@link JournalContext#recycleFiles}) or new files are made: the difference is what file reuse gives.
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
@@ -47,23 +50,27 @@ public class JournalAppendBenchmark
         @Param({"64", "256"})
         public int valueSize;
 
+        @Param({"true", "false"})
+        public boolean reuse;
+
         Path dir;
         Journal journal;
 
         /**
          * Opens an empty journal.
          */
-        @Setup(Level.Iteration)
+        @Setup(Level.Trial)
         public void open()
         {
             dir = TempDirs.create("jmirror-bench-journal-append");
-            journal = Journal.open(new JournalContext().journalDir(dir).syncPolicy(SyncPolicy.NONE));
+            journal = Journal.open(new JournalContext().journalDir(dir).syncPolicy(SyncPolicy.NONE)
+                .retainMs(0).retainMinFiles(2).recycleFiles(reuse ? 2 : 0));
         }
 
         /**
          * Closes and deletes the journal.
          */
-        @TearDown(Level.Iteration)
+        @TearDown(Level.Trial)
         public void close()
         {
             journal.close();
@@ -109,7 +116,14 @@ public class JournalAppendBenchmark
     public long append(final AppendJournal journal, final Appender appender)
     {
         final long transactionId = appender.record.next();
+        if ((transactionId & (PURGE_EVERY - 1)) == 0)
+        {
+            journal.journal.purge();
+        }
         return appender.appender.append(RecordType.SET, transactionId, PATIENT,
             appender.key, 0, BenchRecord.KEY_LENGTH, appender.value, 0, appender.value.capacity());
     }
+
+    /** Records per thread between purges: often enough that a 256 MiB file is purged soon after it is passed. */
+    static final long PURGE_EVERY = 1 << 16;
 }

@@ -128,9 +128,14 @@ public final class JournalDump
                 start = Math.max(start, base);
                 end = Math.min(end, base + journal.fileCapacity());
             }
-            out.printf("journal dir=%s mirror=%s journalId=%d startLsn=%d endLsn=%d files=%d%n",
-                dir, journal.mirrorName(), journal.journalId(), journal.startLsn(), journal.tailLsn(),
-                journal.fileCount());
+            out.printf("journal dir=%s mirror=%s journalId=%d format=%d startLsn=%d endLsn=%d files=%d epoch=%d%n",
+                dir, journal.mirrorName(), journal.journalId(), JournalFileDescriptor.FORMAT_VERSION,
+                journal.startLsn(), journal.tailLsn(), journal.fileCount(), journal.epoch());
+            for (final EpochStart epoch : journal.epochHistory())
+            {
+                out.printf("epoch %d start=%s member=%s%n", epoch.epoch(),
+                    epoch.lsn() == EpochStart.PURGED ? "purged" : Long.toString(epoch.lsn()), epoch.memberName());
+            }
             out.printf("range from=%d to=%d%n", start, end);
 
             final long[] printed = {0};
@@ -194,8 +199,49 @@ public final class JournalDump
                 out.append(" = ");
                 preview(record.value(), out);
             }
+            appendBeforeImage(record, out);
+        }
+        else if (type == RecordType.EPOCH_START)
+        {
+            out.append(" epoch=").append(record.epoch()).append(" member=").append(record.epochMember());
         }
         return out;
+    }
+
+    /**
+     * {@code was=<old value>}, {@code was=undefined} or {@code was=[(sub):value ...]} for a KILL.
+     */
+    private static void appendBeforeImage(final JournalRecord record, final StringBuilder out)
+    {
+        switch (record.beforeImageKind())
+        {
+            case BeforeImageDescriptor.KIND_UNDEFINED:
+                out.append(" was=undefined");
+                break;
+            case BeforeImageDescriptor.KIND_VALUE:
+                out.append(" was=");
+                preview(record.beforeValue(), out);
+                break;
+            case BeforeImageDescriptor.KIND_NODES:
+                out.append(" was=[");
+                final int start = out.length();
+                record.forEachBeforeNode((buffer, keyOffset, keyLength, valueOffset, valueLength) ->
+                {
+                    if (out.length() > start)
+                    {
+                        out.append(' ');
+                    }
+                    SubscriptCodec.format(buffer, keyOffset, keyLength, out);
+                    out.append(':');
+                    final byte[] value = new byte[valueLength];
+                    buffer.getBytes(valueOffset, value);
+                    preview(value, out);
+                });
+                out.append(']');
+                break;
+            default:
+                break;
+        }
     }
 
     /**

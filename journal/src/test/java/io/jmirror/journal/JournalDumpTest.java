@@ -45,6 +45,33 @@ class JournalDumpTest
     }
 
     @Test
+    void showsEpochsAndBeforeImages()
+    {
+        try (Journal journal = Journal.open(new JournalContext().journalDir(dir).fileLength(8192)
+            .syncPolicy(SyncPolicy.NONE).mirrorName("CLINIC")))
+        {
+            final GlobalName patient = GlobalName.of("USER", "Patient");
+            final BeforeImage before = new BeforeImage();
+            journal.startEpoch(4, "backup-1");
+            final JournalAppender appender = journal.appender();
+            appender.tstart(3);
+            appender.set(3, patient, SubscriptKey.of(1), "new".getBytes(StandardCharsets.UTF_8),
+                before.value("old".getBytes(StandardCharsets.UTF_8)));
+            appender.set(3, patient, SubscriptKey.of(2), "new".getBytes(StandardCharsets.UTF_8), before.undefined());
+            appender.kill(3, patient, SubscriptKey.of(5), before.nodes()
+                .node(SubscriptKey.of(5, "a"), "x".getBytes(StandardCharsets.UTF_8)));
+            appender.tcommit(3);
+        }
+        final String out = run(dir.toString());
+        assertTrue(out.contains("epoch=4"), out);
+        assertTrue(out.contains("epoch 4 start=0 member=backup-1"), out);
+        assertTrue(out.contains("EPOCH_START txn=0"), out);
+        assertTrue(out.contains("^Patient(1) = \"new\" was=\"old\""), out);
+        assertTrue(out.contains("^Patient(2) = \"new\" was=undefined"), out);
+        assertTrue(out.contains("^Patient(5) was=[(5,\"a\"):\"x\"]"), out);
+    }
+
+    @Test
     void dumpsEveryRecordReadably()
     {
         final long[] lsns = write();

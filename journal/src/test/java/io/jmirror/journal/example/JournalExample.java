@@ -1,5 +1,6 @@
 package io.jmirror.journal.example;
 
+import io.jmirror.journal.BeforeImage;
 import io.jmirror.journal.GlobalName;
 import io.jmirror.journal.Journal;
 import io.jmirror.journal.JournalContext;
@@ -41,9 +42,13 @@ public final class JournalExample
             final GlobalName patient = GlobalName.of("USER", "Patient");
             final SubscriptKey key = new SubscriptKey();     // reusable, encodes in IRIS collation order
 
+            final BeforeImage before = new BeforeImage();    // reusable: what each change replaced
+
             appender.tstart(1);
-            appender.set(1, patient, key.clear().add(42).add("name"), "Smith".getBytes(StandardCharsets.UTF_8));
-            appender.kill(1, patient, key.clear().add(41));
+            appender.set(1, patient, key.clear().add(42).add("name"), "Smith".getBytes(StandardCharsets.UTF_8),
+                before.value("Jones".getBytes(StandardCharsets.UTF_8)));   // the node held "Jones" (null: no value)
+            appender.kill(1, patient, key.clear().add(41), before.nodes()   // a KILL lists the nodes it removes
+                .node(SubscriptKey.of(41, "name"), "Brown".getBytes(StandardCharsets.UTF_8)));
             final long commitLsn = appender.tcommit(1);
             journal.awaitDurable(commitLsn);                 // on stable storage per the sync policy
 
