@@ -8,7 +8,7 @@ import java.util.concurrent.TimeUnit;
 import io.jmirror.dejournal.DejournalContext;
 import io.jmirror.dejournal.Dejournaler;
 import io.jmirror.dejournal.GlobalStore;
-import io.jmirror.dejournal.MemberContext;
+import io.jmirror.mirror.MemberContext;
 import io.jmirror.dejournal.Target;
 import io.jmirror.journal.GlobalName;
 import io.jmirror.journal.Journal;

@@ -16,7 +16,7 @@ import com.lmax.disruptor.WaitStrategy;
 import org.agrona.DirectBuffer;
 import io.jmirror.dejournal.DejournalContext;
 import io.jmirror.dejournal.Dejournaler;
-import io.jmirror.dejournal.MemberContext;
+import io.jmirror.mirror.MemberContext;
 import io.jmirror.dejournal.ParkingWaitStrategy;
 import io.jmirror.journal.Journal;
 import io.jmirror.journal.JournalContext;

@@ -5,9 +5,10 @@ import org.agrona.concurrent.status.AtomicCounter;
 
 /**
  * A member's dejournal status in its status file, so {@code jmirror status DIR} can read it from outside the process.
- * Labels are {@code dejournal=<member> <field>}.
+ * Labels are {@code dejournal=<member> <field>}. Public for the member wiring in the mirror module, which owns the
+ * status file.
  */
-final class DejournalCounters
+public final class DejournalCounters
 {
     private final AtomicCounter state;
     private final AtomicCounter appliedLsn;
@@ -18,7 +19,11 @@ final class DejournalCounters
     private final AtomicCounter applyRate;
     private final AtomicCounter openTransactions;
 
-    DejournalCounters(final StatusFile statusFile, final String member)
+    /**
+     * @param statusFile where the counters live.
+     * @param member     the member's name, in every label.
+     */
+    public DejournalCounters(final StatusFile statusFile, final String member)
     {
         final String prefix = "dejournal=" + member + " ";
         state = statusFile.newCounter(prefix + "state");
@@ -32,7 +37,10 @@ final class DejournalCounters
         state.setRelease(DejournalState.STARTING.ordinal());
     }
 
-    void publish(final DejournalStatus status)
+    /**
+     * @param status the dejournaler's latest status, copied into the counters.
+     */
+    public void publish(final DejournalStatus status)
     {
         long records = 0;
         for (final DejournalStatus.WorkerStatus worker : status.workers())
@@ -49,7 +57,10 @@ final class DejournalCounters
         openTransactions.setRelease(status.openTransactions());
     }
 
-    void closed()
+    /**
+     * The dejournaler stopped.
+     */
+    public void closed()
     {
         state.setRelease(DejournalState.CLOSED.ordinal());
     }

@@ -19,10 +19,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * IRIS SET/KILL/ZKILL semantics. It also checks per-node order: each value starts with the node's version (a
  * long), which must only increase within one run, and it counts checkpoints.
  */
-class ReferenceTarget implements Target
+public class ReferenceTarget implements Target
 {
     final Map<String, ConcurrentSkipListMap<byte[], byte[]>> globals = new ConcurrentHashMap<>();
-    final AtomicLong orderViolations = new AtomicLong();
+    public final AtomicLong orderViolations = new AtomicLong();
     final AtomicLong applied = new AtomicLong();
     final AtomicLong markers = new AtomicLong();
     volatile long checkpointLsn = -1;
@@ -105,7 +105,7 @@ class ReferenceTarget implements Target
     }
 
     /** Contents as comparable text. */
-    Map<String, Map<String, String>> contents()
+    public Map<String, Map<String, String>> contents()
     {
         final Map<String, Map<String, String>> out = new TreeMap<>();
         for (final Map.Entry<String, ConcurrentSkipListMap<byte[], byte[]>> global : globals.entrySet())

@@ -2,8 +2,8 @@ package io.jmirror.harness;
 
 import io.jmirror.dejournal.Dejournaler;
 import io.jmirror.dejournal.GlobalStore;
-import io.jmirror.dejournal.Member;
-import io.jmirror.dejournal.MemberContext;
+import io.jmirror.mirror.Member;
+import io.jmirror.mirror.MemberContext;
 import io.jmirror.journal.JournalContext;
 import io.jmirror.shipper.MemberRole;
 import io.jmirror.shipper.ReceiverContext;

@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.jmirror.dejournal.GlobalStore;
-import io.jmirror.dejournal.Member;
-import io.jmirror.dejournal.MemberContext;
+import io.jmirror.mirror.Member;
+import io.jmirror.mirror.MemberContext;
 import io.jmirror.dejournal.StoreTarget;
 import io.jmirror.journal.GlobalName;
 import io.jmirror.journal.Journal;

@@ -1,8 +1,8 @@
 package io.jmirror.harness.example;
 
 import io.jmirror.dejournal.GlobalStore;
-import io.jmirror.dejournal.Member;
-import io.jmirror.dejournal.MemberContext;
+import io.jmirror.mirror.Member;
+import io.jmirror.mirror.MemberContext;
 import io.jmirror.dejournal.StoreTarget;
 import io.jmirror.journal.GlobalName;
 import io.jmirror.journal.Journal;

@@ -1,5 +1,8 @@
-package io.jmirror.dejournal;
+package io.jmirror.mirror;
 
+import io.jmirror.dejournal.DejournalContext;
+import io.jmirror.dejournal.DejournalException;
+import io.jmirror.dejournal.Target;
 import io.jmirror.shipper.ReceiverContext;
 
 /**

@@ -1,4 +1,4 @@
-package io.jmirror.dejournal;
+package io.jmirror.mirror;
 
 import io.jmirror.journal.GlobalName;
 import io.jmirror.journal.Journal;
@@ -13,6 +13,10 @@ import io.jmirror.shipper.MemberStatus;
 import io.jmirror.shipper.Primary;
 import io.jmirror.shipper.PrimaryContext;
 import io.jmirror.shipper.ReceiverContext;
+import io.jmirror.dejournal.DataCheck;
+import io.jmirror.dejournal.GlobalStore;
+import io.jmirror.dejournal.ReferenceTarget;
+import io.jmirror.dejournal.StoreTarget;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;

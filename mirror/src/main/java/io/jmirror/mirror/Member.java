@@ -1,13 +1,22 @@
-package io.jmirror.dejournal;
+package io.jmirror.mirror;
 
+import io.jmirror.dejournal.DejournalContext;
+import io.jmirror.dejournal.DejournalCounters;
+import io.jmirror.dejournal.DejournalStatus;
+import io.jmirror.dejournal.Dejournaler;
+import io.jmirror.dejournal.Target;
 import io.jmirror.journal.Journal;
 import io.jmirror.shipper.Receiver;
 import io.jmirror.shipper.ReceiverStatus;
-import java.util.concurrent.TimeUnit;
 import org.agrona.CloseHelper;
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.AgentRunner;
 import org.agrona.concurrent.SleepingMillisIdleStrategy;
+import org.agrona.concurrent.status.AtomicCounter;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.concurrent.TimeUnit;
 
 /**
  * A mirror member: a {@link Receiver} that keeps a byte-identical copy of the primary's journal, and a
@@ -24,11 +33,14 @@ public final class Member implements AutoCloseable
 {
     /** How often the dejournal status is copied to the status file: often enough for a watching operator. */
     private static final long PUBLISH_INTERVAL_NS = TimeUnit.MILLISECONDS.toNanos(100);
+    private static final Logger LOG = LoggerFactory.getLogger(Member.class);
 
     private final MemberContext ctx;
     private final Receiver receiver;
     private final AgentRunner wiringRunner;
     private final DejournalCounters counters;
+    private final AtomicCounter wiringErrors;
+    private volatile Throwable lastWiringError;
     private volatile Dejournaler dejournaler;
     private volatile boolean isClosed;
 
@@ -37,7 +49,9 @@ public final class Member implements AutoCloseable
         this.ctx = ctx;
         this.receiver = Receiver.start(ctx.receiverContext());
         this.counters = new DejournalCounters(receiver.statusFile(), ctx.receiverContext().memberName());
-        this.wiringRunner = new AgentRunner(new SleepingMillisIdleStrategy(1), (ex) -> { }, null, new Wiring());
+        this.wiringErrors = receiver.statusFile().newCounter(
+            "member=" + ctx.receiverContext().memberName() + " wiringErrors");
+        this.wiringRunner = new AgentRunner(new SleepingMillisIdleStrategy(1), this::onWiringError, null, new Wiring());
         AgentRunner.startOnThread(wiringRunner);
     }
 
@@ -51,6 +65,22 @@ public final class Member implements AutoCloseable
     {
         ctx.conclude();
         return new Member(ctx);
+    }
+
+    private void onWiringError(final Throwable ex)
+    {
+        // An error here would leave the member receiving (and, as a backup, acknowledging) but not applying: say so.
+        lastWiringError = ex;
+        wiringErrors.increment();
+        LOG.error("member cannot start or feed its dejournaler: member={}", ctx.receiverContext().memberName(), ex);
+    }
+
+    /**
+     * @return the last error met starting or feeding the dejournaler, or null.
+     */
+    public Throwable lastWiringError()
+    {
+        return lastWiringError;
     }
 
     /**
