@@ -118,7 +118,7 @@ final class GlobalStoreTest
 
         store.zkill(DB, "G", SubscriptKey.of(1));
         assertNodes(store, "G", "[]", "[1, 2]", "[1, 2, 3]");
-        assertEquals(1L, store.order(DB, "G", SubscriptKey.of(""), 1).decode().get(0),
+        assertEquals(1L, store.orderChild(DB, "G", new SubscriptKey(), 1).decode().get(0),
             "^G(1) still has descendants, so $ORDER still returns it");
 
         store.zkill(DB, "G", new SubscriptKey());
@@ -143,7 +143,7 @@ final class GlobalStoreTest
         }
 
         final List<Object> forwards = new ArrayList<>();
-        for (SubscriptKey key = store.order(DB, "G", SubscriptKey.of(""), 1); key != null;
+        for (SubscriptKey key = store.orderChild(DB, "G", new SubscriptKey(), 1); key != null;
             key = store.order(DB, "G", key, 1))
         {
             forwards.add(key.decode().get(0));
@@ -153,7 +153,7 @@ final class GlobalStoreTest
             "numbers before strings, ^G(3) found through its descendant, descendants skipped");
 
         final List<Object> backwards = new ArrayList<>();
-        for (SubscriptKey key = store.order(DB, "G", SubscriptKey.of(""), -1); key != null;
+        for (SubscriptKey key = store.orderChild(DB, "G", new SubscriptKey(), -1); key != null;
             key = store.order(DB, "G", key, -1))
         {
             backwards.add(key.decode().get(0));
@@ -167,23 +167,27 @@ final class GlobalStoreTest
         assertOrder(store, "(3)", -1, 5);
         assertOrder(store, "(\"a\")", 1, 10);
         assertOrder(store, "(\"ab\")", 1, "a");
-        assertOrder(store, "(1,\"x\")", 1, 1, "");
-        assertOrder(store, "(1,\"x\")", -1, 1, "");
+        assertOrderChild(store, "(1,\"x\")", 1, 1);
+        assertOrderChild(store, "(1,\"x\")", -1, 1);
         assertOrder(store, null, 1, 1, "x");
         assertOrder(store, null, -1, 1, "x");
-        assertOrder(store, "(\"b\",\"z\")", 1, "b", "");
-        assertOrder(store, "(\"b\",\"z\",3)", 1, "b", "z", "");
-        assertOrder(store, "(\"b\",\"z\",5)", -1, "b", "z", "");
+        assertOrderChild(store, "(\"b\",\"z\")", 1, "b");
+        assertOrderChild(store, "(\"b\",\"z\",3)", 1, "b", "z");
+        assertOrderChild(store, "(\"b\",\"z\",5)", -1, "b", "z");
         assertOrder(store, "(\"b\",\"z\",5)", 1, "b", "z", 3);
         assertOrder(store, null, 1, "b", "z", 5);
         assertOrder(store, null, 1, "a", 1);
         assertOrder(store, "(\"a\",1)", -1, "a", 2);
-        assertOrder(store, null, 1, 7, "");
+        assertOrderChild(store, null, 1, 7);
 
-        assertNull(store.order(DB, "Empty", SubscriptKey.of(""), 1));
+        assertNull(store.orderChild(DB, "Empty", new SubscriptKey(), 1));
         assertThrows(IllegalArgumentException.class, () -> store.order(DB, "G", new SubscriptKey(), 1));
         assertThrows(IllegalArgumentException.class, () -> store.order(DB, "G", SubscriptKey.of(1), 0));
         assertThrows(IllegalArgumentException.class, () -> store.order(DB, "Empty", new SubscriptKey(), 1));
+        assertOrderChild(store, "(-5)", 1);
+        assertOrderChild(store, "(\"b\")", -1);
+        assertThrows(IllegalArgumentException.class, () -> store.orderChild(DB, "G", SubscriptKey.of(1), 0));
+        assertThrows(IllegalArgumentException.class, () -> store.orderChild(DB, "Empty", SubscriptKey.of(1), 2));
     }
 
     // ---------------------------------------------------------------------------------------------- query
