@@ -190,6 +190,29 @@ final class GlobalStoreTest
         assertThrows(IllegalArgumentException.class, () -> store.orderChild(DB, "Empty", SubscriptKey.of(1), 2));
     }
 
+    @Test
+    void anEmptyStringSubscriptIsRefusedSoAnOrderWalkAlwaysEnds()
+    {
+        final GlobalStore store = new GlobalStore();
+        set(store, "G", "v", 1);
+        set(store, "G", "v", "a");
+        assertThrows(IllegalArgumentException.class, () -> set(store, "G", "v", ""), "IRIS <SUBSCRIPT>");
+
+        // A key written past SubscriptKey, as raw bytes: a walk stops with an error at it instead of looping there.
+        final UnsafeBuffer empty = new UnsafeBuffer(new byte[] {SubscriptCodec.STRING_TAG, 0x00});
+        final UnsafeBuffer value = new UnsafeBuffer(bytes("v"));
+        store.set(DB, "G", empty, 0, 2, value, 0, value.capacity());
+        final byte[] first = store.orderChild(DB, "G", empty, 0, 0, 1);
+        final byte[] second = store.order(DB, "G", new UnsafeBuffer(first), 0, first.length, 1);
+        assertArrayEquals(empty.byteArray(), second, "numbers first, then the empty string");
+        final IllegalArgumentException refused = assertThrows(IllegalArgumentException.class,
+            () -> store.order(DB, "G", empty, 0, 2, 1));
+        assertTrue(refused.getMessage().contains("empty string is not a valid subscript (IRIS <SUBSCRIPT>): " +
+            "position=1"), refused.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> store.order(DB, "G", SubscriptKey.of(1), 1),
+            "the SubscriptKey form refuses the raw key it would return");
+    }
+
     // ---------------------------------------------------------------------------------------------- query
 
     @Test
