@@ -147,14 +147,23 @@ public final class Dejournaler implements AutoCloseable
     }
 
     /**
-     * Wait until every record below {@code lsn} is applied.
+     * Wait until records are applied to the target.
+     * <p>
+     * {@code lsn} is a position in the journal: a record's LSN (as an append returns) or any position a getter
+     * returned. The await returns once every record that starts before {@code lsn} is done, and the record that starts
+     * at {@code lsn} too if one has been appended there by then. Done here means applied. So
+     * {@code awaitApplied(journal.tailLsn(), timeoutNs)} returns once all that was appended is applied, and
+     * {@code awaitApplied(recordLsn, timeoutNs)} once that record is.
      *
-     * @return true when applied, false on timeout or failure.
+     * @param lsn       a record's LSN, or a position a getter such as {@link #appliedLsn()} or the journal's
+     *                  {@code tailLsn()} returned.
+     * @param timeoutNs how long to wait.
+     * @return true when applied, false on timeout, on failure or once closed.
      */
     public boolean awaitApplied(final long lsn, final long timeoutNs)
     {
         final long deadline = System.nanoTime() + timeoutNs;
-        while (dispatcher.appliedLsn() < lsn)
+        while (!isApplied(lsn))
         {
             if (null != failure || isClosed || System.nanoTime() - deadline > 0)
             {
@@ -171,6 +180,16 @@ public final class Dejournaler implements AutoCloseable
             }
         }
         return true;
+    }
+
+    /**
+     * The rule of {@link #awaitApplied}: the applied LSN is past {@code lsn}, or at it while no record starts there.
+     * The applied LSN is read before the tail, so a record appended at {@code lsn} meanwhile is waited for.
+     */
+    private boolean isApplied(final long lsn)
+    {
+        final long applied = dispatcher.appliedLsn();
+        return applied > lsn || (applied == lsn && journal.tailLsn() <= lsn);
     }
 
     /**

@@ -32,8 +32,8 @@ import org.agrona.concurrent.UnsafeBuffer;
  * <p>
  * <b>Keys</b> are encoded subscripts ({@link SubscriptKey}, {@link SubscriptCodec}); the empty key is the global's
  * root node. Writes trust their keys, which come from checksummed journal records written through
- * {@link SubscriptKey}; reads that interpret keys ({@link #order}) validate them. Values are any bytes, empty
- * included, up to the journal's record limit.
+ * {@link SubscriptKey}; reads that interpret keys ({@link #order}, {@link #orderChild}) validate them. Values are any
+ * bytes, empty included, up to the journal's record limit.
  * <p>
  * <b>Digests.</b> Every global keeps a {@link GlobalDigest} up to date on each write, so two stores (two members)
  * compare in O(number of globals); {@link #compare} then walks only the globals whose digests differ.
@@ -223,9 +223,8 @@ public final class GlobalStore
 
     /**
      * IRIS {@code $ORDER}: the next ({@code direction = 1}) or previous ({@code -1}) sibling of a node at the same
-     * depth that has a value or descendants, skipping the node's own descendants. A last subscript of {@code ""} is
-     * the start/end boundary: {@code $ORDER(^G(1,""))} is the first subscript under {@code ^G(1)}, and with
-     * {@code -1} the last.
+     * depth that has a value or descendants, skipping the node's own descendants. The first or last subscript under a
+     * node, IRIS's {@code $ORDER(^G(1,""))}, is {@link #orderChild}: an empty string is not a subscript.
      *
      * @return the sibling's encoded key (as deep as {@code key}), or null at the end.
      * @throws IllegalArgumentException for the root key, a malformed key or a direction other than 1 and -1.
@@ -254,6 +253,42 @@ public final class GlobalStore
     {
         final byte[] sibling = order(database, global, key.buffer(), 0, key.length(), direction);
         return sibling == null ? null : new SubscriptKey().set(new UnsafeBuffer(sibling), 0, sibling.length);
+    }
+
+    /**
+     * IRIS {@code $ORDER(^G(parent,""), direction)}: the first ({@code direction = 1}) or last ({@code -1}) subscript
+     * under {@code parent} that has a value or descendants; the root key gives the global's first level. IRIS spells
+     * the start as an empty last subscript, which it refuses as a node's subscript; a {@link SubscriptKey} refuses it
+     * altogether, so that no node can be both a start and a sibling and an $ORDER loop always ends. Step on with
+     * {@link #order}.
+     *
+     * @return the child's encoded key (one subscript deeper than {@code parent}), or null when it has none.
+     * @throws IllegalArgumentException for a malformed key or a direction other than 1 and -1.
+     */
+    public byte[] orderChild(
+        final String database, final String global, final DirectBuffer parent, final int parentOffset,
+        final int parentLength, final int direction)
+    {
+        final byte[] encoded = copy(parent, parentOffset, parentLength);
+        final GlobalTree tree = find(database, global);
+        if (tree == null)
+        {
+            GlobalTree.orderChildDepth(encoded, direction);
+            return null;
+        }
+        return tree.orderChild(encoded, direction);
+    }
+
+    /**
+     * {@link #orderChild(String, String, DirectBuffer, int, int, int)} on a {@link SubscriptKey}.
+     *
+     * @return a new key for the child, or null when it has none.
+     */
+    public SubscriptKey orderChild(
+        final String database, final String global, final SubscriptKey parent, final int direction)
+    {
+        final byte[] child = orderChild(database, global, parent.buffer(), 0, parent.length(), direction);
+        return child == null ? null : new SubscriptKey().set(new UnsafeBuffer(child), 0, child.length);
     }
 
     /**

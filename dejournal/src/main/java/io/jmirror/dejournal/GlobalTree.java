@@ -428,8 +428,6 @@ final class GlobalTree
     /**
      * IRIS {@code $ORDER} on encoded keys: the key of the next ({@code direction = 1}) or previous ({@code -1})
      * sibling of the node {@code key} that has a value or descendants, skipping {@code key}'s own descendants.
-     * A last subscript of {@code ""} is the boundary, as in IRIS: forwards it gives the first sibling, backwards the
-     * last.
      *
      * @return the sibling's key (as deep as {@code key}), or null when there is none.
      * @throws IllegalArgumentException for the root key, a malformed key or a direction other than 1 and -1.
@@ -438,21 +436,41 @@ final class GlobalTree
     {
         final int depth = orderDepth(key, direction);
         final int parentLength = SubscriptCodec.prefixLength(new UnsafeBuffer(key), 0, key.length, depth - 1);
-        final boolean boundary = key.length - parentLength == 2 &&
-            key[parentLength] == SubscriptCodec.STRING_TAG && key[parentLength + 1] == SubscriptCodec.STRING_TERMINATOR;
-        final byte[] parent = Arrays.copyOf(key, parentLength);
         final byte[] found;
         if (direction > 0)
         {
-            final byte[] after = boundary ? parent : upperBound(key);
-            found = after == null ? null : ceilingKey(after, !boundary);
+            final byte[] after = upperBound(key);
+            found = after == null ? null : ceilingKey(after, true);
         }
         else
         {
-            found = boundary ? floorKey(upperBound(parent), false) : floorKey(key, false);
+            found = floorKey(key, false);
         }
+        return childOf(key, parentLength, found, depth);
+    }
+
+    /**
+     * IRIS {@code $ORDER(^G(parent,""), direction)} on encoded keys: the first ({@code direction = 1}) or last
+     * ({@code -1}) child of {@code parent} that has a value or descendants.
+     *
+     * @return the child's key (one subscript deeper than {@code parent}), or null when there is none.
+     * @throws IllegalArgumentException for a malformed key or a direction other than 1 and -1.
+     */
+    byte[] orderChild(final byte[] parent, final int direction)
+    {
+        final int depth = orderChildDepth(parent, direction);
+        final byte[] found = direction > 0 ? ceilingKey(parent, false) : floorKey(upperBound(parent), false);
+        return childOf(parent, parent.length, found, depth);
+    }
+
+    /**
+     * @return {@code found} cut to {@code depth} subscripts when it lies under the first {@code parentLength} bytes of
+     * {@code key}, else null.
+     */
+    private static byte[] childOf(final byte[] key, final int parentLength, final byte[] found, final int depth)
+    {
         if (found == null || found.length <= parentLength ||
-            !Arrays.equals(found, 0, parentLength, parent, 0, parentLength))
+            !Arrays.equals(found, 0, parentLength, key, 0, parentLength))
         {
             return null;
         }
@@ -466,18 +484,28 @@ final class GlobalTree
      */
     static int orderDepth(final byte[] key, final int direction)
     {
-        if (direction != 1 && direction != -1)
-        {
-            throw new IllegalArgumentException("$ORDER direction must be 1 or -1: direction=" + direction);
-        }
-        final UnsafeBuffer view = new UnsafeBuffer(key);
-        SubscriptCodec.validate(view, 0, key.length);
-        final int depth = SubscriptCodec.count(view, 0, key.length);
+        final int depth = orderChildDepth(key, direction) - 1;
         if (depth == 0)
         {
             throw new IllegalArgumentException("$ORDER needs at least one subscript: the root node has no siblings");
         }
         return depth;
+    }
+
+    /**
+     * Checks the arguments of {@link #orderChild}.
+     *
+     * @return the depth of the parent's children: its number of subscripts plus one.
+     */
+    static int orderChildDepth(final byte[] parent, final int direction)
+    {
+        if (direction != 1 && direction != -1)
+        {
+            throw new IllegalArgumentException("$ORDER direction must be 1 or -1: direction=" + direction);
+        }
+        final UnsafeBuffer view = new UnsafeBuffer(parent);
+        SubscriptCodec.validate(view, 0, parent.length);
+        return SubscriptCodec.count(view, 0, parent.length) + 1;
     }
 
     /**

@@ -241,6 +241,65 @@ class DejournalerTest
     }
 
     @Test
+    void everyPositionAGetterReportsIsAppliedOnceAllThatWasAppendedIs()
+    {
+        openJournal();
+        final ReferenceTarget target = new ReferenceTarget();
+        try (Dejournaler dejournaler = start(target, 2))
+        {
+            assertTrue(dejournaler.awaitApplied(journal.tailLsn(), TimeUnit.SECONDS.toNanos(10)), "an empty journal");
+            workload(journal, 5, 3_000, 12, 0.0);
+            awaitApplied(dejournaler, journal.tailLsn());
+            final DejournalStatus status = dejournaler.status();
+            final long[] positions =
+            {
+                journal.startLsn(), journal.recoveredLsn(), journal.completeLsn(), journal.durableLsn(),
+                journal.tailLsn(), dejournaler.appliedLsn(), status.appliedLsn(), status.journalEndLsn()
+            };
+            for (final long position : positions)
+            {
+                assertTrue(dejournaler.awaitApplied(position, TimeUnit.SECONDS.toNanos(10)),
+                    () -> "awaitApplied(" + position + ") with everything applied: " + dejournaler.status());
+            }
+            assertEquals(sequentialReplay(journal).contents(), target.contents());
+        }
+    }
+
+    @Test
+    void aRecordIsWaitedForUntilItIsAppliedAlsoWhenItStartsAtTheAppliedLsn()
+    {
+        openJournal();
+        final ReferenceTarget target = new ReferenceTarget();
+        try (Dejournaler dejournaler = start(target, 2))
+        {
+            workload(journal, 6, 500, 12, 0.0);
+            awaitApplied(dejournaler, journal.tailLsn());
+            dejournaler.pause("CLINICAL");
+            final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (!"PAUSED".equals(dejournaler.status().databases().get("CLINICAL")) && System.nanoTime() < deadline)
+            {
+                Thread.onSpinWait();
+            }
+            final long position = journal.tailLsn();
+            assertTrue(dejournaler.awaitApplied(position, TimeUnit.SECONDS.toNanos(10)), "nothing starts there yet");
+
+            final long record = journal.newAppender().set(1, GlobalName.of("CLINICAL", "Late"),
+                new SubscriptKey().add(1), new byte[16]);
+            assertEquals(position, record, "the record starts at the applied LSN");
+            assertFalse(dejournaler.awaitApplied(record, TimeUnit.MILLISECONDS.toNanos(300)),
+                "the record of a paused database is not applied, though every record before it is");
+            assertFalse(dejournaler.awaitApplied(journal.tailLsn(), TimeUnit.MILLISECONDS.toNanos(100)));
+            assertEquals(position, dejournaler.appliedLsn());
+
+            dejournaler.resume("CLINICAL");
+            awaitApplied(dejournaler, record);
+            assertTrue(dejournaler.appliedLsn() > record);
+            assertTrue(dejournaler.awaitApplied(journal.tailLsn(), TimeUnit.SECONDS.toNanos(10)));
+            assertEquals(sequentialReplay(journal).contents(), target.contents());
+        }
+    }
+
+    @Test
     void oneHotGlobalWithNinetyPercentOfTheTraffic()
     {
         openJournal();

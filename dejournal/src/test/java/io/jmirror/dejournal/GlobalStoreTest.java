@@ -118,7 +118,7 @@ final class GlobalStoreTest
 
         store.zkill(DB, "G", SubscriptKey.of(1));
         assertNodes(store, "G", "[]", "[1, 2]", "[1, 2, 3]");
-        assertEquals(1L, store.order(DB, "G", SubscriptKey.of(""), 1).decode().get(0),
+        assertEquals(1L, store.orderChild(DB, "G", new SubscriptKey(), 1).decode().get(0),
             "^G(1) still has descendants, so $ORDER still returns it");
 
         store.zkill(DB, "G", new SubscriptKey());
@@ -143,7 +143,7 @@ final class GlobalStoreTest
         }
 
         final List<Object> forwards = new ArrayList<>();
-        for (SubscriptKey key = store.order(DB, "G", SubscriptKey.of(""), 1); key != null;
+        for (SubscriptKey key = store.orderChild(DB, "G", new SubscriptKey(), 1); key != null;
             key = store.order(DB, "G", key, 1))
         {
             forwards.add(key.decode().get(0));
@@ -153,7 +153,7 @@ final class GlobalStoreTest
             "numbers before strings, ^G(3) found through its descendant, descendants skipped");
 
         final List<Object> backwards = new ArrayList<>();
-        for (SubscriptKey key = store.order(DB, "G", SubscriptKey.of(""), -1); key != null;
+        for (SubscriptKey key = store.orderChild(DB, "G", new SubscriptKey(), -1); key != null;
             key = store.order(DB, "G", key, -1))
         {
             backwards.add(key.decode().get(0));
@@ -167,23 +167,50 @@ final class GlobalStoreTest
         assertOrder(store, "(3)", -1, 5);
         assertOrder(store, "(\"a\")", 1, 10);
         assertOrder(store, "(\"ab\")", 1, "a");
-        assertOrder(store, "(1,\"x\")", 1, 1, "");
-        assertOrder(store, "(1,\"x\")", -1, 1, "");
+        assertOrderChild(store, "(1,\"x\")", 1, 1);
+        assertOrderChild(store, "(1,\"x\")", -1, 1);
         assertOrder(store, null, 1, 1, "x");
         assertOrder(store, null, -1, 1, "x");
-        assertOrder(store, "(\"b\",\"z\")", 1, "b", "");
-        assertOrder(store, "(\"b\",\"z\",3)", 1, "b", "z", "");
-        assertOrder(store, "(\"b\",\"z\",5)", -1, "b", "z", "");
+        assertOrderChild(store, "(\"b\",\"z\")", 1, "b");
+        assertOrderChild(store, "(\"b\",\"z\",3)", 1, "b", "z");
+        assertOrderChild(store, "(\"b\",\"z\",5)", -1, "b", "z");
         assertOrder(store, "(\"b\",\"z\",5)", 1, "b", "z", 3);
         assertOrder(store, null, 1, "b", "z", 5);
         assertOrder(store, null, 1, "a", 1);
         assertOrder(store, "(\"a\",1)", -1, "a", 2);
-        assertOrder(store, null, 1, 7, "");
+        assertOrderChild(store, null, 1, 7);
 
-        assertNull(store.order(DB, "Empty", SubscriptKey.of(""), 1));
+        assertNull(store.orderChild(DB, "Empty", new SubscriptKey(), 1));
         assertThrows(IllegalArgumentException.class, () -> store.order(DB, "G", new SubscriptKey(), 1));
         assertThrows(IllegalArgumentException.class, () -> store.order(DB, "G", SubscriptKey.of(1), 0));
         assertThrows(IllegalArgumentException.class, () -> store.order(DB, "Empty", new SubscriptKey(), 1));
+        assertOrderChild(store, "(-5)", 1);
+        assertOrderChild(store, "(\"b\")", -1);
+        assertThrows(IllegalArgumentException.class, () -> store.orderChild(DB, "G", SubscriptKey.of(1), 0));
+        assertThrows(IllegalArgumentException.class, () -> store.orderChild(DB, "Empty", SubscriptKey.of(1), 2));
+    }
+
+    @Test
+    void anEmptyStringSubscriptIsRefusedSoAnOrderWalkAlwaysEnds()
+    {
+        final GlobalStore store = new GlobalStore();
+        set(store, "G", "v", 1);
+        set(store, "G", "v", "a");
+        assertThrows(IllegalArgumentException.class, () -> set(store, "G", "v", ""), "IRIS <SUBSCRIPT>");
+
+        // A key written past SubscriptKey, as raw bytes: a walk stops with an error at it instead of looping there.
+        final UnsafeBuffer empty = new UnsafeBuffer(new byte[] {SubscriptCodec.STRING_TAG, 0x00});
+        final UnsafeBuffer value = new UnsafeBuffer(bytes("v"));
+        store.set(DB, "G", empty, 0, 2, value, 0, value.capacity());
+        final byte[] first = store.orderChild(DB, "G", empty, 0, 0, 1);
+        final byte[] second = store.order(DB, "G", new UnsafeBuffer(first), 0, first.length, 1);
+        assertArrayEquals(empty.byteArray(), second, "numbers first, then the empty string");
+        final IllegalArgumentException refused = assertThrows(IllegalArgumentException.class,
+            () -> store.order(DB, "G", empty, 0, 2, 1));
+        assertTrue(refused.getMessage().contains("empty string is not a valid subscript (IRIS <SUBSCRIPT>): " +
+            "position=1"), refused.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> store.order(DB, "G", SubscriptKey.of(1), 1),
+            "the SubscriptKey form refuses the raw key it would return");
     }
 
     // ---------------------------------------------------------------------------------------------- query

@@ -70,26 +70,33 @@ final class GlobalStoreTestSupport
 
         byte[] order(final TreeMap<byte[], byte[]> nodes, final byte[] key, final int direction)
         {
-            final UnsafeBuffer view = new UnsafeBuffer(key);
-            final int depth = SubscriptCodec.count(view, 0, key.length);
-            final int parentLength = SubscriptCodec.prefixLength(view, 0, key.length, depth - 1);
-            final byte[] parent = Arrays.copyOf(key, parentLength);
-            final boolean boundary = SubscriptCodec.decode(view, parentLength, key.length - parentLength)
-                .equals(List.of(""));
-            final TreeSet<byte[]> siblings = new TreeSet<>(Arrays::compareUnsigned);
+            final int depth = SubscriptCodec.count(new UnsafeBuffer(key), 0, key.length);
+            final int parentLength = SubscriptCodec.prefixLength(new UnsafeBuffer(key), 0, key.length, depth - 1);
+            final TreeSet<byte[]> siblings = children(nodes, Arrays.copyOf(key, parentLength), depth);
+            return direction > 0 ? siblings.higher(key) : siblings.lower(key);
+        }
+
+        byte[] orderChild(final TreeMap<byte[], byte[]> nodes, final byte[] parent, final int direction)
+        {
+            final int depth = SubscriptCodec.count(new UnsafeBuffer(parent), 0, parent.length) + 1;
+            final TreeSet<byte[]> children = children(nodes, parent, depth);
+            return children.isEmpty() ? null : direction > 0 ? children.first() : children.last();
+        }
+
+        /** The keys, cut to {@code depth} subscripts, of every node below {@code parent}. */
+        private static TreeSet<byte[]> children(
+            final TreeMap<byte[], byte[]> nodes, final byte[] parent, final int depth)
+        {
+            final TreeSet<byte[]> children = new TreeSet<>(Arrays::compareUnsigned);
             for (final byte[] k : nodes.keySet())
             {
-                if (k.length > parentLength && startsWith(k, parent))
+                if (k.length > parent.length && startsWith(k, parent))
                 {
-                    final int siblingLength = SubscriptCodec.prefixLength(new UnsafeBuffer(k), 0, k.length, depth);
-                    siblings.add(Arrays.copyOf(k, siblingLength));
+                    final int childLength = SubscriptCodec.prefixLength(new UnsafeBuffer(k), 0, k.length, depth);
+                    children.add(Arrays.copyOf(k, childLength));
                 }
             }
-            if (boundary)
-            {
-                return siblings.isEmpty() ? null : direction > 0 ? siblings.first() : siblings.last();
-            }
-            return direction > 0 ? siblings.higher(key) : siblings.lower(key);
+            return children;
         }
 
         /**
@@ -148,9 +155,9 @@ final class GlobalStoreTestSupport
                         randomKey(random, 400).toByteArray();
                     assertArrayEquals(nodes.get(key), store.get(db, name, new UnsafeBuffer(key), 0, key.length),
                         where + " get " + format(key));
-                    if (key.length > 0)
+                    for (final int direction : new int[] {1, -1})
                     {
-                        for (final int direction : new int[] {1, -1})
+                        if (key.length > 0)
                         {
                             final byte[] expected = order(nodes, key, direction);
                             final byte[] actual =
@@ -159,6 +166,12 @@ final class GlobalStoreTestSupport
                                 " expected=" + (expected == null ? null : format(expected)) +
                                 " actual=" + (actual == null ? null : format(actual)));
                         }
+                        final byte[] expected = orderChild(nodes, key, direction);
+                        final byte[] actual =
+                            store.orderChild(db, name, new UnsafeBuffer(key), 0, key.length, direction);
+                        assertArrayEquals(expected, actual, where + " first child " + format(key) + "," + direction +
+                            " expected=" + (expected == null ? null : format(expected)) +
+                            " actual=" + (actual == null ? null : format(actual)));
                     }
                 }
             }
@@ -272,7 +285,7 @@ final class GlobalStoreTestSupport
             final int dice = random.nextInt(20);
             if (dice == 0)
             {
-                key.add("");
+                key.add(" ");
             }
             else if (dice < 4)
             {
@@ -349,6 +362,14 @@ final class GlobalStoreTestSupport
         final SubscriptKey sibling = store.order(DB, "G", SubscriptKey.of(key), direction);
         assertEquals(expected, sibling == null ? null : sibling.toString(),
             "$ORDER(^G" + SubscriptKey.of(key) + "," + direction + ")");
+    }
+
+    static void assertOrderChild(
+        final GlobalStore store, final String expected, final int direction, final Object... parent)
+    {
+        final SubscriptKey child = store.orderChild(DB, "G", SubscriptKey.of(parent), direction);
+        assertEquals(expected, child == null ? null : child.toString(),
+            "child of ^G" + SubscriptKey.of(parent) + " direction=" + direction);
     }
 
     static List<byte[]> keys(final GlobalStore store, final String global, final SubscriptKey prefix)

@@ -421,11 +421,16 @@ public final class Journal implements AutoCloseable
     }
 
     /**
-     * Wait until the record at {@code lsn} and every record before it are durable per the sync policy. Under
-     * EVERY_COMMIT the force happens on this thread; under GROUP the sync agent does it; under NONE it is enough that
-     * the records are complete in the page cache.
+     * Wait until records are durable per the sync policy. Under EVERY_COMMIT the force happens on this thread; under
+     * GROUP the sync agent does it; under NONE it is enough that the records are complete in the page cache.
+     * <p>
+     * {@code lsn} is a position in the journal: a record's LSN (as an append returns) or any position a getter
+     * returned. The await returns once every record that starts before {@code lsn} is done, and the record that starts
+     * at {@code lsn} too if one has been appended there by then. Done here means durable. So
+     * {@code awaitDurable(tailLsn())} returns once all that was appended is durable, rather than waiting for a record
+     * nobody may ever append.
      *
-     * @param lsn a record's LSN.
+     * @param lsn a record's LSN, or a position a getter such as {@link #tailLsn()} returned.
      */
     public void awaitDurable(final long lsn)
     {
@@ -433,13 +438,17 @@ public final class Journal implements AutoCloseable
     }
 
     /**
-     * @param lsn       a record's LSN.
+     * {@link #awaitDurable(long)} with a timeout; {@code lsn} means the same.
+     *
+     * @param lsn       a record's LSN, or a position a getter such as {@link #tailLsn()} returned.
      * @param timeoutNs how long to wait.
      * @return true when durable, false on timeout.
      */
     public boolean awaitDurable(final long lsn, final long timeoutNs)
     {
-        if (durableLsn() > lsn)
+        // Each position is read before the tail: a tail past lsn means a record starts at lsn, and that is waited for.
+        final long durable = durableLsn();
+        if (durable > lsn || (durable == lsn && tailLsn() <= lsn))
         {
             return true;
         }
@@ -449,12 +458,13 @@ public final class Journal implements AutoCloseable
         while (true)
         {
             checkOpen();
-            if (durableLsn() > lsn)
+            final long durableNow = durableLsn();
+            if (durableNow > lsn || (durableNow == lsn && tailLsn() <= lsn))
             {
                 return true;
             }
             final long complete = advanceCompleteLsn();
-            if (complete > lsn && policy != SyncPolicy.GROUP)
+            if (policy != SyncPolicy.GROUP && (complete > lsn || (complete == lsn && tailLsn() <= lsn)))
             {
                 forceTo(complete);
                 return true;

@@ -36,6 +36,7 @@ import org.agrona.DirectBuffer;
  *  string    +------+-------------------------------------------+--------+
  *            | 0x04 | UTF-8 of the code points, except          |  0x00  |
  *            |      |   0x00 -> 0x01 0x01 and 0x01 -> 0x01 0x02 |  end   |
+ *            |      |   (at least one code point)               |        |
  *            +------+-------------------------------------------+--------+
  * </pre>
  * <ul>
@@ -51,7 +52,7 @@ import org.agrona.DirectBuffer;
  *   than lost. Bytes 0x00 and 0x01 are escaped so that 0x00 only ever ends a string. A single 0x00 terminator with
  *   an 0x00 0xFF escape would not do: the key of ("a") would be a byte prefix of the key of ($C(97,0)), and a KILL
  *   of ^G("a") would take ^G("a"_$C(0)) with it. A string that is a canonical number is never stored as a string:
- *   ^G("42") is ^G(42).</li>
+ *   ^G("42") is ^G(42). The empty string is not a subscript, as in IRIS ({@code <SUBSCRIPT>}).</li>
  * </ul>
  * {@link #validate} accepts exactly the keys {@link SubscriptKey} produces, so two keys are the same node if and only
  * if their bytes are equal. Offsets in error messages are relative to the start of the key.
@@ -78,6 +79,8 @@ public final class SubscriptCodec
     public static final int STRING_ESCAPE = 0x01;
     /** Ends a positive number; negatives end with its complement 0xFF. */
     public static final int NUMBER_TERMINATOR = 0x00;
+    /** Why an empty string subscript is refused; messages add the subscript's position, 1 for the first. */
+    static final String EMPTY_STRING_REFUSED = "empty string is not a valid subscript (IRIS <SUBSCRIPT>)";
 
     private static final int CANONICAL_START = 0;
     private static final int CANONICAL_MINUS = 1;
@@ -139,7 +142,7 @@ public final class SubscriptCodec
      * Throws {@link IllegalArgumentException} naming the offset (relative to the key) and the problem unless the
      * bytes are exactly what {@link SubscriptKey} would produce for some node: known tags, digit pairs in range with
      * no leading or trailing zero digit, well-formed UTF-8 with only the two escapes, every subscript terminated and
-     * no string that is a canonical number.
+     * no string that is empty or a canonical number.
      */
     public static void validate(final DirectBuffer buffer, final int offset, final int length)
     {
@@ -150,9 +153,11 @@ public final class SubscriptCodec
         }
         final int end = offset + length;
         int position = offset;
+        int subscripts = 0;
         while (position < end)
         {
             final int tag = buffer.getByte(position) & 0xFF;
+            subscripts++;
             switch (tag)
             {
                 case ZERO_TAG:
@@ -163,7 +168,7 @@ public final class SubscriptCodec
                     position = validateNumber(buffer, offset, position, end);
                     break;
                 case STRING_TAG:
-                    position = validateString(buffer, offset, position, end);
+                    position = validateString(buffer, offset, position, end, subscripts);
                     break;
                 default:
                     throw malformed(position - offset, "unknown tag 0x" + hex(tag));
@@ -366,9 +371,14 @@ public final class SubscriptCodec
         throw malformed(end - offset, "unterminated number");
     }
 
-    private static int validateString(final DirectBuffer buffer, final int offset, final int position, final int end)
+    private static int validateString(
+        final DirectBuffer buffer, final int offset, final int position, final int end, final int subscript)
     {
         final int contentStart = position + 1;
+        if (contentStart < end && (buffer.getByte(contentStart) & 0xFF) == STRING_TERMINATOR)
+        {
+            throw malformed(position - offset, EMPTY_STRING_REFUSED + ": position=" + subscript);
+        }
         int canonical = CANONICAL_START;
         int highSurrogateEnd = -1;
         int i = contentStart;

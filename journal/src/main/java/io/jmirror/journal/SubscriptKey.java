@@ -18,7 +18,9 @@ import org.agrona.MutableDirectBuffer;
  * The bytes sort in IRIS collation and a node's key is a byte prefix of its descendants' keys; the layout is in
  * {@link SubscriptCodec}. Numbers are normalised on the way in, so every way of writing a number names one node:
  * {@code add(42)}, {@code add("42")}, {@code add(42.0)} and {@code add(new BigDecimal("42.00"))} give equal keys,
- * while {@code add("042")} is a string. A writer keeps one instance per thread and {@link #clear()}s it per record.
+ * while {@code add("042")} is a string. The empty string is refused, as IRIS refuses it with {@code <SUBSCRIPT>}: there
+ * it only ever starts an $ORDER (the dejournal store's {@code orderChild} here), and a node named by it made an $ORDER
+ * walk over its siblings loop forever. A writer keeps one instance per thread and {@link #clear()}s it per record.
  */
 public final class SubscriptKey implements Comparable<SubscriptKey>
 {
@@ -41,6 +43,9 @@ public final class SubscriptKey implements Comparable<SubscriptKey>
      * A new key with the given subscripts, for tests and tools (it boxes): {@code Long}, {@code Integer},
      * {@code Short}, {@code Byte}, {@code BigInteger}, {@code BigDecimal}, {@code Double}, {@code Float} and
      * {@code CharSequence}.
+     *
+     * @throws IllegalArgumentException for an empty string, naming its position (1 for the first subscript), or any
+     * other subscript the add methods refuse.
      */
     public static SubscriptKey of(final Object... subscripts)
     {
@@ -90,10 +95,15 @@ public final class SubscriptKey implements Comparable<SubscriptKey>
      * Appends a string subscript, or the number it names when it is a canonical number ("42", "-.5"), as IRIS does.
      *
      * @return this.
+     * @throws IllegalArgumentException for the empty string, which IRIS refuses as a subscript ({@code <SUBSCRIPT>}).
      */
     public SubscriptKey add(final String subscript)
     {
         Objects.requireNonNull(subscript, "subscript");
+        if (subscript.isEmpty())
+        {
+            throw new IllegalArgumentException(SubscriptCodec.EMPTY_STRING_REFUSED + ": position=" + (count + 1));
+        }
         if (SubscriptCodec.isCanonicalNumber(subscript))
         {
             return addCanonicalNumber(subscript);
@@ -206,7 +216,8 @@ public final class SubscriptKey implements Comparable<SubscriptKey>
      * Copies an already-encoded key, for example one read from a journal record.
      *
      * @return this.
-     * @throws IllegalArgumentException if the bytes are not a well-formed key; this key is then unchanged.
+     * @throws IllegalArgumentException if the bytes are not a well-formed key, an empty string included (see
+     * {@link SubscriptCodec#validate}); this key is then unchanged.
      */
     public SubscriptKey set(final DirectBuffer encoded, final int offset, final int length)
     {

@@ -81,7 +81,7 @@ final class SubscriptKeyTest
     {
         final String[] strings =
         {
-            "", "name", "na\"me", "\0", "\0\0", "a\0b", "\u0001", "\u0001\0", "\u0002", "\u00E9t\u00E9",
+            "name", "na\"me", "\0", "\0\0", "a\0b", "\u0001", "\u0001\0", "\u0002", "\u00E9t\u00E9",
             "\u4E2D\u6587", "\uD83D\uDE00", "x\uDBFF\uDFFFy", "\uD800", "\uDC00", "\uDC00\uD800", "a\uD800b",
             "042", "4.0", "+4", "1e3", "-0", "0.5", ".", "-", "1.", "-.", " 1", "1 ", "\uFFFF"
         };
@@ -96,13 +96,13 @@ final class SubscriptKeyTest
     @Test
     void shouldRoundTripThroughSetAndKeepCount()
     {
-        final SubscriptKey key = SubscriptKey.of(1L, "a\0", new BigDecimal("-2.5"), "", 0L);
+        final SubscriptKey key = SubscriptKey.of(1L, "a\0", new BigDecimal("-2.5"), " ", 0L);
         final byte[] bytes = key.toByteArray();
         final SubscriptKey copy = new SubscriptKey().add("junk").set(new UnsafeBuffer(bytes), 0, bytes.length);
         assertEquals(key, copy);
         assertEquals(key.hashCode(), copy.hashCode());
         assertEquals(5, copy.count());
-        assertEquals(List.of(1L, "a\0", new BigDecimal("-2.5"), "", 0L), copy.decode());
+        assertEquals(List.of(1L, "a\0", new BigDecimal("-2.5"), " ", 0L), copy.decode());
 
         final byte[] shifted = new byte[bytes.length + 7];
         System.arraycopy(bytes, 0, shifted, 7, bytes.length);
@@ -143,7 +143,7 @@ final class SubscriptKeyTest
             assertEquals(SubscriptKey.of(new BigDecimal(s)), key, s);
             assertEquals("(" + s + ")", key.toString(), s);
         }
-        for (final String s : new String[]{"042", "4.0", "+4", "1e3", "-0", "0.5", ".", "", "-", "1.", "-.", "00",
+        for (final String s : new String[]{"042", "4.0", "+4", "1e3", "-0", "0.5", ".", "-", "1.", "-.", "00",
             "-01", "1.50", " 1", "1 ", "1,000", "\uFF11", "0.", "--1", "1-", "..5", ".50"})
         {
             assertFalse(SubscriptCodec.isCanonicalNumber(s), s);
@@ -157,6 +157,7 @@ final class SubscriptKeyTest
         assertNotEquals(SubscriptKey.of(0L), SubscriptKey.of("-0"));
         assertNotEquals(SubscriptKey.of(new BigDecimal(".5")), SubscriptKey.of("0.5"));
         assertTrue(SubscriptCodec.isCanonicalNumber(new StringBuilder("-3.14")));
+        assertFalse(SubscriptCodec.isCanonicalNumber(""), "nor a subscript at all");
     }
 
     @Test
@@ -209,17 +210,17 @@ final class SubscriptKeyTest
             SubscriptKey.of(-1L, -5L), SubscriptKey.of(-1L, "a"), SubscriptKey.of(new BigDecimal("-.99")),
             SubscriptKey.of("-.5"), SubscriptKey.of(new BigDecimal("-.001")),
             SubscriptKey.of(new BigDecimal("-1E-300")),
-            SubscriptKey.of(0L), SubscriptKey.of(0L, -1L), SubscriptKey.of(0L, 0L), SubscriptKey.of(0L, ""),
+            SubscriptKey.of(0L), SubscriptKey.of(0L, -1L), SubscriptKey.of(0L, 0L),
             SubscriptKey.of(new BigDecimal("1E-300")), SubscriptKey.of(new BigDecimal(".001")), SubscriptKey.of(.5d),
             SubscriptKey.of(new BigDecimal(".505")), SubscriptKey.of(".51"), SubscriptKey.of(1L),
             SubscriptKey.of(1L, 1L), SubscriptKey.of(1L, "x"), SubscriptKey.of(1.5d), SubscriptKey.of(2L),
             SubscriptKey.of(10L), SubscriptKey.of(11L), SubscriptKey.of(100L), SubscriptKey.of(Long.MAX_VALUE),
             SubscriptKey.of(new BigDecimal("123456789012345678901234567890")), SubscriptKey.of(new BigDecimal("1E30")),
-            SubscriptKey.of(""), SubscriptKey.of("", 1L), SubscriptKey.of("\0"), SubscriptKey.of("\0", 1L),
+            SubscriptKey.of("\0"), SubscriptKey.of("\0", 1L),
             SubscriptKey.of("\0\0"), SubscriptKey.of("\u0001"), SubscriptKey.of("\u0002"), SubscriptKey.of(" "),
             SubscriptKey.of("+4"), SubscriptKey.of("-0"), SubscriptKey.of("."), SubscriptKey.of("042"),
             SubscriptKey.of("1e3"), SubscriptKey.of("4.0"), SubscriptKey.of("A"), SubscriptKey.of("Z"),
-            SubscriptKey.of("a"), SubscriptKey.of("a", 1L), SubscriptKey.of("a", ""), SubscriptKey.of("a\0"),
+            SubscriptKey.of("a"), SubscriptKey.of("a", 1L), SubscriptKey.of("a\0"),
             SubscriptKey.of("a\0", 1L), SubscriptKey.of("a\u0001"), SubscriptKey.of("aa"), SubscriptKey.of("b"),
             SubscriptKey.of("\u007F"), SubscriptKey.of("\u00E9"), SubscriptKey.of("\u07FF"), SubscriptKey.of("\u0800"),
             SubscriptKey.of("\uD7FF"), SubscriptKey.of("\uD800"), SubscriptKey.of("\uDC00"), SubscriptKey.of("\uE000"),
@@ -346,7 +347,7 @@ final class SubscriptKeyTest
         final SubscriptKey cousin = SubscriptKey.of("a\0", 1L);
         final SubscriptKey[] children =
         {
-            SubscriptKey.of("a", Long.MIN_VALUE), SubscriptKey.of("a", 0L), SubscriptKey.of("a", ""),
+            SubscriptKey.of("a", Long.MIN_VALUE), SubscriptKey.of("a", 0L), SubscriptKey.of("a", "\0"),
             SubscriptKey.of("a", "\uDBFF\uDFFF", "\uDBFF\uDFFF")
         };
         assertFalse(sibling.isSelfOrDescendantOf(parent), "KILL ^G(\"a\") must not take ^G(\"a\"_$C(0))");
@@ -409,6 +410,40 @@ final class SubscriptKeyTest
         assertThrows(IllegalArgumentException.class, () -> SubscriptCodec.validate(bad, 1, 2));
         assertThrows(IllegalArgumentException.class, () -> SubscriptCodec.decode(bad, 0, 2));
         assertThrows(IllegalArgumentException.class, () -> SubscriptCodec.format(bad, 0, 2, new StringBuilder()));
+    }
+
+    @Test
+    void anEmptyStringIsRefusedAsASubscriptWhereverItEntersNamingItsPosition()
+    {
+        final String refused = "empty string is not a valid subscript (IRIS <SUBSCRIPT>): position=";
+        final SubscriptKey key = new SubscriptKey().add(7).add("x");
+        final IllegalArgumentException added = assertThrows(IllegalArgumentException.class, () -> key.add(""));
+        assertEquals(refused + 3, added.getMessage());
+        assertEquals(SubscriptKey.of(7L, "x"), key, "a refused add leaves the key as it was");
+        assertEquals(2, key.count());
+
+        assertEquals(refused + 1, assertThrows(IllegalArgumentException.class, () -> SubscriptKey.of(""))
+            .getMessage());
+        assertEquals(refused + 2, assertThrows(IllegalArgumentException.class, () -> SubscriptKey.of(1, ""))
+            .getMessage());
+        assertEquals(refused + 3, assertThrows(IllegalArgumentException.class,
+            () -> SubscriptKey.of("a", 2.5d, new StringBuilder())).getMessage(), "any CharSequence");
+
+        assertMalformed(0, refused + 1, 0x04, 0x00);
+        assertMalformed(1, refused + 2, 0x02, 0x04, 0x00);
+        assertMalformed(5, refused + 4, 0x02, 0x04, 'a', 0x00, 0x02, 0x04, 0x00, 0x02);
+        final UnsafeBuffer encoded = bytes(0x02, 0x04, 0x00);
+        final SubscriptKey copy = SubscriptKey.of("keep");
+        final IllegalArgumentException set =
+            assertThrows(IllegalArgumentException.class, () -> copy.set(encoded, 0, 3));
+        assertTrue(set.getMessage().contains(refused + 2), set.getMessage());
+        assertEquals(SubscriptKey.of("keep"), copy, "a refused set leaves the key as it was");
+        assertThrows(IllegalArgumentException.class, () -> SubscriptCodec.decode(encoded, 0, 3));
+        assertThrows(IllegalArgumentException.class, () -> SubscriptCodec.format(encoded, 0, 3, new StringBuilder()));
+
+        assertEquals(List.of("\0"), SubscriptKey.of("\0").decode(), "a string of one NUL is not empty");
+        assertEquals(List.of(" "), SubscriptKey.of(" ").decode());
+        assertEquals(List.of(), new SubscriptKey().decode(), "the root node has no subscripts, not an empty one");
     }
 
     @Test
@@ -491,8 +526,8 @@ final class SubscriptKeyTest
             new BigDecimal("3.140"), -7L, 100L, new BigDecimal("1E-5")).toString());
         assertEquals("(1000000000000000000000000000000,-9223372036854775808,9223372036854775807)",
             SubscriptKey.of(new BigDecimal("1E30"), Long.MIN_VALUE, Long.MAX_VALUE).toString());
-        assertEquals("(\"\",\"\"\"\",\"042\",\"4.0\",\"-0\",\"0.5\")",
-            SubscriptKey.of("", "\"", "042", "4.0", "-0", "0.5").toString());
+        assertEquals("(\"\"\"\",\"042\",\"4.0\",\"-0\",\"0.5\")",
+            SubscriptKey.of("\"", "042", "4.0", "-0", "0.5").toString());
         assertEquals("(\"a\"_$C(0,9)_\"b\")", SubscriptKey.of("a\0\tb").toString());
         assertEquals("($C(0),$C(1)_\"x\",\"x\"_$C(127))", SubscriptKey.of("\0", "\u0001x", "x\u007F").toString());
         assertEquals("(\"\u00E9\uD83D\uDE00\")", SubscriptKey.of("\u00E9\uD83D\uDE00").toString());
@@ -654,7 +689,7 @@ final class SubscriptKeyTest
                     ".", "-", "1.", "01"}[random.nextInt(17)];
             default:
                 final StringBuilder s = new StringBuilder();
-                final int length = random.nextInt(5);
+                final int length = 1 + random.nextInt(4); // never empty: IRIS refuses "" as a subscript
                 for (int i = 0; i < length; i++)
                 {
                     s.append(ALPHABET[random.nextInt(random.nextBoolean() ? 6 : ALPHABET.length)]);

@@ -283,14 +283,20 @@ public final class Primary implements AutoCloseable
     }
 
     /**
-     * Wait until the record at {@code lsn} is committed: durable locally and, while the backup is ACTIVE, acked
-     * durable by the backup. A backup that misses the QoS timeout goes to TROUBLE and stops gating.
+     * Wait until records are committed: durable locally and, while the backup is ACTIVE, acked durable by the backup.
+     * A backup that misses the QoS timeout goes to TROUBLE and stops gating.
+     * <p>
+     * {@code lsn} is a position in the journal: a record's LSN (as an append returns) or any position a getter
+     * returned. The await returns once every record that starts before {@code lsn} is done, and the record that starts
+     * at {@code lsn} too if one has been appended there by then. Done here means committed. So
+     * {@code awaitCommitted(journal.tailLsn())}, or a member's {@link MemberStatus#durableLsn()}, returns once all
+     * that was appended is committed, rather than waiting for a record nobody may ever append.
      * <p>
      * While it waits for the backup the calling thread wakes the backup's session (so the commit ships now, whatever
      * {@code maxBatchDelayNs} says), spins for {@code commitWaitSpinNs}, then parks until the session unparks it on
      * the ack that covers {@code lsn} or on a change of the backup's status.
      *
-     * @param lsn a record's LSN, typically a TCOMMIT's.
+     * @param lsn a record's LSN, typically a TCOMMIT's, or a position a getter returned.
      */
     public void awaitCommitted(final long lsn)
     {
@@ -298,7 +304,9 @@ public final class Primary implements AutoCloseable
     }
 
     /**
-     * @param lsn       a record's LSN.
+     * {@link #awaitCommitted(long)} with a timeout; {@code lsn} means the same.
+     *
+     * @param lsn       a record's LSN, typically a TCOMMIT's, or a position a getter returned.
      * @param timeoutNs how long to wait.
      * @return true when committed, false on timeout.
      */
@@ -314,7 +322,13 @@ public final class Primary implements AutoCloseable
         {
             return true;
         }
-        first.onCommitWait(lsn);
+        // The last LSN this wait needs shipped and acked: lsn itself when a record starts there, else the byte below
+        // it, so that a wait for a position nothing starts at neither holds the session busy nor misses its unpark.
+        long lastNeededLsn = journal.tailLsn() > lsn ? lsn : lsn - 1;
+        if (null != first)
+        {
+            first.onCommitWait(lastNeededLsn);
+        }
         final long spinStartNs = System.nanoTime();
         final long spinNs = ctx.commitWaitSpinNs();
         while (System.nanoTime() - spinStartNs < spinNs)
@@ -325,7 +339,7 @@ public final class Primary implements AutoCloseable
             }
             Thread.onSpinWait();
         }
-        final int slot = commitWaiters.register(Thread.currentThread(), lsn);
+        final int slot = commitWaiters.register(Thread.currentThread(), lastNeededLsn);
         try
         {
             while (true)
@@ -348,6 +362,23 @@ public final class Primary implements AutoCloseable
                     }
                     parkNs = Math.min(parkNs, remainingNs);
                 }
+                if (lastNeededLsn < lsn && journal.tailLsn() > lsn)
+                {
+                    // lsn was a position and a record has been appended there since: it is needed too, so ship it now
+                    lastNeededLsn = lsn;
+                    final MemberSession gate = backup;
+                    if (null != gate)
+                    {
+                        gate.onCommitWait(lsn);
+                    }
+                }
+                if (journal.durableLsn() <= lsn && journal.tailLsn() > lsn)
+                {
+                    // the same case: the record must be durable here too, and under EVERY_COMMIT only a commit or an
+                    // await forces it
+                    journal.awaitDurable(lsn, parkNs);
+                    continue;
+                }
                 LockSupport.parkNanos(this, parkNs);
             }
         }
@@ -357,9 +388,24 @@ public final class Primary implements AutoCloseable
         }
     }
 
-    private static boolean isCommitted(final MemberSession gate, final long lsn)
+    /**
+     * Whether {@code lsn} is committed, by the rule of {@link #awaitCommitted(long)}: the commit position is the
+     * journal's durable LSN, lowered to the backup's acked durable LSN while the backup is ACTIVE. Positions are read
+     * before the tail, so a record appended at {@code lsn} meanwhile is waited for.
+     */
+    private boolean isCommitted(final MemberSession gate, final long lsn)
     {
-        return null == gate || gate.state() != TransferStatus.ACTIVE || gate.ackedDurableLsn() > lsn;
+        long position = Long.MAX_VALUE;
+        if (null != gate && gate.state() == TransferStatus.ACTIVE)
+        {
+            position = gate.ackedDurableLsn();
+            if (position < lsn)
+            {
+                return false; // the usual answer while waiting for the ack: nothing more to read
+            }
+        }
+        position = Math.min(position, journal.durableLsn());
+        return position > lsn || (position == lsn && journal.tailLsn() <= lsn);
     }
 
     /**
