@@ -138,7 +138,7 @@ class JournalRoundTripTest
         final Object[][] nodes = {
             {new BigDecimal("-1E30")}, {-2L}, {new BigDecimal("-1.5")}, {-1L}, {new BigDecimal("-0.5")}, {0L},
             {new BigDecimal("0.001")}, {new BigDecimal("0.5")}, {1L}, {new BigDecimal("1.5")}, {2L}, {10L},
-            {new BigDecimal("123456789012345678901234567890")}, {""}, {"042"}, {"Abc"}, {"abc"},
+            {new BigDecimal("123456789012345678901234567890")}, {" "}, {"042"}, {"Abc"}, {"abc"},
             {"é"}, {"日本語", 5L}, {"\uD83D\uDE00 emoji"},
         };
         final SubscriptKey key = new SubscriptKey();
