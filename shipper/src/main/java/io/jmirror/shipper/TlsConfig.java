@@ -218,6 +218,16 @@ public final class TlsConfig
     }
 
     /**
+     * @return the SSL context built by {@link #conclude()}, for blocking sockets (the arbiter's links).
+     * @throws ShipperException {@code INVALID_CONFIG} before {@link #conclude()}.
+     */
+    public SSLContext sslContext()
+    {
+        ensureConcluded("sslContext");
+        return context;
+    }
+
+    /**
      * @return a new engine for the accepting side (the primary): server mode, a client certificate required.
      * @throws ShipperException {@code INVALID_CONFIG} before {@link #conclude()} or without a key store.
      */

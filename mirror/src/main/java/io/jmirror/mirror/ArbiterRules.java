@@ -1,0 +1,216 @@
+package io.jmirror.mirror;
+
+import io.jmirror.shipper.ArbiterProtocol;
+import io.jmirror.shipper.ArbiterProtocol.Reason;
+import io.jmirror.shipper.ArbiterRequest;
+
+/**
+ * The arbiter's decisions, as a pure function of its record, the request and how long it has not heard each
+ * member: no clock, network or disk, so the same rules run in the arbiter process and in the simulation.
+ * <p>
+ * The rules that keep acknowledged commits (IRIS's, made precise):
+ * <ul>
+ *   <li>REVOKE_BACKUP is granted to the primary of the current epoch only when the arbiter has lost the backup too
+ *   (silent for the QoS timeout); it clears backup-ACTIVE for the rest of the epoch (a later "ACTIVE" report,
+ *   perhaps one sent before the revoke and delivered after it, does not restore it), so the backup cannot take
+ *   over in this epoch.</li>
+ *   <li>TAKEOVER is granted to the backup of the current epoch only while it is ACTIVE, the no-failover flag is off,
+ *   and the arbiter has lost the primary (or the primary handed over); it starts the next epoch. So for one epoch
+ *   the arbiter grants at most one of the two.</li>
+ *   <li>A request naming an older epoch is refused STALE_EPOCH with the current epoch and primary; repeating a
+ *   granted TAKEOVER (the new primary crashed before it heard the answer) is granted again.</li>
+ * </ul>
+ */
+public final class ArbiterRules
+{
+    private ArbiterRules()
+    {
+    }
+
+    /**
+     * A decision: the answer's reason and message, and the record after it (the same object when nothing changed).
+     *
+     * @param reason  {@link Reason#NONE} when granted.
+     * @param record  the record after the decision; may be null only when there was none and nothing was created.
+     * @param message what was decided, for logs and the answer.
+     */
+    public record Decision(Reason reason, ArbiterRecord record, String message)
+    {
+        /**
+         * @return true when granted.
+         */
+        public boolean isGranted()
+        {
+            return reason == Reason.NONE;
+        }
+    }
+
+    /**
+     * @param record          the mirror's record, or null when the arbiter has none yet.
+     * @param request         a well-formed, authenticated request.
+     * @param primarySilentMs how long the arbiter has not heard the record's primary (from its own start at most).
+     * @param backupSilentMs  how long the arbiter has not heard the record's backup.
+     * @param qosTimeoutMs    silence for this long means lost.
+     * @return the decision.
+     */
+    public static Decision decide(
+        final ArbiterRecord record,
+        final ArbiterRequest request,
+        final long primarySilentMs,
+        final long backupSilentMs,
+        final long qosTimeoutMs)
+    {
+        final String member = request.memberName();
+        if (null == record)
+        {
+            if (request.kind() == ArbiterProtocol.Kind.CLAIM_PRIMARY)
+            {
+                final ArbiterRecord first = new ArbiterRecord(
+                    request.mirrorName(), request.epoch() + 1, member, null, false, false, false, false);
+                return granted(first, "first primary of the mirror: epoch=" + first.epoch() + " primary=" + member);
+            }
+            if (request.kind() == ArbiterProtocol.Kind.POLL)
+            {
+                return granted(null, "no primary yet");
+            }
+            return refused(Reason.NOT_PRIMARY, null, "no primary yet: request=" + request.kind());
+        }
+        if (request.epoch() > record.epoch())
+        {
+            return refused(Reason.EPOCH_AHEAD, record, "member knows a newer epoch than the arbiter: epoch=" +
+                request.epoch() + " arbiterEpoch=" + record.epoch());
+        }
+
+        switch (request.kind())
+        {
+            case POLL:
+                return poll(record, request);
+
+            case CLAIM_PRIMARY:
+                if (member.equals(record.primary()))
+                {
+                    return granted(record, "primary confirmed: epoch=" + record.epoch());
+                }
+                return refused(Reason.NOT_PRIMARY, record, "another member is primary: primary=" + record.primary() +
+                    " epoch=" + record.epoch());
+
+            case REVOKE_BACKUP:
+                return revokeBackup(record, request, backupSilentMs, qosTimeoutMs);
+
+            case TAKEOVER:
+                return takeover(record, request, primarySilentMs, qosTimeoutMs);
+
+            case HANDOVER:
+                if (!member.equals(record.primary()) || request.epoch() != record.epoch())
+                {
+                    return refused(Reason.NOT_PRIMARY, record, "only the current primary hands over");
+                }
+                if (!record.backupActive())
+                {
+                    return refused(Reason.BACKUP_NOT_ACTIVE, record, "no ACTIVE backup to hand over to");
+                }
+                return granted(record.withHandedOver(), "primary hands over: backup=" + record.backup());
+
+            case SET_NO_FAILOVER:
+                if (!member.equals(record.primary()) && !member.equals(record.backup()))
+                {
+                    return refused(Reason.NOT_PRIMARY, record, "only a failover member sets the no-failover flag");
+                }
+                final boolean flag = request.has(ArbiterProtocol.FLAG_VALUE);
+                return granted(record.withNoFailover(flag), "no-failover flag set: noFailover=" + flag);
+
+            default:
+                return refused(Reason.MALFORMED, record, "unknown request: " + request.kind());
+        }
+    }
+
+    private static Decision poll(final ArbiterRecord record, final ArbiterRequest request)
+    {
+        final String member = request.memberName();
+        if (member.equals(record.primary()))
+        {
+            if (request.epoch() == record.epoch() && request.has(ArbiterProtocol.FLAG_BACKUP_ACTIVE) &&
+                null != record.backup() && !record.backupActive() && !record.revoked())
+            {
+                return granted(record.withBackupActive(true), "backup is ACTIVE: backup=" + record.backup());
+            }
+            return granted(record, "primary heard");
+        }
+        if (null == record.backup())
+        {
+            return granted(record.withBackup(member), "backup registered: backup=" + member);
+        }
+        return granted(record, "member heard");
+    }
+
+    private static Decision revokeBackup(
+        final ArbiterRecord record, final ArbiterRequest request, final long backupSilentMs, final long qosTimeoutMs)
+    {
+        if (!request.memberName().equals(record.primary()))
+        {
+            return refused(Reason.NOT_PRIMARY, record, "only the primary may stop waiting for its backup: primary=" +
+                record.primary());
+        }
+        if (request.epoch() < record.epoch())
+        {
+            return refused(Reason.STALE_EPOCH, record, "request of an older epoch: epoch=" + request.epoch());
+        }
+        if (!record.backupActive())
+        {
+            return granted(record.revoked() ? record : record.withRevoked(), "backup already not ACTIVE");
+        }
+        if (backupSilentMs < qosTimeoutMs)
+        {
+            return refused(Reason.PARTNER_ALIVE, record, "the arbiter still hears the backup: backupSilentMs=" +
+                backupSilentMs + " qosTimeoutMs=" + qosTimeoutMs);
+        }
+        return granted(record.withRevoked(), "backup revoked: backup=" + record.backup() +
+            " backupSilentMs=" + backupSilentMs);
+    }
+
+    private static Decision takeover(
+        final ArbiterRecord record, final ArbiterRequest request, final long primarySilentMs, final long qosTimeoutMs)
+    {
+        final String member = request.memberName();
+        if (member.equals(record.primary()) && request.epoch() == record.epoch() - 1)
+        {
+            return granted(record, "takeover already granted: epoch=" + record.epoch());
+        }
+        if (!member.equals(record.backup()))
+        {
+            return refused(Reason.NOT_BACKUP, record, "only the backup may take over: backup=" + record.backup() +
+                " primary=" + record.primary());
+        }
+        if (request.epoch() < record.epoch())
+        {
+            return refused(Reason.STALE_EPOCH, record, "request of an older epoch: epoch=" + request.epoch());
+        }
+        if (record.noFailover())
+        {
+            return refused(Reason.NO_FAILOVER, record, "the no-failover flag is set");
+        }
+        if (!record.backupActive())
+        {
+            return refused(Reason.BACKUP_NOT_ACTIVE, record, "the backup was not ACTIVE, or was revoked");
+        }
+        if (!record.handedOver() && primarySilentMs < qosTimeoutMs)
+        {
+            return refused(Reason.PARTNER_ALIVE, record, "the arbiter still hears the primary: primarySilentMs=" +
+                primarySilentMs + " qosTimeoutMs=" + qosTimeoutMs);
+        }
+        final ArbiterRecord next = record.takenOver();
+        return granted(next, "takeover granted: epoch=" + next.epoch() + " primary=" + next.primary() +
+            " formerPrimary=" + record.primary() + (record.handedOver() ? " handedOver=true" : " primarySilentMs=" +
+            primarySilentMs));
+    }
+
+    private static Decision granted(final ArbiterRecord record, final String message)
+    {
+        return new Decision(Reason.NONE, record, message);
+    }
+
+    private static Decision refused(final Reason reason, final ArbiterRecord record, final String message)
+    {
+        return new Decision(reason, record, message);
+    }
+}

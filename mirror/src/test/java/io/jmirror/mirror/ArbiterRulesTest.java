@@ -1,0 +1,227 @@
+package io.jmirror.mirror;
+
+import io.jmirror.shipper.ArbiterProtocol;
+import io.jmirror.shipper.ArbiterProtocol.Kind;
+import io.jmirror.shipper.ArbiterProtocol.Reason;
+import io.jmirror.shipper.ArbiterRequest;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * The arbiter's rules as a pure function: who may stop waiting for whom, who may take over, and that one epoch never
+ * sees both.
+ */
+class ArbiterRulesTest
+{
+    private static final long QOS = 8000;
+    private static final String MIRROR = "CLINIC";
+
+    private static ArbiterRequest request(final Kind kind, final String member, final long epoch)
+    {
+        return new ArbiterRequest(kind, MIRROR, member, epoch, 0);
+    }
+
+    private static ArbiterRequest activePoll(final String member, final long epoch)
+    {
+        return new ArbiterRequest(Kind.POLL, MIRROR, member, epoch, ArbiterProtocol.FLAG_BACKUP_ACTIVE);
+    }
+
+    /** A mirror with primary a in epoch 1 and an ACTIVE backup b. */
+    private static ArbiterRecord running()
+    {
+        ArbiterRecord record = ArbiterRules.decide(null, request(Kind.CLAIM_PRIMARY, "a", 0), 0, 0, QOS).record();
+        record = ArbiterRules.decide(record, request(Kind.POLL, "b", 0), 0, 0, QOS).record();
+        record = ArbiterRules.decide(record, activePoll("a", 1), 0, 0, QOS).record();
+        assertEquals(new ArbiterRecord(MIRROR, 1, "a", "b", true, false, false, false), record);
+        return record;
+    }
+
+    @Test
+    void theFirstClaimStartsAnEpochAboveTheClaimantsJournal()
+    {
+        final ArbiterRules.Decision first = ArbiterRules.decide(null, request(Kind.CLAIM_PRIMARY, "a", 4), 0, 0, QOS);
+        assertTrue(first.isGranted());
+        assertEquals(5, first.record().epoch());
+        assertEquals("a", first.record().primary());
+
+        final ArbiterRules.Decision second = ArbiterRules.decide(first.record(), request(Kind.CLAIM_PRIMARY, "b", 0),
+            0, 0, QOS);
+        assertEquals(Reason.NOT_PRIMARY, second.reason());
+        final ArbiterRules.Decision restart = ArbiterRules.decide(first.record(), request(Kind.CLAIM_PRIMARY, "a", 5),
+            0, 0, QOS);
+        assertTrue(restart.isGranted(), "a restarted primary is confirmed in its epoch");
+        assertSame(first.record(), restart.record());
+    }
+
+    @Test
+    void theBackupTakesOverOnlyWhenActiveAndThePrimaryIsLost()
+    {
+        ArbiterRecord record = ArbiterRules.decide(null, request(Kind.CLAIM_PRIMARY, "a", 0), 0, 0, QOS).record();
+        record = ArbiterRules.decide(record, request(Kind.POLL, "b", 0), 0, 0, QOS).record();
+        assertEquals(Reason.BACKUP_NOT_ACTIVE,
+            ArbiterRules.decide(record, request(Kind.TAKEOVER, "b", 1), QOS, 0, QOS).reason(), "not ACTIVE yet");
+
+        record = running();
+        assertEquals(Reason.PARTNER_ALIVE,
+            ArbiterRules.decide(record, request(Kind.TAKEOVER, "b", 1), QOS - 1, 0, QOS).reason());
+        assertEquals(Reason.NOT_BACKUP,
+            ArbiterRules.decide(record, request(Kind.TAKEOVER, "c", 1), QOS, 0, QOS).reason());
+        assertEquals(Reason.STALE_EPOCH,
+            ArbiterRules.decide(record, request(Kind.TAKEOVER, "b", 0), QOS, 0, QOS).reason());
+
+        final ArbiterRules.Decision takeover = ArbiterRules.decide(record, request(Kind.TAKEOVER, "b", 1), QOS, 0, QOS);
+        assertTrue(takeover.isGranted(), takeover.message());
+        assertEquals(new ArbiterRecord(MIRROR, 2, "b", "a", false, false, false, false), takeover.record());
+
+        final ArbiterRules.Decision again = ArbiterRules.decide(takeover.record(), request(Kind.TAKEOVER, "b", 1),
+            QOS, 0, QOS);
+        assertTrue(again.isGranted(), "a repeated takeover is granted again");
+        assertEquals(2, again.record().epoch(), "and does not start another epoch");
+    }
+
+    @Test
+    void revokingTheBackupAndTakingOverExcludeEachOtherInOneEpoch()
+    {
+        final ArbiterRecord record = running();
+        assertEquals(Reason.PARTNER_ALIVE,
+            ArbiterRules.decide(record, request(Kind.REVOKE_BACKUP, "a", 1), 0, QOS - 1, QOS).reason());
+        assertEquals(Reason.NOT_PRIMARY,
+            ArbiterRules.decide(record, request(Kind.REVOKE_BACKUP, "b", 1), 0, QOS, QOS).reason());
+
+        final ArbiterRules.Decision revoke = ArbiterRules.decide(record, request(Kind.REVOKE_BACKUP, "a", 1), 0, QOS,
+            QOS);
+        assertTrue(revoke.isGranted());
+        assertFalse(revoke.record().backupActive());
+        assertEquals(Reason.BACKUP_NOT_ACTIVE,
+            ArbiterRules.decide(revoke.record(), request(Kind.TAKEOVER, "b", 1), QOS, 0, QOS).reason());
+        // an "ACTIVE" report after the revoke (perhaps sent before it) does not make the backup eligible again
+        final ArbiterRecord reported = ArbiterRules.decide(revoke.record(), activePoll("a", 1), 0, QOS, QOS).record();
+        assertFalse(reported.backupActive());
+        assertEquals(Reason.BACKUP_NOT_ACTIVE,
+            ArbiterRules.decide(reported, request(Kind.TAKEOVER, "b", 1), QOS, 0, QOS).reason());
+
+        final ArbiterRecord takenOver = ArbiterRules.decide(record, request(Kind.TAKEOVER, "b", 1), QOS, 0, QOS)
+            .record();
+        assertEquals(Reason.NOT_PRIMARY,
+            ArbiterRules.decide(takenOver, request(Kind.REVOKE_BACKUP, "a", 1), 0, QOS, QOS).reason(),
+            "the old primary can no longer drop its backup");
+    }
+
+    @Test
+    void noFailoverAndHandover()
+    {
+        final ArbiterRecord record = running();
+        final ArbiterRecord flagged = ArbiterRules.decide(record,
+            new ArbiterRequest(Kind.SET_NO_FAILOVER, MIRROR, "a", 1, ArbiterProtocol.FLAG_VALUE), 0, 0, QOS).record();
+        assertTrue(flagged.noFailover());
+        assertEquals(Reason.NO_FAILOVER,
+            ArbiterRules.decide(flagged, request(Kind.TAKEOVER, "b", 1), QOS, 0, QOS).reason());
+
+        final ArbiterRules.Decision handover = ArbiterRules.decide(record, request(Kind.HANDOVER, "a", 1), 0, 0, QOS);
+        assertTrue(handover.isGranted());
+        final ArbiterRules.Decision takeover = ArbiterRules.decide(handover.record(), request(Kind.TAKEOVER, "b", 1),
+            0, 0, QOS);
+        assertTrue(takeover.isGranted(), "a handed-over primary need not be silent: " + takeover.message());
+        assertEquals(2, takeover.record().epoch());
+    }
+
+    @Test
+    void aMemberAheadOfTheArbiterIsRefused()
+    {
+        assertEquals(Reason.EPOCH_AHEAD,
+            ArbiterRules.decide(running(), request(Kind.POLL, "b", 7), 0, 0, QOS).reason());
+    }
+
+    /** Decides one request; the production rules, or a deliberately broken one. */
+    @FunctionalInterface
+    interface Rules
+    {
+        ArbiterRules.Decision decide(ArbiterRecord record, ArbiterRequest request, long primarySilentMs,
+            long backupSilentMs, long qosTimeoutMs);
+    }
+
+    /**
+     * Random requests from two members with random silences; returns the first violation of: epochs never go
+     * backward; within one epoch the arbiter never both revokes an ACTIVE backup and grants its takeover.
+     */
+    static String findViolation(final Rules rules, final long seed, final int steps)
+    {
+        final Random random = new Random(seed);
+        final String[] members = {"a", "b"};
+        final Kind[] kinds = Kind.values();
+        ArbiterRecord record = null;
+        final List<Long> revokedEpochs = new ArrayList<>();
+        final List<Long> takenOverEpochs = new ArrayList<>();
+        for (int i = 0; i < steps; i++)
+        {
+            final String member = members[random.nextInt(2)];
+            final Kind kind = kinds[random.nextInt(kinds.length)];
+            final long epoch = null == record ? 0 : Math.max(0, record.epoch() - random.nextInt(2));
+            final ArbiterRequest request = new ArbiterRequest(kind, MIRROR, member, epoch, random.nextInt(4));
+            final ArbiterRules.Decision decision = rules.decide(record, request, random.nextInt(2) * QOS,
+                random.nextInt(2) * QOS, QOS);
+            final ArbiterRecord next = decision.record();
+            if (null != record && null != next && next.epoch() < record.epoch())
+            {
+                return "epoch went backward at step " + i + ": " + request;
+            }
+            if (decision.isGranted() && null != record)
+            {
+                if (kind == Kind.REVOKE_BACKUP && record.backupActive() && !next.backupActive())
+                {
+                    revokedEpochs.add(record.epoch());
+                }
+                if (kind == Kind.TAKEOVER && next.epoch() > record.epoch())
+                {
+                    takenOverEpochs.add(record.epoch());
+                }
+            }
+            for (final Long revoked : revokedEpochs)
+            {
+                if (takenOverEpochs.contains(revoked))
+                {
+                    return "epoch " + revoked + " both revoked its ACTIVE backup and granted a takeover, step " + i +
+                        " seed=" + seed;
+                }
+            }
+            record = null == next ? record : next;
+        }
+        return null;
+    }
+
+    @Test
+    void randomRequestsNeverBreakTheRules()
+    {
+        for (long seed = 0; seed < 300; seed++)
+        {
+            final String violation = findViolation(ArbiterRules::decide, seed, 200);
+            assertNull(violation, "seed=" + seed + ": " + violation);
+        }
+    }
+
+    @Test
+    void theCheckerCatchesATakeoverGrantedAfterARevoke()
+    {
+        // Broken: takeover ignores whether the backup is still ACTIVE.
+        final Rules broken = (record, request, primarySilentMs, backupSilentMs, qos) ->
+        {
+            if (request.kind() == Kind.TAKEOVER && null != record && request.memberName().equals(record.backup()) &&
+                request.epoch() == record.epoch() && primarySilentMs >= qos)
+            {
+                return new ArbiterRules.Decision(Reason.NONE, record.takenOver(), "broken takeover");
+            }
+            return ArbiterRules.decide(record, request, primarySilentMs, backupSilentMs, qos);
+        };
+        boolean found = false;
+        for (long seed = 0; seed < 300 && !found; seed++)
+        {
+            found = null != findViolation(broken, seed, 200);
+        }
+        assertTrue(found, "the checker never noticed the broken rule");
+    }
+}
