@@ -5,13 +5,14 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /**
- * The {@code jmirror} command: {@code demo}, {@code soak}, {@code status}, {@code check} and {@code journal dump}.
+ * The {@code jmirror} command: {@code demo}, {@code soak}, {@code status}, {@code check}, {@code journal dump} and
+ * {@code arbiter}.
  * Run it as {@code java -jar harness/target/jmirror.jar <command>}.
  */
 @Command(name = "jmirror", mixinStandardHelpOptions = true, version = "jmirror 0.1.0-SNAPSHOT",
     description = "Journal mirroring: ship a primary's journal to members and apply it there in parallel.",
     subcommands = {DemoCommand.class, SoakCommand.class, StatusCommand.class, CheckCommand.class,
-        JournalCommand.class, NodeCommand.class, CommandLine.HelpCommand.class})
+        JournalCommand.class, NodeCommand.class, ArbiterCommand.class, CommandLine.HelpCommand.class})
 public final class JmirrorCli implements Runnable
 {
     @CommandLine.Spec
