@@ -45,6 +45,19 @@ public final class DejournalContext
         {
             throw invalid("journal and target must be set");
         }
+        checkSettings(workers, ringSize, dispatchBatch, checkpointIntervalMs);
+        return this;
+    }
+
+    /**
+     * Check the apply settings alone, for a context (a member's) that builds its dejournaler later: it must fail
+     * when it is concluded, not leave a member that receives but never applies.
+     *
+     * @throws DejournalException INVALID_CONFIG naming the setting.
+     */
+    public static void checkSettings(
+        final int workers, final int ringSize, final int dispatchBatch, final long checkpointIntervalMs)
+    {
         if (workers < 1 || workers > MAX_WORKERS)
         {
             throw invalid("workers must be in [1, " + MAX_WORKERS + "]: workers=" + workers);
@@ -52,6 +65,11 @@ public final class DejournalContext
         if (!BitUtil.isPowerOfTwo(ringSize) || ringSize < 64)
         {
             throw invalid("ringSize must be a power of two >= 64: ringSize=" + ringSize);
+        }
+        if (ringSize < dispatchBatch)
+        {
+            throw invalid("ringSize must hold a dispatch batch: ringSize=" + ringSize + " dispatchBatch=" +
+                dispatchBatch);
         }
         if (dispatchBatch < 1 || dispatchBatch > ringSize)
         {
@@ -61,7 +79,6 @@ public final class DejournalContext
         {
             throw invalid("checkpointIntervalMs must be positive: checkpointIntervalMs=" + checkpointIntervalMs);
         }
-        return this;
     }
 
     private static DejournalException invalid(final String message)

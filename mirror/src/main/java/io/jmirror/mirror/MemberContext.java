@@ -33,6 +33,10 @@ public final class MemberContext
             throw new DejournalException(DejournalException.Code.INVALID_CONFIG,
                 "receiverContext and target must be set");
         }
+        // Checked now: a bad setting found when the journal appears would leave a member that receives (and, as a
+        // backup, acknowledges) but never applies.
+        DejournalContext.checkSettings(workers, ringSize, DejournalContext.DISPATCH_BATCH_DEFAULT,
+            checkpointIntervalMs);
         return this;
     }
 
