@@ -79,6 +79,8 @@ final class Dispatcher implements Agent, RecordHandler
     private long nextCheckpointMs;
     private JournalReader catchUp;
     private PausedDatabase catchingUp;
+    /** Databases whose resume waits for the catch-up of another to finish: one catch-up reader at a time. */
+    private final java.util.ArrayDeque<String> pendingResumes = new java.util.ArrayDeque<>();
     private boolean dispatchingCatchUp;
     private KnownDatabase lastDatabase;
     private DirectBuffer lastBuffer;
@@ -533,17 +535,42 @@ final class Dispatcher implements Agent, RecordHandler
                 {
                     if (null == catchUp)
                     {
-                        catchingUp = p;
-                        catchUp = journal.reader(p.sinceLsn).verifyChecksums(ctx.verifyChecksums());
+                        startCatchUp(p);
                     }
-                    else
+                    else if (!pendingResumes.contains(database))
                     {
-                        commands.add(() -> resume(database));
+                        // Re-queueing the command here made runCommands, which drains the queue, loop forever.
+                        pendingResumes.add(database);
                     }
                     return;
                 }
             }
         });
+    }
+
+    private void startCatchUp(final PausedDatabase p)
+    {
+        catchingUp = p;
+        catchUp = journal.reader(p.sinceLsn).verifyChecksums(ctx.verifyChecksums());
+    }
+
+    /**
+     * Start the catch-up of the next database whose resume waited, if any is still paused.
+     */
+    private void startPendingResume()
+    {
+        String database;
+        while (null == catchUp && null != (database = pendingResumes.poll()))
+        {
+            for (final PausedDatabase p : paused)
+            {
+                if (p.text.equals(database))
+                {
+                    startCatchUp(p);
+                    break;
+                }
+            }
+        }
     }
 
     /**
@@ -587,6 +614,7 @@ final class Dispatcher implements Agent, RecordHandler
             catchUp = null;
             catchingUp = null;
             refreshPaused();
+            startPendingResume();
         }
         return work;
     }

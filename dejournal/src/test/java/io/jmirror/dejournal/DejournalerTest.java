@@ -241,6 +241,36 @@ class DejournalerTest
     }
 
     @Test
+    void severalPausedDatabasesResumeOneAfterAnother()
+    {
+        openJournal();
+        final ReferenceTarget target = new ReferenceTarget();
+        try (Dejournaler dejournaler = start(target, 2))
+        {
+            workload(journal, 1, 1_000, 12, 0.0);
+            awaitApplied(dejournaler, journal.completeLsn());
+            dejournaler.pause("CLINICAL");
+            dejournaler.pause("AUDIT");
+            dejournaler.pause("USER");
+            workload(journal, 2, 20_000, 12, 0.0);
+            final long end = journal.completeLsn();
+            assertFalse(dejournaler.awaitApplied(end, TimeUnit.MILLISECONDS.toNanos(200)));
+            // resumed while the first is still catching up: the others wait their turn
+            dejournaler.resume("CLINICAL");
+            dejournaler.resume("AUDIT");
+            dejournaler.resume("USER");
+            dejournaler.resume("AUDIT");
+            awaitApplied(dejournaler, end);
+            assertEquals(sequentialReplay(journal).contents(), target.contents());
+            assertEquals(0, target.orderViolations.get());
+            for (final String database : new String[] {"CLINICAL", "AUDIT", "USER"})
+            {
+                assertNotEquals("PAUSED", dejournaler.status().databases().get(database), database);
+            }
+        }
+    }
+
+    @Test
     void everyPositionAGetterReportsIsAppliedOnceAllThatWasAppendedIs()
     {
         openJournal();
