@@ -66,6 +66,7 @@ final class Dispatcher implements Agent, RecordHandler
     private final JournalReader reader;
     private final JournalConsumer consumer;
     private final Long2LongHashMap openTransactions = new Long2LongHashMap(-1);
+    private final PendingMarkers pendingMarkers = new PendingMarkers();
     private final Queue<Runnable> commands = new ConcurrentLinkedQueue<>();
     private final List<KnownDatabase> knownDatabases = new ArrayList<>();
     private final List<String> knownDatabaseNames = new ArrayList<>();
@@ -208,6 +209,7 @@ final class Dispatcher implements Agent, RecordHandler
             }
         }
         updateAppliedLsn();
+        work += pendingMarkers.deliverBelow(appliedLsn, target);
         final long nowMs = System.currentTimeMillis();
         if (nowMs >= nextCheckpointMs)
         {
@@ -333,7 +335,8 @@ final class Dispatcher implements Agent, RecordHandler
             }
         }
         oldestOpenTransactionLsn = oldest;
-        target.onTransactionMarker(record);
+        // Handed to the target once every record before it is applied: see PendingMarkers.
+        pendingMarkers.add(record.buffer(), record.offset(), record.lsn());
     }
 
     /**
@@ -341,7 +344,7 @@ final class Dispatcher implements Agent, RecordHandler
      * (so ("AB", "C") and ("A", "BC") share a worker, which costs nothing but balance). It reads the names 8 bytes at
      * a time, XXH64-style rounds, then a murmur3 finish so nearby names spread over the workers.
      * <p>
-     * The last word may run past the names, which is safe in a frame: the names start 40 bytes (a multiple of 8) into
+     * The last word may run past the names, which is safe in a frame: the names start 48 bytes (a multiple of 8) into
      * a frame padded to 8 bytes, so a word that starts inside them ends inside the frame. The extra bytes are masked.
      *
      * @param buffer holding the names; readable up to {@code offset + length} rounded up to 8 bytes.

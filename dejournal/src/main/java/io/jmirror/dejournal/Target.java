@@ -34,7 +34,8 @@ public interface Target
     }
 
     /**
-     * See a transaction marker (TSTART, TCOMMIT, TROLLBACK), on the dispatcher thread, in journal order.
+     * See a transaction marker (TSTART, TCOMMIT, TROLLBACK), on the dispatcher thread, in journal order, once every
+     * record before it has been applied by every worker: at a TCOMMIT, all of the transaction's records are in.
      *
      * @param record valid only during the call.
      */
