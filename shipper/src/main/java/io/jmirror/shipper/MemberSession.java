@@ -33,6 +33,12 @@ import static io.jmirror.shipper.ShipperDefaults.IN_FLIGHT_HOLD_MAX_NS;
  * </pre>
  * Every failure of this link closes this session only; the primary and the other members carry on.
  * <p>
+ * Epochs: the session sends its primary's reign epoch ({@code journal.epoch()}). A member's HELLO may carry a lower
+ * epoch (it is catching up; the WELCOME tells it the reign epoch); its later ACKs and HEARTBEATs must carry at least
+ * the epoch it was told, else the session answers STALE_EPOCH and closes. A member frame from a higher epoch, or its
+ * STALE_EPOCH, fences the whole primary ({@link Primary#isFenced()}); a fenced primary's sessions end their links with
+ * a STALE_EPOCH naming the higher epoch, and ship nothing more.
+ * <p>
  * With a {@link LinkIdleStrategy} (the default) an idle session blocks until the member's frame arrives or the
  * journal moves, and a commit that waits for this member wakes it directly ({@link #onCommitWait(long)}), so the
  * commit's batch leaves without waiting for a timer and without any batch delay.
@@ -80,6 +86,13 @@ final class MemberSession implements Agent
     private boolean isAwaitingAck;
 
     private volatile String closeRequest;
+    /** The lowest epoch the member's ACKs and HEARTBEATs may carry: the WELCOME's, raised by what it sent since. */
+    private long memberEpochFloor;
+    private volatile long memberEpoch = -1;
+    /** Why this link ends with a STALE_EPOCH once the writer is free; null while it does not. */
+    private String staleWhy;
+    private long staleEpoch;
+    private String stalePrimaryName;
 
     /**
      * @param idle the idle strategy the session's runner uses; a {@link LinkIdleStrategy} is set to wait on this
@@ -197,11 +210,28 @@ final class MemberSession implements Agent
 
     private int streaming(final long nowNs)
     {
+        if (null == staleWhy && primary.isFenced())
+        {
+            endWithStaleEpoch(primary.fencedEpoch(), primary.fencedPrimaryName(), "primary is fenced by a higher " +
+                "epoch: fencedEpoch=" + primary.fencedEpoch() + " reignEpoch=" + journal.epoch());
+        }
+        if (null != staleWhy)
+        {
+            return endingStale(nowNs);
+        }
         int work = pollFrames();
         if (work < 0)
         {
             close("member closed the link");
             return 1;
+        }
+        if (null != closeRequest)
+        {
+            return work + 1; // closed at the start of the next duty cycle
+        }
+        if (null != staleWhy)
+        {
+            return work + endingStale(nowNs);
         }
 
         if (frameWriter.isIdle(transport))
@@ -209,12 +239,45 @@ final class MemberSession implements Agent
             work += ship(nowNs);
             if (frameWriter.isIdle(transport) && nowNs - lastSendNs >= heartbeatIntervalNs)
             {
-                frameWriter.offer(encoder.heartbeat(System.currentTimeMillis(), journal.durableLsn()), null);
+                frameWriter.offer(encoder.heartbeat(journal.epoch(), System.currentTimeMillis(), journal.durableLsn()),
+                    null);
                 work++;
             }
         }
         work += flush(nowNs);
         work += checkTimers(nowNs);
+        return work;
+    }
+
+    /**
+     * End this link with a STALE_EPOCH naming {@code epoch}, once the frame being written is out.
+     */
+    private void endWithStaleEpoch(final long epoch, final String primaryName, final String why)
+    {
+        if (null == staleWhy)
+        {
+            staleWhy = why;
+            staleEpoch = epoch;
+            stalePrimaryName = primaryName;
+        }
+    }
+
+    private int endingStale(final long nowNs)
+    {
+        int work = 0;
+        if (!closeAfterFlush && frameWriter.isIdle(transport))
+        {
+            frameWriter.offer(encoder.staleEpoch(staleEpoch, stalePrimaryName), null);
+            reason = staleWhy;
+            closeAfterFlush = true;
+            work++;
+        }
+        work += flush(nowNs);
+        if ((closeAfterFlush && frameWriter.isIdle(transport)) || nowNs - lastReceiveNs > qosTimeoutNs)
+        {
+            close(staleWhy);
+            return work + 1;
+        }
         return work;
     }
 
@@ -302,6 +365,13 @@ final class MemberSession implements Agent
         {
             return LinkIdleStrategy.BlockGuard.WORK_WAITING;
         }
+        final TransferStatus now = state;
+        if ((null != staleWhy || primary.isFenced()) && now != TransferStatus.CONNECTING &&
+            now != TransferStatus.CLOSED)
+        {
+            return frameWriter.isIdle(transport) ? LinkIdleStrategy.BlockGuard.WORK_WAITING :
+                SelectionKey.OP_READ | SelectionKey.OP_WRITE;
+        }
         final boolean isWriting = !frameWriter.isIdle(transport);
         final TransferStatus current = state;
         if (!isWriting && null != reader && current != TransferStatus.CONNECTING && current != TransferStatus.CLOSED)
@@ -358,9 +428,8 @@ final class MemberSession implements Agent
         block.position(position);
         final ByteBuffer payload = compressor.compress(codec, zstdLevel, block);
         final int payloadLength = payload.remaining();
-        frameWriter.offer(
-            encoder.batchHeader(startLsn, startLsn + length, codec, length, (int)crc.getValue(), payloadLength),
-            payload);
+        frameWriter.offer(encoder.batchHeader(
+            journal.epoch(), startLsn, startLsn + length, codec, length, (int)crc.getValue(), payloadLength), payload);
         sentLsn = startLsn + length;
         counters.onBatch(length, payloadLength + BATCH_HEADER_LENGTH, sentLsn);
     }
@@ -383,6 +452,10 @@ final class MemberSession implements Agent
 
     private void onFrame(final UnsafeBuffer buffer, final int offset, final int length)
     {
+        if (null != staleWhy || null != closeRequest)
+        {
+            return; // the link is ending: nothing more from the member is used
+        }
         lastReceiveNs = System.nanoTime();
         decoder.wrap(buffer, offset, length, transport.peerAddress());
         switch (decoder.type())
@@ -394,6 +467,13 @@ final class MemberSession implements Agent
                 onAck();
                 break;
             case TYPE_HEARTBEAT:
+                if (state != TransferStatus.CONNECTING)
+                {
+                    isMemberEpochCurrent(decoder.epoch(), TYPE_HEARTBEAT);
+                }
+                break;
+            case TYPE_STALE_EPOCH:
+                onStaleEpoch();
                 break;
             default:
                 throw new ShipperException(ShipperException.Code.PROTOCOL, "unexpected frame from member: type=" +
@@ -432,6 +512,10 @@ final class MemberSession implements Agent
         {
             reject(RejectReason.UNAUTHORIZED, -1, "certificate does not match the member: member=" + memberName +
                 " subject=" + transport.peerSubject());
+            return;
+        }
+        if (!isHelloEpochAdmitted(memberName))
+        {
             return;
         }
         final long journalId = decoder.helloJournalId();
@@ -495,10 +579,109 @@ final class MemberSession implements Agent
         ackedReceivedLsn = resumeLsn;
         ackedDurableLsn = resumeLsn;
         primary.onMemberSeen(memberName, resumeLsn);
-        frameWriter.offer(encoder.welcome(journal.journalId(),
+        final long reignEpoch = journal.epoch();
+        memberEpochFloor = reignEpoch;
+        memberEpoch = decoder.epoch();
+        frameWriter.offer(encoder.welcome(reignEpoch, journal.journalId(),
             journal.fileLength(), resumeLsn, journal.tailLsn(),
             (int)ctx.heartbeatIntervalMs(), (int)ctx.qosTimeoutMs()), null);
-        state(TransferStatus.CATCHUP, "welcomed: resumeLsn=" + resumeLsn + " codec=" + codec + " role=" + role);
+        state(TransferStatus.CATCHUP, "welcomed: resumeLsn=" + resumeLsn + " codec=" + codec + " role=" + role +
+            " epoch=" + reignEpoch + " memberEpoch=" + memberEpoch);
+    }
+
+    /**
+     * A HELLO's epoch may be lower than the reign epoch (the member is catching up; the WELCOME tells it the epoch).
+     * A higher one fences this primary; a fenced primary welcomes nobody and tells a member in a lower epoch the
+     * higher one.
+     *
+     * @return true when the member may be welcomed.
+     */
+    private boolean isHelloEpochAdmitted(final String memberName)
+    {
+        final long helloEpoch = decoder.epoch();
+        final long reignEpoch = journal.epoch();
+        if (helloEpoch > reignEpoch)
+        {
+            primary.onHigherEpoch(helloEpoch, null, memberName, "HELLO");
+        }
+        if (!primary.isFenced())
+        {
+            return true;
+        }
+        final long fencedEpoch = primary.fencedEpoch();
+        reason = "primary is fenced by a higher epoch: fencedEpoch=" + fencedEpoch + " helloEpoch=" + helloEpoch +
+            " reignEpoch=" + reignEpoch + " member=" + memberName;
+        if (helloEpoch < fencedEpoch)
+        {
+            frameWriter.offer(encoder.staleEpoch(fencedEpoch, primary.fencedPrimaryName()), null);
+        }
+        LOG.info("member not welcomed: {}", reason);
+        closeAfterFlush = true;
+        return false;
+    }
+
+    /**
+     * Check the epoch of a member's ACK or HEARTBEAT: higher than the reign epoch fences the primary; lower than
+     * the epoch the member was told is stale, answered with STALE_EPOCH.
+     *
+     * @return true when the frame may be used.
+     */
+    private boolean isMemberEpochCurrent(final long epoch, final int type)
+    {
+        final long reignEpoch = journal.epoch();
+        if (epoch > reignEpoch)
+        {
+            primary.onHigherEpoch(epoch, null, memberName(), typeName(type));
+            closeRequest = "member's " + typeName(type) + " is from a higher epoch: epoch=" + epoch +
+                " reignEpoch=" + reignEpoch;
+            return false;
+        }
+        if (epoch < memberEpochFloor)
+        {
+            endWithStaleEpoch(reignEpoch, reignPrimaryName(), "member's " + typeName(type) + " is from a stale " +
+                "epoch: epoch=" + epoch + " expectedAtLeast=" + memberEpochFloor + " reignEpoch=" + reignEpoch +
+                " member=" + memberName());
+            return false;
+        }
+        if (epoch > memberEpochFloor)
+        {
+            memberEpochFloor = epoch;
+        }
+        memberEpoch = epoch;
+        return true;
+    }
+
+    /**
+     * The member answered STALE_EPOCH: it knows a higher epoch than this primary's, which is fenced. A STALE_EPOCH
+     * that names no higher epoch is a protocol error of this link only.
+     */
+    private void onStaleEpoch()
+    {
+        if (state == TransferStatus.CONNECTING)
+        {
+            throw new ShipperException(ShipperException.Code.PROTOCOL, "STALE_EPOCH before HELLO: peer=" +
+                transport.peerAddress());
+        }
+        final long epoch = decoder.staleEpochEpoch();
+        final long reignEpoch = journal.epoch();
+        if (epoch <= reignEpoch)
+        {
+            throw new ShipperException(ShipperException.Code.PROTOCOL, "STALE_EPOCH names no higher epoch: epoch=" +
+                epoch + " reignEpoch=" + reignEpoch + " member=" + memberName());
+        }
+        final String name = decoder.staleEpochPrimaryName();
+        primary.onHigherEpoch(epoch, name.isEmpty() ? null : name, memberName(), "STALE_EPOCH");
+        closeRequest = "member answered STALE_EPOCH: epoch=" + epoch + " primary=" + name + " reignEpoch=" +
+            reignEpoch;
+    }
+
+    /**
+     * @return the member that opened the reign epoch (its {@code EPOCH_START}), or null when none is known.
+     */
+    private String reignPrimaryName()
+    {
+        final java.util.List<io.jmirror.journal.EpochStart> history = journal.epochHistory();
+        return history.isEmpty() ? null : history.get(history.size() - 1).memberName();
     }
 
     private void reject(final RejectReason why, final long lsn, final String message)
@@ -516,6 +699,10 @@ final class MemberSession implements Agent
         {
             throw new ShipperException(ShipperException.Code.PROTOCOL, "ACK before HELLO: peer=" +
                 transport.peerAddress());
+        }
+        if (!isMemberEpochCurrent(decoder.epoch(), TYPE_ACK))
+        {
+            return;
         }
         final long received = decoder.ackReceivedLsn();
         final long durable = decoder.ackDurableLsn();
@@ -658,6 +845,17 @@ final class MemberSession implements Agent
         return null == member ? "(unknown)" : member.name();
     }
 
+    /**
+     * Wake the session's thread, e.g. to end its link once the primary is fenced; safe from any thread.
+     */
+    void wakeUp()
+    {
+        if (null != linkIdle)
+        {
+            linkIdle.wakeUp();
+        }
+    }
+
     AllowedMember member()
     {
         return member;
@@ -684,6 +882,6 @@ final class MemberSession implements Agent
             transport.peerAddress(), codec, sentLsn, ackedReceivedLsn, durable, ackedAppliedLsn,
             Math.max(0, tail - durable), 0 == lastCaughtUpMs ? -1 : lagMs,
             null == counters ? 0 : counters.bytesRaw(), null == counters ? 0 : counters.bytesSent(),
-            null == counters ? 0 : counters.batches(), reason);
+            null == counters ? 0 : counters.batches(), memberEpoch, reason);
     }
 }

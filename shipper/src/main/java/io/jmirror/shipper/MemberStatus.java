@@ -17,6 +17,7 @@ package io.jmirror.shipper;
  * @param bytesRaw         journal bytes shipped.
  * @param bytesSent        bytes on the wire (compressed payloads and batch headers).
  * @param batches          batches shipped.
+ * @param epoch            the epoch the member last sent (HELLO, ACK, HEARTBEAT), -1 before its HELLO.
  * @param reason           why it is in its status (the last state change, or the REJECT reason).
  */
 public record MemberStatus(
@@ -34,6 +35,7 @@ public record MemberStatus(
     long bytesRaw,
     long bytesSent,
     long batches,
+    long epoch,
     String reason)
 {
     /**

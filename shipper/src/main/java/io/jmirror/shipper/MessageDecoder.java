@@ -52,6 +52,9 @@ final class MessageDecoder
             case TYPE_HEARTBEAT:
                 minimum = HEARTBEAT_LENGTH;
                 break;
+            case TYPE_STALE_EPOCH:
+                minimum = STALE_EPOCH_NAME_OFFSET;
+                break;
             default:
                 throw malformed("unknown frame type", peer);
         }
@@ -68,6 +71,15 @@ final class MessageDecoder
             (rejectMessageLength() < 0 || REJECT_MESSAGE_OFFSET + rejectMessageLength() > length))
         {
             throw malformed("message runs past the frame", peer);
+        }
+        if (type == TYPE_STALE_EPOCH)
+        {
+            final int nameLength = staleEpochNameLength();
+            if (nameLength < 0 || nameLength > MAX_PRIMARY_NAME_LENGTH || STALE_EPOCH_NAME_OFFSET + nameLength > length)
+            {
+                throw malformed("primary name length out of bounds: nameLength=" + nameLength + " max=" +
+                    MAX_PRIMARY_NAME_LENGTH, peer);
+            }
         }
         return this;
     }
@@ -96,6 +108,14 @@ final class MessageDecoder
     int offset()
     {
         return offset;
+    }
+
+    /**
+     * @return the sender's epoch; every type but REJECT carries it.
+     */
+    long epoch()
+    {
+        return buffer.getLong(offset + EPOCH_OFFSET);
     }
 
     long helloJournalId()
@@ -247,5 +267,23 @@ final class MessageDecoder
     long heartbeatLsn()
     {
         return buffer.getLong(offset + HEARTBEAT_LSN_OFFSET);
+    }
+
+    long staleEpochEpoch()
+    {
+        return buffer.getLong(offset + STALE_EPOCH_EPOCH_OFFSET);
+    }
+
+    private int staleEpochNameLength()
+    {
+        return buffer.getInt(offset + STALE_EPOCH_NAME_LENGTH_OFFSET);
+    }
+
+    /**
+     * @return the primary named, or the empty string when the sender did not know it.
+     */
+    String staleEpochPrimaryName()
+    {
+        return buffer.getStringWithoutLengthUtf8(offset + STALE_EPOCH_NAME_OFFSET, staleEpochNameLength());
     }
 }

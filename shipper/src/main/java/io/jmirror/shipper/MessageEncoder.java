@@ -10,8 +10,8 @@ import static io.jmirror.shipper.ProtocolDescriptor.*;
 
 /**
  * Writes protocol frames into a reused direct buffer. Each encode returns a view of the frame, valid until the
- * next encode; nothing is allocated per frame except the UTF-8 bytes of names in the rare HELLO and REJECT.
- * Not thread-safe: one per session.
+ * next encode; nothing is allocated per frame except the UTF-8 bytes of names in the rare HELLO, REJECT and
+ * STALE_EPOCH. Every frame but REJECT carries the sender's epoch. Not thread-safe: one per session.
  */
 final class MessageEncoder
 {
@@ -37,6 +37,7 @@ final class MessageEncoder
     }
 
     ByteBuffer hello(
+        final long epoch,
         final String mirrorName,
         final String memberName,
         final MemberRole role,
@@ -49,6 +50,7 @@ final class MessageEncoder
         final int length = HELLO_NAMES_OFFSET + mirror.length + member.length;
         buffer.setMemory(0, HELLO_NAMES_OFFSET, (byte)0);
         header(buffer, TYPE_HELLO, length);
+        buffer.putLong(HELLO_EPOCH_OFFSET, epoch);
         buffer.putLong(HELLO_JOURNAL_ID_OFFSET, journalId);
         buffer.putLong(HELLO_RESUME_LSN_OFFSET, resumeLsn);
         buffer.putInt(HELLO_CODECS_OFFSET, codecs);
@@ -61,6 +63,7 @@ final class MessageEncoder
     }
 
     ByteBuffer welcome(
+        final long epoch,
         final long journalId,
         final long fileLength,
         final long startLsn,
@@ -69,6 +72,7 @@ final class MessageEncoder
         final int qosTimeoutMs)
     {
         header(buffer, TYPE_WELCOME, WELCOME_LENGTH);
+        buffer.putLong(WELCOME_EPOCH_OFFSET, epoch);
         buffer.putLong(WELCOME_JOURNAL_ID_OFFSET, journalId);
         buffer.putLong(WELCOME_FILE_LENGTH_OFFSET, fileLength);
         buffer.putLong(WELCOME_START_LSN_OFFSET, startLsn);
@@ -95,27 +99,30 @@ final class MessageEncoder
         return frame(length);
     }
 
-    ByteBuffer ack(final long receivedLsn, final long durableLsn, final long appliedLsn)
+    ByteBuffer ack(final long epoch, final long receivedLsn, final long durableLsn, final long appliedLsn)
     {
         header(buffer, TYPE_ACK, ACK_LENGTH);
+        buffer.putLong(ACK_EPOCH_OFFSET, epoch);
         buffer.putLong(ACK_RECEIVED_LSN_OFFSET, receivedLsn);
         buffer.putLong(ACK_DURABLE_LSN_OFFSET, durableLsn);
         buffer.putLong(ACK_APPLIED_LSN_OFFSET, appliedLsn);
         return frame(ACK_LENGTH);
     }
 
-    ByteBuffer heartbeat(final long timeMs, final long lsn)
+    ByteBuffer heartbeat(final long epoch, final long timeMs, final long lsn)
     {
         header(buffer, TYPE_HEARTBEAT, HEARTBEAT_LENGTH);
+        buffer.putLong(HEARTBEAT_EPOCH_OFFSET, epoch);
         buffer.putLong(HEARTBEAT_TIME_OFFSET, timeMs);
         buffer.putLong(HEARTBEAT_LSN_OFFSET, lsn);
         return frame(HEARTBEAT_LENGTH);
     }
 
     /**
-     * @return the 40-byte header of a BATCH whose payload follows it on the wire.
+     * @return the 48-byte header of a BATCH whose payload follows it on the wire.
      */
     ByteBuffer batchHeader(
+        final long epoch,
         final long startLsn,
         final long endLsn,
         final Codec codec,
@@ -124,6 +131,7 @@ final class MessageEncoder
         final int payloadLength)
     {
         header(batchHeaderBuffer, TYPE_BATCH, BATCH_HEADER_LENGTH + payloadLength);
+        batchHeaderBuffer.putLong(BATCH_EPOCH_OFFSET, epoch);
         batchHeaderBuffer.putLong(BATCH_START_LSN_OFFSET, startLsn);
         batchHeaderBuffer.putLong(BATCH_END_LSN_OFFSET, endLsn);
         batchHeaderBuffer.putInt(BATCH_CODEC_OFFSET, codec.code() & 0xFF);
@@ -131,5 +139,26 @@ final class MessageEncoder
         batchHeaderBuffer.putInt(BATCH_CHECKSUM_OFFSET, checksum);
         batchHeaderBuffer.putInt(BATCH_CHECKSUM_OFFSET + 4, 0);
         return batchHeader.limit(BATCH_HEADER_LENGTH).position(0);
+    }
+
+    /**
+     * @param epoch       the current epoch as the sender knows it.
+     * @param primaryName the member that is primary in it; null or empty when not known. A name longer than
+     *                    {@link ProtocolDescriptor#MAX_PRIMARY_NAME_LENGTH} bytes (no journal holds one) is sent as
+     *                    not known rather than cut inside a character.
+     */
+    ByteBuffer staleEpoch(final long epoch, final String primaryName)
+    {
+        byte[] name = null == primaryName ? new byte[0] : primaryName.getBytes(StandardCharsets.UTF_8);
+        if (name.length > MAX_PRIMARY_NAME_LENGTH)
+        {
+            name = new byte[0];
+        }
+        final int length = STALE_EPOCH_NAME_OFFSET + name.length;
+        header(buffer, TYPE_STALE_EPOCH, length);
+        buffer.putLong(STALE_EPOCH_EPOCH_OFFSET, epoch);
+        buffer.putInt(STALE_EPOCH_NAME_LENGTH_OFFSET, name.length);
+        buffer.putBytes(STALE_EPOCH_NAME_OFFSET, name);
+        return frame(length);
     }
 }

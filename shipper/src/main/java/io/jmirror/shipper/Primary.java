@@ -34,6 +34,11 @@ import java.util.concurrent.locks.LockSupport;
  * long lsn = appender.tcommit(txn);
  * primary.awaitCommitted(lsn);
  * }</pre>
+ * The primary reigns in its journal's epoch ({@link Journal#epoch()}, opened by {@link Journal#startEpoch}). When a
+ * member tells it of a higher epoch (its HELLO, ACK or HEARTBEAT carries one, or it answers STALE_EPOCH) the primary
+ * is fenced: another member is primary. It acknowledges no further commit ({@link #awaitCommitted(long, long)} throws
+ * {@code NOT_PRIMARY}), ends every link with a STALE_EPOCH, welcomes no member, logs it once and tells
+ * {@link PrimaryContext#higherEpochHandler}. A fence is not lifted: the failover layer closes this primary.
  */
 public final class Primary implements AutoCloseable
 {
@@ -62,9 +67,16 @@ public final class Primary implements AutoCloseable
     private final AtomicCounter rejectionCounter;
     private final AtomicCounter completeLsnCounter;
     private final AtomicCounter durableLsnCounter;
+    private final AtomicCounter epochCounter;
+    private final AtomicCounter fencedEpochCounter;
     private final CommitWaiters commitWaiters = new CommitWaiters(COMMIT_WAITERS_MAX);
     private volatile MemberSession backup;
     private volatile boolean isClosed;
+    /** The higher epoch that fenced this primary; 0 while it is not fenced. */
+    private volatile long fencedEpoch;
+    private volatile String fencedPrimaryName;
+    /** The commit position when the fence was published: what was committed before it stays committed. */
+    private long fencedCommitLsn = -1;
 
     private Primary(final PrimaryContext ctx) throws IOException
     {
@@ -75,6 +87,8 @@ public final class Primary implements AutoCloseable
         this.rejectionCounter = statusFile.newCounter("primary rejections");
         this.completeLsnCounter = statusFile.newCounter("primary completeLsn");
         this.durableLsnCounter = statusFile.newCounter("primary durableLsn");
+        this.epochCounter = statusFile.newCounter("primary epoch");
+        this.fencedEpochCounter = statusFile.newCounter("primary fencedEpoch");
         this.server = ServerSocketChannel.open();
         try
         {
@@ -286,6 +300,10 @@ public final class Primary implements AutoCloseable
      * Wait until records are committed: durable locally and, while the backup is ACTIVE, acked durable by the backup.
      * A backup that misses the QoS timeout goes to TROUBLE and stops gating.
      * <p>
+     * Once the primary is fenced (a member told it of a higher epoch, see {@link #isFenced()}) it is not primary any
+     * more: a record committed before the fence still returns at once, anything else throws {@code NOT_PRIMARY}
+     * naming the higher epoch, and so does a wait in progress when the fence comes. Never a false success.
+     * <p>
      * {@code lsn} is a position in the journal: a record's LSN (as an append returns) or any position a getter
      * returned. The await returns once every record that starts before {@code lsn} is done, and the record that starts
      * at {@code lsn} too if one has been appended there by then. Done here means committed. So
@@ -297,6 +315,8 @@ public final class Primary implements AutoCloseable
      * the ack that covers {@code lsn} or on a change of the backup's status.
      *
      * @param lsn a record's LSN, typically a TCOMMIT's, or a position a getter returned.
+     * @throws ShipperException NOT_PRIMARY when the primary is fenced and {@code lsn} was not committed before; CLOSED
+     *                          when the primary closes during the wait.
      */
     public void awaitCommitted(final long lsn)
     {
@@ -309,10 +329,16 @@ public final class Primary implements AutoCloseable
      * @param lsn       a record's LSN, typically a TCOMMIT's, or a position a getter returned.
      * @param timeoutNs how long to wait.
      * @return true when committed, false on timeout.
+     * @throws ShipperException NOT_PRIMARY when the primary is fenced and {@code lsn} was not committed before; CLOSED
+     *                          when the primary closes during the wait.
      */
     public boolean awaitCommitted(final long lsn, final long timeoutNs)
     {
         final long startNs = System.nanoTime();
+        if (0 != fencedEpoch)
+        {
+            return isCommittedBeforeFence(lsn);
+        }
         if (!journal.awaitDurable(lsn, timeoutNs))
         {
             return false;
@@ -395,6 +421,14 @@ public final class Primary implements AutoCloseable
      */
     private boolean isCommitted(final MemberSession gate, final long lsn)
     {
+        final boolean isCommitted = isCommittedNow(gate, lsn);
+        // Read after the positions: a fence not seen here is published after them, and freezes a position at least
+        // as high, so no answer given before the fence is contradicted after it.
+        return 0 == fencedEpoch ? isCommitted : isCommittedBeforeFence(lsn);
+    }
+
+    private boolean isCommittedNow(final MemberSession gate, final long lsn)
+    {
         long position = Long.MAX_VALUE;
         if (null != gate && gate.state() == TransferStatus.ACTIVE)
         {
@@ -406,6 +440,126 @@ public final class Primary implements AutoCloseable
         }
         position = Math.min(position, journal.durableLsn());
         return position > lsn || (position == lsn && journal.tailLsn() <= lsn);
+    }
+
+    /**
+     * The answer of a fenced primary: true when {@code lsn} was committed before the fence, else NOT_PRIMARY.
+     * Synchronized with {@link #onHigherEpoch}, so it reads the frozen position only once the fence is complete.
+     */
+    private synchronized boolean isCommittedBeforeFence(final long lsn)
+    {
+        final long position = fencedCommitLsn;
+        if (position > lsn || (position == lsn && journal.tailLsn() <= lsn))
+        {
+            return true;
+        }
+        throw new ShipperException(ShipperException.Code.NOT_PRIMARY, "not primary any more, a member knows a " +
+            "higher epoch: epoch=" + fencedEpoch + " primary=" + fencedPrimaryName + " reignEpoch=" + journal.epoch() +
+            " lsn=" + lsn + " committedLsn=" + position);
+    }
+
+    /**
+     * The commit position by the rule of {@link #awaitCommitted(long)}: the journal's durable LSN, lowered to the
+     * backup's acked durable LSN while the backup is ACTIVE.
+     */
+    private long commitPosition()
+    {
+        long position = journal.durableLsn();
+        final MemberSession gate = backup;
+        if (null != gate && gate.state() == TransferStatus.ACTIVE)
+        {
+            position = Math.min(position, gate.ackedDurableLsn());
+        }
+        return position;
+    }
+
+    /**
+     * A member told of an epoch higher than this primary's: it is fenced. Called by a session; the first call (and
+     * any with a still higher epoch) logs, counts and tells the {@link PrimaryContext#higherEpochHandler}.
+     *
+     * @param epoch       the higher epoch.
+     * @param primaryName its primary, or null when not known.
+     * @param member      the member that told of it.
+     * @param frame       what told of it.
+     */
+    void onHigherEpoch(final long epoch, final String primaryName, final String member, final String frame)
+    {
+        final long committedLsn;
+        synchronized (this)
+        {
+            if (epoch < fencedEpoch || (epoch == fencedEpoch && (null == primaryName || null != fencedPrimaryName)))
+            {
+                return;
+            }
+            if (epoch == fencedEpoch)
+            {
+                fencedPrimaryName = primaryName; // the same fence, now with its primary's name
+                return;
+            }
+            final boolean isFirst = 0 == fencedEpoch;
+            fencedPrimaryName = primaryName;
+            fencedEpoch = epoch; // published before the position is frozen: see isCommitted
+            if (isFirst)
+            {
+                fencedCommitLsn = commitPosition();
+            }
+            committedLsn = fencedCommitLsn;
+            fencedEpochCounter.setRelease(epoch);
+        }
+        LOG.warn("primary fenced, it acknowledges no more commits and stops shipping: epoch={} primary={} " +
+            "reignEpoch={} member={} frame={} committedLsn={}", epoch, primaryName, journal.epoch(), member, frame,
+            committedLsn);
+        commitWaiters.wakeAll();
+        for (final MemberSession session : sessions)
+        {
+            session.wakeUp();
+        }
+        final HigherEpochHandler handler = ctx.higherEpochHandler();
+        if (null != handler)
+        {
+            try
+            {
+                handler.onHigherEpoch(epoch, primaryName);
+            }
+            catch (final RuntimeException ex)
+            {
+                countError();
+                LOG.error("higher epoch handler failed: epoch={}", epoch, ex);
+            }
+        }
+    }
+
+    /**
+     * @return the epoch this primary reigns in: its journal's ({@link Journal#epoch()}).
+     */
+    public long epoch()
+    {
+        return journal.epoch();
+    }
+
+    /**
+     * @return true once a member told this primary of a higher epoch: it acknowledges no further commit and ships
+     * nothing more.
+     */
+    public boolean isFenced()
+    {
+        return 0 != fencedEpoch;
+    }
+
+    /**
+     * @return the highest epoch a member told this fenced primary of; 0 while it is not fenced.
+     */
+    public long fencedEpoch()
+    {
+        return fencedEpoch;
+    }
+
+    /**
+     * @return the member that is primary in {@link #fencedEpoch()}, or null when not fenced or not known.
+     */
+    public String fencedPrimaryName()
+    {
+        return fencedPrimaryName;
     }
 
     /**
@@ -479,6 +633,7 @@ public final class Primary implements AutoCloseable
     {
         completeLsnCounter.setRelease(journal.completeLsn());
         durableLsnCounter.setRelease(journal.durableLsn());
+        epochCounter.setRelease(journal.epoch());
     }
 
     void countError()

@@ -31,6 +31,7 @@ public final class PrimaryContext
     private boolean insecure;
     private java.nio.file.Path statusDir;
     private Supplier<IdleStrategy> idleStrategySupplier = ShipperDefaults::linkIdleStrategy;
+    private HigherEpochHandler higherEpochHandler;
 
     /**
      * @return this, checked.
@@ -319,5 +320,21 @@ public final class PrimaryContext
     public Supplier<IdleStrategy> idleStrategySupplier()
     {
         return idleStrategySupplier;
+    }
+
+    /**
+     * @param higherEpochHandler told when the primary learns of a higher epoch and is fenced (see
+     *                           {@link Primary#isFenced()}); null (the default) only logs it.
+     * @return this.
+     */
+    public PrimaryContext higherEpochHandler(final HigherEpochHandler higherEpochHandler)
+    {
+        this.higherEpochHandler = higherEpochHandler;
+        return this;
+    }
+
+    public HigherEpochHandler higherEpochHandler()
+    {
+        return higherEpochHandler;
     }
 }

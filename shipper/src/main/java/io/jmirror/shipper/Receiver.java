@@ -31,6 +31,13 @@ import static io.jmirror.shipper.ProtocolDescriptor.*;
  * logged reason and nothing of that batch written; the receiver reconnects and resumes from its journal's end,
  * so there is no gap and no duplicate.
  * <p>
+ * Epochs: the receiver sends the highest epoch it knows, {@link #knownEpoch()}: its journal's, or a higher one it
+ * learned from the primary's frames, from a STALE_EPOCH, from {@link ReceiverContext#knownEpoch(long, String)} or
+ * {@link #learnEpoch(long, String)}. A primary whose WELCOME, BATCH or HEARTBEAT carries a lower epoch is stale: the
+ * receiver answers STALE_EPOCH (the known epoch and its primary), writes none of that frame and drops the link. A
+ * member behind the primary has a lower journal epoch while it catches up; that is not stale, and the WELCOME raises
+ * its known epoch.
+ * <p>
  * An agent: {@link #start} runs it on its own thread, or call {@link #doWork()} from your own duty cycle. Started
  * with a {@link LinkIdleStrategy} (the default), an idle receiver blocks until the primary's next frame arrives or its
  * journal's durable LSN moves, so a batch is written and acked as soon as it lands.
@@ -67,6 +74,7 @@ public final class Receiver implements Agent, AutoCloseable
     private final AtomicCounter bytesCounter;
     private final AtomicCounter badBatchesCounter;
     private final AtomicCounter connectsCounter;
+    private final AtomicCounter knownEpochCounter;
     private volatile Journal journal;
     private JournalReplicator replicator;
     private SocketChannel channel;
@@ -82,6 +90,8 @@ public final class Receiver implements Agent, AutoCloseable
     private volatile long batches;
     private volatile long badBatches;
     private volatile long connects;
+    private volatile long staleLinks;
+    private volatile Learned learned = Learned.NONE;
     private volatile String lastError;
     private volatile boolean stallAcks;
     private long reconnectAtNs;
@@ -91,6 +101,17 @@ public final class Receiver implements Agent, AutoCloseable
     private long ackedDurableLsn = -1;
     private long ackedAppliedLsn = -1;
     private long connectDeadlineNs;
+    /** The epoch of the primary on this link: from its WELCOME, raised by its BATCHes and HEARTBEATs. */
+    private long primaryEpoch = -1;
+    /** Why this link ends with a STALE_EPOCH answer; null while it does not. */
+    private String staleWhy;
+    private boolean isStaleOffered;
+
+    /** A higher epoch than the journal's that this member learned, and its primary when known (else null). */
+    private record Learned(long epoch, String primaryName)
+    {
+        static final Learned NONE = new Learned(0, null);
+    }
 
     private Receiver(final ReceiverContext ctx)
     {
@@ -111,10 +132,16 @@ public final class Receiver implements Agent, AutoCloseable
         this.bytesCounter = statusFile.newCounter(prefix + "bytesReceived");
         this.badBatchesCounter = statusFile.newCounter(prefix + "badBatches");
         this.connectsCounter = statusFile.newCounter(prefix + "connects");
+        this.knownEpochCounter = statusFile.newCounter(prefix + "knownEpoch");
+        if (ctx.knownEpoch() > 0)
+        {
+            learned = new Learned(ctx.knownEpoch(), ctx.knownPrimaryName());
+        }
         if (Journal.exists(ctx.journalContext().journalDir()))
         {
             openJournal();
         }
+        knownEpochCounter.setRelease(knownEpoch());
     }
 
     /**
@@ -224,7 +251,7 @@ public final class Receiver implements Agent, AutoCloseable
             return 1;
         }
         connectDeadlineNs = nowNs + qosTimeoutNs;
-        state = State.CONNECTING;
+        state(State.CONNECTING, "connecting: primary=" + ctx.primaryAddress());
         return 1;
     }
 
@@ -260,11 +287,15 @@ public final class Receiver implements Agent, AutoCloseable
         final long journalId = null == journal ? 0 : journal.journalId();
         final long resumeLsn = null == replicator ? -1 : replicator.endLsn();
         frameWriter.reset();
-        frameWriter.offer(encoder.hello(ctx.mirrorName(), ctx.memberName(), ctx.role(), journalId, resumeLsn,
+        final long epoch = knownEpoch();
+        frameWriter.offer(encoder.hello(epoch, ctx.mirrorName(), ctx.memberName(), ctx.role(), journalId, resumeLsn,
             ctx.acceptedCodecs()), null);
         lastReceiveNs = nowNs;
         lastSendNs = nowNs;
-        state = State.AWAIT_WELCOME;
+        primaryEpoch = -1;
+        staleWhy = null;
+        isStaleOffered = false;
+        state(State.AWAIT_WELCOME, "HELLO sent: epoch=" + epoch + " resumeLsn=" + resumeLsn);
         return 1;
     }
 
@@ -280,6 +311,15 @@ public final class Receiver implements Agent, AutoCloseable
         {
             return 1;
         }
+        if (null == staleWhy && state == State.STREAMING && primaryEpoch < knownEpoch())
+        {
+            // a higher epoch learned from elsewhere (the failover layer): this link's primary is stale, stop now
+            answerStale(knownEpoch(), "learned a higher epoch than the primary's: primaryEpoch=" + primaryEpoch);
+        }
+        if (null != staleWhy)
+        {
+            return work + endStaleLink(nowNs);
+        }
         if (state == State.STREAMING && frameWriter.isIdle(transport))
         {
             final long durable = journal.durableLsn();
@@ -288,7 +328,7 @@ public final class Receiver implements Agent, AutoCloseable
             durableLsnCounter.setRelease(durable);
             if (!stallAcks && isAckDue(received, durable, applied))
             {
-                frameWriter.offer(encoder.ack(received, durable, applied), null);
+                frameWriter.offer(encoder.ack(knownEpoch(), received, durable, applied), null);
                 ackedReceivedLsn = received;
                 ackedDurableLsn = durable;
                 ackedAppliedLsn = applied;
@@ -296,7 +336,7 @@ public final class Receiver implements Agent, AutoCloseable
             }
             else if (nowNs - lastSendNs >= heartbeatIntervalNs)
             {
-                frameWriter.offer(encoder.heartbeat(System.currentTimeMillis(), durable), null);
+                frameWriter.offer(encoder.heartbeat(knownEpoch(), System.currentTimeMillis(), durable), null);
                 work++;
             }
         }
@@ -311,6 +351,64 @@ public final class Receiver implements Agent, AutoCloseable
             return 1;
         }
         return work;
+    }
+
+    /**
+     * Send the STALE_EPOCH answer (once the writer is free), then drop the link. Bounded by the QoS timeout.
+     */
+    private int endStaleLink(final long nowNs)
+    {
+        int work = 0;
+        if (!isStaleOffered && frameWriter.isIdle(transport))
+        {
+            final long known = knownEpoch();
+            frameWriter.offer(encoder.staleEpoch(known, primaryNameOf(known)), null);
+            isStaleOffered = true;
+            work++;
+        }
+        if (frameWriter.flush(transport) > 0)
+        {
+            lastSendNs = nowNs;
+            work++;
+        }
+        if ((isStaleOffered && frameWriter.isIdle(transport)) || nowNs - lastReceiveNs > qosTimeoutNs)
+        {
+            disconnect(staleWhy, nowNs);
+            return work + 1;
+        }
+        return work;
+    }
+
+    /**
+     * The link's primary is in a lower epoch than this member knows: answer STALE_EPOCH, use no more of its frames.
+     */
+    private void answerStale(final long known, final String why)
+    {
+        staleLinks++;
+        staleWhy = "primary is in a stale epoch: " + why + " knownEpoch=" + known + " knownPrimary=" +
+            primaryNameOf(known) + " member=" + ctx.memberName();
+    }
+
+    /**
+     * Check a primary's frame's epoch: lower than the known epoch is stale (answered, and the frame is not used);
+     * higher is learned.
+     *
+     * @return true when the frame may be used.
+     */
+    private boolean isPrimaryEpochCurrent(final long epoch, final int type)
+    {
+        final long known = knownEpoch();
+        if (epoch < known)
+        {
+            answerStale(known, typeName(type) + " epoch=" + epoch);
+            return false;
+        }
+        if (epoch > known)
+        {
+            learn(epoch, null, typeName(type) + " from the primary");
+        }
+        primaryEpoch = epoch;
+        return true;
     }
 
     private boolean isAckDue(final long received, final long durable, final long applied)
@@ -333,6 +431,10 @@ public final class Receiver implements Agent, AutoCloseable
             case AWAIT_WELCOME:
                 return readOrWrite();
             case STREAMING:
+                if (null != staleWhy || primaryEpoch < knownEpoch())
+                {
+                    return LinkIdleStrategy.BlockGuard.WORK_WAITING;
+                }
                 if (frameReader.hasPartialFrame())
                 {
                     // the rest of a large batch is on its way: poll for it rather than wake per segment
@@ -365,7 +467,7 @@ public final class Receiver implements Agent, AutoCloseable
 
     private void onFrame(final UnsafeBuffer buffer, final int offset, final int length)
     {
-        if (state == State.DISCONNECTED)
+        if (state == State.DISCONNECTED || null != staleWhy)
         {
             return;
         }
@@ -383,7 +485,13 @@ public final class Receiver implements Agent, AutoCloseable
                 onBatch();
                 break;
             case TYPE_HEARTBEAT:
-                primaryTailLsn = decoder.heartbeatLsn();
+                if (isPrimaryEpochCurrent(decoder.epoch(), TYPE_HEARTBEAT))
+                {
+                    primaryTailLsn = decoder.heartbeatLsn();
+                }
+                break;
+            case TYPE_STALE_EPOCH:
+                onStaleEpoch();
                 break;
             default:
                 throw new ShipperException(ShipperException.Code.PROTOCOL, "unexpected frame from the primary: type=" +
@@ -396,6 +504,10 @@ public final class Receiver implements Agent, AutoCloseable
         if (state != State.AWAIT_WELCOME)
         {
             throw new ShipperException(ShipperException.Code.PROTOCOL, "WELCOME while " + state);
+        }
+        if (!isPrimaryEpochCurrent(decoder.epoch(), TYPE_WELCOME))
+        {
+            return;
         }
         final long startLsn = decoder.welcomeStartLsn();
         if (null == journal)
@@ -418,12 +530,27 @@ public final class Receiver implements Agent, AutoCloseable
         primaryTailLsn = decoder.welcomeTailLsn();
         connects++;
         connectsCounter.setRelease(connects);
-        linkStateCounter.setRelease(State.STREAMING.ordinal());
         lastError = null;
         ackedReceivedLsn = -1;
-        state = State.STREAMING;
-        LOG.info("member streaming: member={} primary={} resumeLsn={} primaryTailLsn={}", ctx.memberName(),
-            transport.peerAddress(), startLsn, primaryTailLsn);
+        state(State.STREAMING, "welcomed: primary=" + transport.peerAddress() + " primaryEpoch=" + primaryEpoch +
+            " resumeLsn=" + startLsn + " primaryTailLsn=" + primaryTailLsn);
+    }
+
+    /**
+     * The primary answered that this member's epoch is stale: it knows a higher one. Learn it; the link ends.
+     */
+    private void onStaleEpoch()
+    {
+        final long epoch = decoder.staleEpochEpoch();
+        final String name = decoder.staleEpochPrimaryName();
+        staleLinks++;
+        if (epoch > knownEpoch())
+        {
+            learn(epoch, name.isEmpty() ? null : name, "STALE_EPOCH from the primary");
+        }
+        throw new ShipperException(ShipperException.Code.STALE_EPOCH, "primary answered STALE_EPOCH: epoch=" +
+            epoch + " primary=" + (name.isEmpty() ? "(unknown)" : name) + " knownEpoch=" + knownEpoch() +
+            " member=" + ctx.memberName());
     }
 
     private void onReject()
@@ -435,6 +562,10 @@ public final class Receiver implements Agent, AutoCloseable
 
     private void onBatch()
     {
+        if (!isPrimaryEpochCurrent(decoder.epoch(), TYPE_BATCH))
+        {
+            return;
+        }
         if (state != State.STREAMING)
         {
             throw new ShipperException(ShipperException.Code.PROTOCOL, "BATCH before WELCOME: member=" +
@@ -497,6 +628,7 @@ public final class Receiver implements Agent, AutoCloseable
         batches = batches + 1;
         bytesCounter.setRelease(bytesReceived);
         receivedLsnCounter.setRelease(receivedLsn);
+        knownEpochCounter.setRelease(knownEpoch());
     }
 
     private void disconnect(final String why, final long nowNs)
@@ -506,7 +638,6 @@ public final class Receiver implements Agent, AutoCloseable
             return;
         }
         lastError = why;
-        LOG.warn("member link down: member={} reason={}", ctx.memberName(), why);
         CloseHelper.quietClose(transport);
         CloseHelper.quietClose(channel);
         if (null != linkIdle)
@@ -517,10 +648,100 @@ public final class Receiver implements Agent, AutoCloseable
         channel = null;
         frameWriter.reset();
         frameReader.reset();
-        state = State.DISCONNECTED;
-        linkStateCounter.setRelease(State.DISCONNECTED.ordinal());
+        staleWhy = null;
+        isStaleOffered = false;
         badBatchesCounter.setRelease(badBatches);
         reconnectAtNs = nowNs + reconnectIntervalNs;
+        state(State.DISCONNECTED, why);
+    }
+
+    /**
+     * The one place the link state changes: counted in the status file and logged.
+     */
+    private void state(final State next, final String why)
+    {
+        final State previous = state;
+        state = next;
+        linkStateCounter.setRelease(next.ordinal());
+        if (next == State.DISCONNECTED)
+        {
+            LOG.warn("member link down: member={} {} -> {} reason={}", ctx.memberName(), previous, next, why);
+        }
+        else if (next == State.CONNECTING || next == State.AWAIT_WELCOME)
+        {
+            LOG.debug("member link: member={} {} -> {} reason={}", ctx.memberName(), previous, next, why);
+        }
+        else
+        {
+            LOG.info("member link: member={} {} -> {} reason={}", ctx.memberName(), previous, next, why);
+        }
+    }
+
+    /**
+     * @return the highest epoch this member knows: its journal's, or a higher one it learned. It sends this epoch
+     * and refuses a primary in a lower one.
+     */
+    public long knownEpoch()
+    {
+        final Journal current = journal;
+        return Math.max(null == current ? 0 : current.epoch(), learned.epoch());
+    }
+
+    /**
+     * @return the member that is primary in {@link #knownEpoch()}, or null when this member does not know it.
+     */
+    public String knownPrimaryName()
+    {
+        return primaryNameOf(knownEpoch());
+    }
+
+    /**
+     * The primary of {@code epoch}: the member that wrote its {@code EPOCH_START} in this journal, else the one
+     * learned with it; null when neither is known.
+     */
+    private String primaryNameOf(final long epoch)
+    {
+        final Journal current = journal;
+        if (null != current && current.epoch() == epoch)
+        {
+            final java.util.List<io.jmirror.journal.EpochStart> history = current.epochHistory();
+            final String name = history.isEmpty() ? null : history.get(history.size() - 1).memberName();
+            if (null != name)
+            {
+                return name;
+            }
+        }
+        final Learned known = learned;
+        return known.epoch() == epoch ? known.primaryName() : null;
+    }
+
+    /**
+     * Tell this member of a higher epoch, as the failover layer does from the arbiter: from now on it sends that
+     * epoch and refuses (with STALE_EPOCH) a primary in a lower one, dropping a link to such a primary at once. Safe
+     * from any thread; an epoch not above {@link #knownEpoch()} changes nothing.
+     *
+     * @param epoch       the epoch.
+     * @param primaryName the member that is primary in it, or null when not known.
+     */
+    public void learnEpoch(final long epoch, final String primaryName)
+    {
+        learn(epoch, primaryName, "told by the embedder");
+        if (null != linkIdle)
+        {
+            linkIdle.wakeUp();
+        }
+    }
+
+    private synchronized void learn(final long epoch, final String primaryName, final String from)
+    {
+        if (epoch <= knownEpoch())
+        {
+            return;
+        }
+        learned = new Learned(epoch, primaryName);
+        knownEpochCounter.setRelease(epoch);
+        LOG.info("member learned a higher epoch: member={} epoch={} primary={} from={}", ctx.memberName(), epoch,
+            primaryName, from);
     }
 
     /**
@@ -583,13 +804,13 @@ public final class Receiver implements Agent, AutoCloseable
         final Journal current = journal;
         return new ReceiverStatus(ctx.memberName(), state.name(), receivedLsn,
             null == current ? -1 : current.durableLsn(), primaryTailLsn, bytesReceived, batches, badBatches, connects,
-            lastError);
+            knownEpoch(), knownPrimaryName(), staleLinks, lastError);
     }
 
     @Override
     public void onClose()
     {
-        state = State.CLOSED;
+        state(State.CLOSED, "closed");
         CloseHelper.quietClose(transport);
         CloseHelper.quietClose(channel);
         if (null != linkIdle)

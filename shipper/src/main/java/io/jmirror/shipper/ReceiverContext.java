@@ -29,6 +29,8 @@ public final class ReceiverContext
     private boolean insecure;
     private java.nio.file.Path statusDir;
     private Supplier<IdleStrategy> idleStrategySupplier = ShipperDefaults::linkIdleStrategy;
+    private long knownEpoch;
+    private String knownPrimaryName;
 
     /**
      * @return this, checked.
@@ -69,6 +71,16 @@ public final class ReceiverContext
         if (null == tls && !insecure)
         {
             throw invalid("TLS is not configured: set tls(...) or, for loopback tests only, insecure(true)");
+        }
+        if (knownEpoch < 0)
+        {
+            throw invalid("knownEpoch must be >= 0: knownEpoch=" + knownEpoch);
+        }
+        if (null != knownPrimaryName && knownPrimaryName.getBytes(java.nio.charset.StandardCharsets.UTF_8).length >
+            ProtocolDescriptor.MAX_PRIMARY_NAME_LENGTH)
+        {
+            throw invalid("knownPrimaryName longer than " + ProtocolDescriptor.MAX_PRIMARY_NAME_LENGTH +
+                " UTF-8 bytes: knownPrimaryName=" + knownPrimaryName);
         }
         return this;
     }
@@ -306,5 +318,32 @@ public final class ReceiverContext
     public Supplier<IdleStrategy> idleStrategySupplier()
     {
         return idleStrategySupplier;
+    }
+
+    /**
+     * Seed the highest epoch this member knows, as the failover layer does from the arbiter before it starts the
+     * receiver: the receiver sends at least this epoch and refuses (with STALE_EPOCH) a primary in a lower one. Its
+     * journal's epoch counts too, so 0 (the default) means "what the journal says". Not persisted here: the arbiter
+     * and the journal's {@code EPOCH_START} records are where epochs are kept.
+     *
+     * @param knownEpoch  the epoch, >= 0.
+     * @param primaryName the member that is primary in it, or null when not known.
+     * @return this.
+     */
+    public ReceiverContext knownEpoch(final long knownEpoch, final String primaryName)
+    {
+        this.knownEpoch = knownEpoch;
+        this.knownPrimaryName = primaryName;
+        return this;
+    }
+
+    public long knownEpoch()
+    {
+        return knownEpoch;
+    }
+
+    public String knownPrimaryName()
+    {
+        return knownPrimaryName;
     }
 }

@@ -12,6 +12,9 @@ package io.jmirror.shipper;
  * @param batches        batches received.
  * @param badBatches     batches refused (bad CRC, wrong LSN, malformed), each followed by a reconnect.
  * @param connects       links established.
+ * @param knownEpoch     the highest epoch this member knows (its journal's, or a higher one learned); it sends it.
+ * @param knownPrimary   the member that is primary in {@code knownEpoch}, or null when not known.
+ * @param staleLinks     links that ended over epochs: a STALE_EPOCH received from the primary, or sent to it.
  * @param lastError      why the last link ended, or the primary's REJECT reason; null if none.
  */
 public record ReceiverStatus(
@@ -24,6 +27,9 @@ public record ReceiverStatus(
     long batches,
     long badBatches,
     long connects,
+    long knownEpoch,
+    String knownPrimary,
+    long staleLinks,
     String lastError)
 {
 }

@@ -34,7 +34,17 @@ public final class ShipperException extends RuntimeException
         /** A socket or file operation failed. */
         IO_ERROR,
         /** The component is closed. */
-        CLOSED
+        CLOSED,
+        /**
+         * A link ended over epochs: the peer answered STALE_EPOCH (it knows a higher epoch), or the peer's frames
+         * carry a lower epoch than this side knows.
+         */
+        STALE_EPOCH,
+        /**
+         * This primary learned of a higher epoch, so another member is (or is becoming) primary: it acknowledges no
+         * further commit. The message names the higher epoch and, when known, its primary.
+         */
+        NOT_PRIMARY
     }
 
     private final Code code;
