@@ -718,6 +718,10 @@ final class MemberSession implements Agent
         if (durable > ackedDurableLsn)
         {
             ackedDurableLsn = durable;
+            if (null != member && member.role() == MemberRole.BACKUP)
+            {
+                primary.onBackupAck(this, durable);
+            }
             primary.onDurableAck(this, durable);
             lastAckProgressNs = lastReceiveNs;
             primary.onMemberSeen(member.name(), durable);

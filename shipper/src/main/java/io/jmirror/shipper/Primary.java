@@ -71,6 +71,7 @@ public final class Primary implements AutoCloseable
     private final AtomicCounter fencedEpochCounter;
     private final CommitWaiters commitWaiters = new CommitWaiters(COMMIT_WAITERS_MAX);
     private volatile MemberSession backup;
+    private final BackupGate backupGate = new BackupGate();
     private volatile boolean isClosed;
     /** The higher epoch that fenced this primary; 0 while it is not fenced. */
     private volatile long fencedEpoch;
@@ -261,8 +262,51 @@ public final class Primary implements AutoCloseable
         if (null != session.member() && session.member().role() == MemberRole.BACKUP)
         {
             backup = to == TransferStatus.CLOSED ? (backup == session ? null : backup) : session;
+            if (to == TransferStatus.ACTIVE)
+            {
+                backupGate.onActive(session.memberName(), session.ackedDurableLsn());
+            }
+            else
+            {
+                checkBackupGate();
+            }
             commitWaiters.wakeAll();
         }
+    }
+
+    /**
+     * The backup acknowledged: raise how far commits may go while it gates them.
+     */
+    void onBackupAck(final MemberSession session, final long durableLsn)
+    {
+        backupGate.onAck(session.memberName(), durableLsn);
+    }
+
+    /**
+     * While the gating backup is not ACTIVE, ask whether commits may go on without it (failover rule 1). Runs on the
+     * listener's duty cycle, so it is asked every few milliseconds until it says yes or the backup is back.
+     */
+    void checkBackupGate()
+    {
+        if (!backupGate.isGating())
+        {
+            return;
+        }
+        final MemberSession current = backup;
+        if ((null == current || current.state() != TransferStatus.ACTIVE) &&
+            backupGate.onNotActive(ctx.backupRelease(), journal.epoch()))
+        {
+            commitWaiters.wakeAll();
+        }
+    }
+
+    /**
+     * @return true while commits wait for a backup that is not ACTIVE, until the arbiter releases it or it is back:
+     * a primary that has lost its backup (and, if the release never comes, the arbiter too) acknowledges nothing.
+     */
+    public boolean isWaitingForBackupRelease()
+    {
+        return backupGate.isWaitingForRelease();
     }
 
     /**
@@ -430,9 +474,9 @@ public final class Primary implements AutoCloseable
     private boolean isCommittedNow(final MemberSession gate, final long lsn)
     {
         long position = Long.MAX_VALUE;
-        if (null != gate && gate.state() == TransferStatus.ACTIVE)
+        if (backupGate.isGating())
         {
-            position = gate.ackedDurableLsn();
+            position = backupGate.ackedDurableLsn();
             if (position < lsn)
             {
                 return false; // the usual answer while waiting for the ack: nothing more to read
@@ -465,10 +509,9 @@ public final class Primary implements AutoCloseable
     private long commitPosition()
     {
         long position = journal.durableLsn();
-        final MemberSession gate = backup;
-        if (null != gate && gate.state() == TransferStatus.ACTIVE)
+        if (backupGate.isGating())
         {
-            position = Math.min(position, gate.ackedDurableLsn());
+            position = Math.min(position, backupGate.ackedDurableLsn());
         }
         return position;
     }
@@ -634,6 +677,7 @@ public final class Primary implements AutoCloseable
         completeLsnCounter.setRelease(journal.completeLsn());
         durableLsnCounter.setRelease(journal.durableLsn());
         epochCounter.setRelease(journal.epoch());
+        checkBackupGate();
     }
 
     void countError()

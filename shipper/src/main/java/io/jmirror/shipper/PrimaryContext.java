@@ -16,6 +16,7 @@ import static io.jmirror.shipper.ShipperDefaults.*;
  */
 public final class PrimaryContext
 {
+    private BackupRelease backupRelease = BackupRelease.AT_ONCE;
     private Journal journal;
     private InetSocketAddress bindAddress = new InetSocketAddress("127.0.0.1", 0);
     private final Map<String, AllowedMember> members = new LinkedHashMap<>();
@@ -227,6 +228,26 @@ public final class PrimaryContext
     public long qosTimeoutMs()
     {
         return qosTimeoutMs;
+    }
+
+    /**
+     * @param backupRelease decides when commits may stop waiting for a backup that was ACTIVE and no longer is
+     *                      (failover rule 1): the failover layer asks the arbiter. Default
+     *                      {@link BackupRelease#AT_ONCE}: without an arbiter nothing takes over automatically.
+     * @return this.
+     */
+    public PrimaryContext backupRelease(final BackupRelease backupRelease)
+    {
+        this.backupRelease = backupRelease;
+        return this;
+    }
+
+    /**
+     * @return who decides when commits may stop waiting for a backup that is no longer ACTIVE.
+     */
+    public BackupRelease backupRelease()
+    {
+        return backupRelease;
     }
 
     /**

@@ -24,6 +24,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 
 import static io.jmirror.shipper.Await.await;
@@ -295,6 +297,60 @@ class ShippingSystemTest
         await(() -> null != second.status().lastError() && second.status().lastError().contains("SECOND_BACKUP"),
             WAIT_MS, () -> "second backup not refused: " + second.status());
         assertNull(second.journal());
+    }
+
+    @Test
+    void aSilentActiveBackupHoldsCommitsUntilItIsReleased()
+    {
+        final AtomicBoolean released = new AtomicBoolean();
+        final AtomicInteger asked = new AtomicInteger();
+        startPrimary(CompressionMode.lz4(), (ctx) -> ctx.heartbeatIntervalMs(100).qosTimeoutMs(500)
+            .backupRelease((name, epoch) ->
+            {
+                asked.incrementAndGet();
+                return released.get();
+            }));
+        final Receiver backup = startReceiver(receiverContext("backup-1", MemberRole.BACKUP, primary.address())
+            .heartbeatIntervalMs(100).qosTimeoutMs(500));
+        append(50);
+        awaitCaughtUp(backup);
+        await(() -> "ACTIVE".equals(statusOf("backup-1")), WAIT_MS, () -> "not ACTIVE: " + primary.memberStatus());
+        assertTrue(primary.awaitCommitted(appender.tcommit(1), TimeUnit.SECONDS.toNanos(5)));
+
+        backup.stallAcks(true);
+        final long lsn = appender.tcommit(2);
+        assertFalse(primary.awaitCommitted(lsn, TimeUnit.SECONDS.toNanos(2)),
+            "past the QoS timeout a commit still waits for the silent backup until it is released");
+        assertEquals("TROUBLE", statusOf("backup-1"));
+        assertTrue(primary.isWaitingForBackupRelease());
+        assertTrue(asked.get() > 0, "the release was asked for");
+
+        released.set(true);
+        assertTrue(primary.awaitCommitted(lsn, TimeUnit.SECONDS.toNanos(5)), "released: the commit goes on");
+        assertFalse(primary.isWaitingForBackupRelease());
+        assertTrue(primary.awaitCommitted(appender.tcommit(3), TimeUnit.SECONDS.toNanos(1)), "no longer gated");
+    }
+
+    @Test
+    void aBackupBackBeforeItsReleaseLetsTheWaitingCommitThrough()
+    {
+        startPrimary(CompressionMode.lz4(), (ctx) -> ctx.heartbeatIntervalMs(100).qosTimeoutMs(500)
+            .backupRelease((name, epoch) -> false));
+        final Receiver backup = startReceiver(receiverContext("backup-1", MemberRole.BACKUP, primary.address())
+            .heartbeatIntervalMs(100).qosTimeoutMs(500));
+        append(50);
+        awaitCaughtUp(backup);
+        await(() -> "ACTIVE".equals(statusOf("backup-1")), WAIT_MS, () -> "not ACTIVE: " + primary.memberStatus());
+
+        backup.stallAcks(true);
+        final long lsn = appender.tcommit(2);
+        assertFalse(primary.awaitCommitted(lsn, TimeUnit.MILLISECONDS.toNanos(1500)));
+        assertTrue(primary.isWaitingForBackupRelease());
+        backup.stallAcks(false);
+        assertTrue(primary.awaitCommitted(lsn, TimeUnit.SECONDS.toNanos(10)),
+            "the backup acked it: committed without any release");
+        await(() -> "ACTIVE".equals(statusOf("backup-1")), WAIT_MS, () -> "not ACTIVE: " + primary.memberStatus());
+        assertFalse(primary.isWaitingForBackupRelease());
     }
 
     @Test
