@@ -1,0 +1,498 @@
+package io.jmirror.mirror;
+
+import io.jmirror.dejournal.DejournalContext;
+import io.jmirror.dejournal.Dejournaler;
+import io.jmirror.journal.EpochStart;
+import io.jmirror.journal.Journal;
+import io.jmirror.journal.JournalContext;
+import io.jmirror.shipper.AllowedMember;
+import io.jmirror.shipper.ArbiterClient;
+import io.jmirror.shipper.ArbiterProtocol;
+import io.jmirror.shipper.ArbiterProtocol.Kind;
+import io.jmirror.shipper.ArbiterRequest;
+import io.jmirror.shipper.ArbiterResponse;
+import io.jmirror.shipper.MemberRole;
+import io.jmirror.shipper.MemberStatus;
+import io.jmirror.shipper.Primary;
+import io.jmirror.shipper.PrimaryContext;
+import io.jmirror.shipper.Receiver;
+import io.jmirror.shipper.ReceiverContext;
+import io.jmirror.shipper.ShipperException;
+import io.jmirror.shipper.TransferStatus;
+import org.agrona.CloseHelper;
+import org.agrona.concurrent.Agent;
+import org.agrona.concurrent.AgentRunner;
+import org.agrona.concurrent.SleepingMillisIdleStrategy;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * One failover member: its journal and store, run as primary or as backup, switching role without a restart.
+ * <pre>
+ *   CANDIDATE --arbiter: I am (or may become) primary--> PRIMARY --a higher epoch--> FENCED
+ *       |
+ *       +--arbiter: the partner is primary--> BACKUP --primary lost, arbiter grants TAKEOVER--> TAKING_OVER --> PRIMARY
+ * </pre>
+ * A candidate accepts no write until the arbiter has confirmed the epoch (a restarted primary too). As backup it
+ * receives and applies the primary's journal; when it has lost the primary it asks the arbiter to take over, which
+ * is granted only if it was ACTIVE and the arbiter has lost the primary too. The takeover, each step safe to crash in
+ * and repeat (a crashed node restarts as a candidate and the arbiter tells it it is primary): apply every record
+ * received, write {@code EPOCH_START} for the granted epoch, roll back the transactions left open from their
+ * before-images (journaled, so members roll back too), apply that to the store, open for writes. As primary its
+ * commits wait for an ACTIVE backup until the arbiter releases it (failover rule 1); a primary that learns of a
+ * higher epoch stops at once (FENCED).
+ * <p>
+ * Not yet here: a former primary rejoining as backup (it stops FENCED and says so), DR asyncs and promotion, TLS.
+ */
+public final class MirrorNode implements AutoCloseable
+{
+    private static final Logger LOG = LoggerFactory.getLogger(MirrorNode.class);
+
+    /**
+     * The node's role.
+     */
+    public enum Role
+    {
+        /** Started; waiting for the arbiter to say who is primary. Accepts no write. */
+        CANDIDATE,
+        /** Receiving and applying the primary's journal. */
+        BACKUP,
+        /** Granted the next epoch; applying, rolling back, opening for writes. */
+        TAKING_OVER,
+        /** Open for writes. */
+        PRIMARY,
+        /** Was primary and learned of a higher epoch, or cannot follow the current primary: writes nothing. */
+        FENCED,
+        /** Closed. */
+        CLOSED
+    }
+
+    private final MirrorNodeContext ctx;
+    private final ArbiterClient arbiter;
+    private final AgentRunner runner;
+    private volatile Role role = Role.CANDIDATE;
+    private volatile String reason = "started";
+    private volatile long epoch;
+    private volatile Journal journal;
+    private volatile Primary primary;
+    private volatile Member member;
+    private volatile boolean isFencedByPeer;
+    private volatile boolean isRevokeWanted;
+    private volatile long revokedEpoch = -1;
+    private long lastStreamingMs = System.currentTimeMillis();
+    private long takeovers;
+    private long lastTakeoverMs = -1;
+
+    private MirrorNode(final MirrorNodeContext ctx)
+    {
+        this.ctx = ctx;
+        this.arbiter = new ArbiterClient(ctx.arbiterAddress(), null, (int)ctx.qosTimeoutMs());
+        this.runner = new AgentRunner(new SleepingMillisIdleStrategy(Math.max(1, ctx.heartbeatIntervalMs() / 4)),
+            this::onError, null, new Control());
+        AgentRunner.startOnThread(runner);
+    }
+
+    /**
+     * @param ctx configuration; concluded here.
+     * @return the node, a candidate until the arbiter answers.
+     */
+    public static MirrorNode start(final MirrorNodeContext ctx)
+    {
+        ctx.conclude();
+        return new MirrorNode(ctx);
+    }
+
+    /**
+     * The node's duty cycle: once per heartbeat, talk to the arbiter and act on the role.
+     */
+    private final class Control implements Agent
+    {
+        private long nextMs;
+
+        @Override
+        public int doWork()
+        {
+            final long nowMs = System.currentTimeMillis();
+            if (nowMs < nextMs)
+            {
+                return 0;
+            }
+            nextMs = nowMs + ctx.heartbeatIntervalMs();
+            switch (role)
+            {
+                case CANDIDATE -> candidate();
+                case BACKUP -> backup(nowMs);
+                case PRIMARY -> asPrimary();
+                default ->
+                {
+                }
+            }
+            return 1;
+        }
+
+        @Override
+        public String roleName()
+        {
+            return "jmirror-node-" + ctx.memberName();
+        }
+    }
+
+    private void candidate()
+    {
+        final List<EpochStart> history = diskHistory();
+        final long diskEpoch = history.isEmpty() ? 0 : history.get(history.size() - 1).epoch();
+        final ArbiterResponse poll = ask(Kind.POLL, diskEpoch, 0);
+        if (null == poll || !poll.isGranted())
+        {
+            return;
+        }
+        final String me = ctx.memberName();
+        if ((null == poll.primary() && ctx.initialPrimary()) || me.equals(poll.primary()))
+        {
+            final ArbiterResponse claim = ask(Kind.CLAIM_PRIMARY, Math.max(diskEpoch, poll.epoch()), 0);
+            if (null != claim && claim.isGranted())
+            {
+                becomePrimary(claim.epoch(), "the arbiter names this node primary: epoch=" + claim.epoch());
+            }
+        }
+        else if (null != poll.primary())
+        {
+            final EpochStart last = history.isEmpty() ? null : history.get(history.size() - 1);
+            if (null != last && me.equals(last.memberName()))
+            {
+                // It wrote in its own epoch: its journal may hold what the new primary never had.
+                role(Role.FENCED, "this node was primary in epoch " + last.epoch() + " and " + poll.primary() +
+                    " is primary in epoch " + poll.epoch() + ": a former primary must be rejoined (divergence " +
+                    "check, keep and cut its divergent journal) before it follows, which is not automatic yet");
+                return;
+            }
+            epoch = poll.epoch();
+            becomeBackup(poll.primary());
+        }
+    }
+
+    private List<EpochStart> diskHistory()
+    {
+        final JournalContext journalContext = ctx.journalContext();
+        if (!Journal.exists(journalContext.journalDir()))
+        {
+            return List.of();
+        }
+        try (Journal onDisk = Journal.openReadOnly(journalContext.journalDir()))
+        {
+            return onDisk.epochHistory();
+        }
+    }
+
+    private void becomeBackup(final String primaryName)
+    {
+        member = Member.start(new MemberContext().target(ctx.target()).workers(ctx.workers())
+            .receiverContext(new ReceiverContext().memberName(ctx.memberName()).role(MemberRole.BACKUP)
+                .mirrorName(ctx.mirrorName()).primaryAddress(ctx.addressOf(primaryName)).insecure(true)
+                .heartbeatIntervalMs(ctx.heartbeatIntervalMs()).qosTimeoutMs(ctx.qosTimeoutMs())
+                .reconnectIntervalMs(Math.max(10, ctx.heartbeatIntervalMs() / 2))
+                .journalContext(ctx.journalContext())));
+        lastStreamingMs = System.currentTimeMillis();
+        role(Role.BACKUP, "following " + primaryName + " in epoch " + epoch);
+    }
+
+    private void backup(final long nowMs)
+    {
+        final Member current = member;
+        if (current.receiver().state() == Receiver.State.STREAMING)
+        {
+            lastStreamingMs = nowMs;
+        }
+        final ArbiterResponse poll = ask(Kind.POLL, epoch, 0);
+        if (null != poll && poll.isGranted() && ctx.memberName().equals(poll.primary()))
+        {
+            takeover(poll.epoch(), "the arbiter already names this node primary: epoch=" + poll.epoch());
+            return;
+        }
+        if (null != poll && poll.epoch() > epoch)
+        {
+            epoch = poll.epoch();
+        }
+        if (current.receiver().state() != Receiver.State.STREAMING)
+        {
+            // The arbiter grants only if it has lost the primary too and this node was ACTIVE.
+            final ArbiterResponse takeover = ask(Kind.TAKEOVER, epoch, 0);
+            if (null != takeover && takeover.isGranted())
+            {
+                takeover(takeover.epoch(), "takeover granted: epoch=" + takeover.epoch() + " primaryLostForMs=" +
+                    (nowMs - lastStreamingMs));
+            }
+        }
+    }
+
+    /**
+     * Take over as primary of {@code newEpoch}: apply all received, stop receiving, then open as primary.
+     */
+    private void takeover(final long newEpoch, final String why)
+    {
+        final long startMs = System.currentTimeMillis();
+        role(Role.TAKING_OVER, why);
+        final Member current = member;
+        final Journal received = current.receiver().journal();
+        if (null != received)
+        {
+            while (null == current.dejournaler() ||
+                !current.dejournaler().awaitApplied(received.tailLsn(), TimeUnit.MILLISECONDS.toNanos(100)))
+            {
+                if (null != current.lastWiringError() || role == Role.CLOSED)
+                {
+                    role(Role.FENCED, "cannot apply what was received before taking over: " +
+                        current.lastWiringError());
+                    return;
+                }
+            }
+        }
+        CloseHelper.quietClose(current);
+        member = null;
+        becomePrimary(newEpoch, why);
+        takeovers++;
+        lastTakeoverMs = System.currentTimeMillis() - startMs;
+    }
+
+    /**
+     * Open the journal for writes in {@code newEpoch}: {@code EPOCH_START} if the journal is not in it yet, roll back
+     * what was left open, bring the store up to the journal's end, then start shipping.
+     */
+    private void becomePrimary(final long newEpoch, final String why)
+    {
+        final Journal opened = Journal.open(ctx.journalContext());
+        try
+        {
+            if (opened.epoch() < newEpoch)
+            {
+                opened.startEpoch(newEpoch, ctx.memberName());
+            }
+            final io.jmirror.dejournal.TransactionRollback.Result rollback =
+                io.jmirror.dejournal.TransactionRollback.rollBackOpenTransactions(opened, opened.startLsn());
+            if (!rollback.withoutBeforeImage().isEmpty())
+            {
+                LOG.error("open transactions held records without before-images; they stay applied: lsns={}",
+                    rollback.withoutBeforeImage());
+            }
+            try (Dejournaler apply = Dejournaler.start(new DejournalContext().journal(opened).target(ctx.target())
+                .workers(ctx.workers())))
+            {
+                while (!apply.awaitApplied(opened.tailLsn(), TimeUnit.SECONDS.toNanos(1)))
+                {
+                    LOG.info("bringing the store up to the journal before opening for writes: {}", apply.status());
+                }
+            }
+            epoch = newEpoch;
+            isRevokeWanted = false;
+            journal = opened;
+            primary = Primary.start(new PrimaryContext().journal(opened).insecure(true)
+                .bindAddress(ctx.addressOf(ctx.memberName()))
+                .member(AllowedMember.of(ctx.partnerName(), MemberRole.BACKUP))
+                .qosTimeoutMs(ctx.qosTimeoutMs()).heartbeatIntervalMs(ctx.heartbeatIntervalMs())
+                .backupRelease(this::mayRelease)
+                .higherEpochHandler((higher, name) -> isFencedByPeer = true));
+            role(Role.PRIMARY, why + " rolledBack=" + rollback.transactions());
+        }
+        catch (final RuntimeException ex)
+        {
+            CloseHelper.quietClose(opened);
+            journal = null;
+            throw ex;
+        }
+    }
+
+    private void asPrimary()
+    {
+        final Primary current = primary;
+        if (isFencedByPeer || current.isFenced())
+        {
+            fence("a member knows a higher epoch: fencedEpoch=" + current.fencedEpoch() + " primary=" +
+                current.fencedPrimaryName());
+            return;
+        }
+        final MemberStatus backup = current.memberStatus(ctx.partnerName());
+        final boolean isBackupActive = null != backup &&
+            TransferStatus.ACTIVE.name().equals(backup.transferStatus());
+        final ArbiterResponse poll = ask(Kind.POLL, epoch, isBackupActive ? ArbiterProtocol.FLAG_BACKUP_ACTIVE : 0);
+        if (null != poll && poll.epoch() > epoch)
+        {
+            fence("the arbiter is in a higher epoch: epoch=" + poll.epoch() + " primary=" + poll.primary());
+            return;
+        }
+        if (isRevokeWanted && revokedEpoch != epoch)
+        {
+            final ArbiterResponse revoke = ask(Kind.REVOKE_BACKUP, epoch, 0);
+            if (null != revoke && revoke.isGranted())
+            {
+                revokedEpoch = epoch;
+                isRevokeWanted = false;
+            }
+        }
+    }
+
+    /**
+     * The primary's {@link io.jmirror.shipper.BackupRelease}: true once the arbiter granted REVOKE_BACKUP in this
+     * epoch; otherwise asks the control loop to request it.
+     */
+    private boolean mayRelease(final String backupName, final long primaryEpoch)
+    {
+        if (revokedEpoch == primaryEpoch)
+        {
+            return true;
+        }
+        isRevokeWanted = true;
+        return false;
+    }
+
+    private void fence(final String why)
+    {
+        role(Role.FENCED, why);
+        CloseHelper.quietClose(primary);
+        primary = null;
+        CloseHelper.quietClose(journal);
+        journal = null;
+    }
+
+    private ArbiterResponse ask(final Kind kind, final long knownEpoch, final int flags)
+    {
+        try
+        {
+            final ArbiterResponse response = arbiter.request(
+                new ArbiterRequest(kind, ctx.mirrorName(), ctx.memberName(), knownEpoch, flags));
+            if (!response.isGranted() && kind != Kind.TAKEOVER)
+            {
+                LOG.info("arbiter refused: member={} request={} {}", ctx.memberName(), kind, response);
+            }
+            return response;
+        }
+        catch (final ShipperException ex)
+        {
+            LOG.debug("arbiter unreachable: member={} request={} reason={}", ctx.memberName(), kind,
+                ex.getMessage());
+            return null;
+        }
+    }
+
+    private void role(final Role next, final String why)
+    {
+        final Role previous = role;
+        role = next;
+        reason = why;
+        LOG.info("mirror node: member={} {} -> {} epoch={} reason={}", ctx.memberName(), previous, next, epoch, why);
+    }
+
+    private void onError(final Throwable ex)
+    {
+        LOG.error("mirror node failed: member={} role={}", ctx.memberName(), role, ex);
+        reason = "failed: " + ex;
+    }
+
+    /**
+     * @return the node's role.
+     */
+    public Role role()
+    {
+        return role;
+    }
+
+    /**
+     * @return why the node is in its role.
+     */
+    public String reason()
+    {
+        return reason;
+    }
+
+    /**
+     * @return the epoch the node is in (as primary) or follows (as backup).
+     */
+    public long epoch()
+    {
+        return epoch;
+    }
+
+    /**
+     * @return the journal while primary (append to it under the lock you change the store with), else null.
+     */
+    public Journal journal()
+    {
+        return journal;
+    }
+
+    /**
+     * @return the primary while primary ({@code awaitCommitted}), else null.
+     */
+    public Primary primary()
+    {
+        return primary;
+    }
+
+    /**
+     * @return the member (receiver and dejournaler) while backup, else null.
+     */
+    public Member member()
+    {
+        return member;
+    }
+
+    /**
+     * @return takeovers this node made since start.
+     */
+    public long takeovers()
+    {
+        return takeovers;
+    }
+
+    /**
+     * @return how long the last takeover took, from the grant to open for writes, in ms; -1 before any.
+     */
+    public long lastTakeoverMs()
+    {
+        return lastTakeoverMs;
+    }
+
+    /**
+     * Wait until the node is in {@code expected}.
+     *
+     * @return true when it is, false on timeout.
+     */
+    public boolean awaitRole(final Role expected, final long timeoutMs)
+    {
+        final long deadline = System.currentTimeMillis() + timeoutMs;
+        while (role != expected)
+        {
+            if (System.currentTimeMillis() > deadline)
+            {
+                return false;
+            }
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
+        }
+        return true;
+    }
+
+    /**
+     * Stop: nothing is handed over, so to the arbiter and the partner this looks like a crash. Safe to call twice.
+     */
+    @Override
+    public void close()
+    {
+        if (role == Role.CLOSED)
+        {
+            return;
+        }
+        CloseHelper.quietClose(runner);
+        role(Role.CLOSED, "closed");
+        CloseHelper.quietClose(primary);
+        CloseHelper.quietClose(journal);
+        CloseHelper.quietClose(member);
+        CloseHelper.quietClose(arbiter);
+        primary = null;
+        journal = null;
+        member = null;
+    }
+
+}

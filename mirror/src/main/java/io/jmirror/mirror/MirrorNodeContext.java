@@ -1,0 +1,239 @@
+package io.jmirror.mirror;
+
+import io.jmirror.dejournal.Target;
+import io.jmirror.journal.JournalContext;
+import io.jmirror.journal.SyncPolicy;
+
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Configuration of a {@link MirrorNode}: who it is, where its journal lives, its store, its failover partner and the
+ * arbiter.
+ */
+public final class MirrorNodeContext
+{
+    private String mirrorName;
+    private String memberName;
+    private Path dir;
+    private Target target;
+    private final Map<String, InetSocketAddress> failoverMembers = new LinkedHashMap<>();
+    private InetSocketAddress arbiterAddress;
+    private boolean insecure;
+    private boolean initialPrimary;
+    private long qosTimeoutMs = 8000;
+    private long heartbeatIntervalMs = 1000;
+    private long fileLength = 64L * 1024 * 1024;
+    private int workers = 2;
+    private SyncPolicy syncPolicy = SyncPolicy.GROUP;
+
+    /**
+     * @return this, checked: fails naming the first bad setting.
+     */
+    public MirrorNodeContext conclude()
+    {
+        if (null == mirrorName || null == memberName || null == dir || null == target || null == arbiterAddress)
+        {
+            throw invalid("mirrorName, memberName, dir, target and arbiterAddress must be set");
+        }
+        if (failoverMembers.size() != 2 || !failoverMembers.containsKey(memberName))
+        {
+            throw invalid("two failover members, this one among them, must be given: failoverMembers=" +
+                failoverMembers.keySet() + " memberName=" + memberName);
+        }
+        if (!insecure)
+        {
+            throw invalid("only insecure(true) on loopback is supported by MirrorNode so far");
+        }
+        for (final InetSocketAddress address : failoverMembers.values())
+        {
+            if (!address.getAddress().isLoopbackAddress())
+            {
+                throw invalid("insecure(true) is for loopback only: address=" + address);
+            }
+        }
+        if (qosTimeoutMs <= 0 || heartbeatIntervalMs <= 0 || heartbeatIntervalMs >= qosTimeoutMs)
+        {
+            throw invalid("need 0 < heartbeatIntervalMs < qosTimeoutMs: heartbeatIntervalMs=" + heartbeatIntervalMs +
+                " qosTimeoutMs=" + qosTimeoutMs);
+        }
+        return this;
+    }
+
+    private static IllegalArgumentException invalid(final String what)
+    {
+        return new IllegalArgumentException("mirror node configuration: " + what);
+    }
+
+    /**
+     * @return the context of this node's journal.
+     */
+    JournalContext journalContext()
+    {
+        return new JournalContext().journalDir(dir.resolve("journal")).mirrorName(mirrorName).fileLength(fileLength)
+            .syncPolicy(syncPolicy);
+    }
+
+    /**
+     * @return the other failover member's name.
+     */
+    public String partnerName()
+    {
+        for (final String name : failoverMembers.keySet())
+        {
+            if (!name.equals(memberName))
+            {
+                return name;
+            }
+        }
+        throw invalid("no partner");
+    }
+
+    public MirrorNodeContext mirrorName(final String mirrorName)
+    {
+        this.mirrorName = mirrorName;
+        return this;
+    }
+
+    public String mirrorName()
+    {
+        return mirrorName;
+    }
+
+    public MirrorNodeContext memberName(final String memberName)
+    {
+        this.memberName = memberName;
+        return this;
+    }
+
+    public String memberName()
+    {
+        return memberName;
+    }
+
+    /**
+     * @param dir the node's directory: its journal lives in {@code dir/journal}.
+     * @return this.
+     */
+    public MirrorNodeContext dir(final Path dir)
+    {
+        this.dir = dir;
+        return this;
+    }
+
+    public Path dir()
+    {
+        return dir;
+    }
+
+    /**
+     * @param target the node's store: applied to as a backup, rolled back into at a takeover, and the
+     *               application's own store while the node is primary.
+     * @return this.
+     */
+    public MirrorNodeContext target(final Target target)
+    {
+        this.target = target;
+        return this;
+    }
+
+    public Target target()
+    {
+        return target;
+    }
+
+    /**
+     * @param name    a failover member (give both, this one included).
+     * @param address where it listens for members while it is primary.
+     * @return this.
+     */
+    public MirrorNodeContext failoverMember(final String name, final InetSocketAddress address)
+    {
+        failoverMembers.put(name, address);
+        return this;
+    }
+
+    public InetSocketAddress addressOf(final String name)
+    {
+        return failoverMembers.get(name);
+    }
+
+    public MirrorNodeContext arbiterAddress(final InetSocketAddress arbiterAddress)
+    {
+        this.arbiterAddress = arbiterAddress;
+        return this;
+    }
+
+    public InetSocketAddress arbiterAddress()
+    {
+        return arbiterAddress;
+    }
+
+    public MirrorNodeContext insecure(final boolean insecure)
+    {
+        this.insecure = insecure;
+        return this;
+    }
+
+    /**
+     * @param initialPrimary claim the primary role when the arbiter knows no primary of the mirror yet.
+     * @return this.
+     */
+    public MirrorNodeContext initialPrimary(final boolean initialPrimary)
+    {
+        this.initialPrimary = initialPrimary;
+        return this;
+    }
+
+    public boolean initialPrimary()
+    {
+        return initialPrimary;
+    }
+
+    public MirrorNodeContext qosTimeoutMs(final long qosTimeoutMs)
+    {
+        this.qosTimeoutMs = qosTimeoutMs;
+        return this;
+    }
+
+    public long qosTimeoutMs()
+    {
+        return qosTimeoutMs;
+    }
+
+    public MirrorNodeContext heartbeatIntervalMs(final long heartbeatIntervalMs)
+    {
+        this.heartbeatIntervalMs = heartbeatIntervalMs;
+        return this;
+    }
+
+    public long heartbeatIntervalMs()
+    {
+        return heartbeatIntervalMs;
+    }
+
+    public MirrorNodeContext fileLength(final long fileLength)
+    {
+        this.fileLength = fileLength;
+        return this;
+    }
+
+    public MirrorNodeContext workers(final int workers)
+    {
+        this.workers = workers;
+        return this;
+    }
+
+    public int workers()
+    {
+        return workers;
+    }
+
+    public MirrorNodeContext syncPolicy(final SyncPolicy syncPolicy)
+    {
+        this.syncPolicy = syncPolicy;
+        return this;
+    }
+}

@@ -1,0 +1,193 @@
+package io.jmirror.mirror;
+
+import io.jmirror.dejournal.GlobalStore;
+import io.jmirror.dejournal.StoreTarget;
+import io.jmirror.journal.BeforeImage;
+import io.jmirror.journal.GlobalName;
+import io.jmirror.journal.JournalAppender;
+import io.jmirror.journal.SubscriptKey;
+import io.jmirror.journal.SyncPolicy;
+import io.jmirror.shipper.MemberStatus;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * Two failover members and an arbiter on loopback: the primary dies with a transaction open; the backup takes over
+ * in the next epoch with every acknowledged commit, the open transaction rolled back, and opens for writes.
+ */
+@Timeout(120)
+class MirrorNodeSystemTest
+{
+    private static final String MIRROR = "CLINIC";
+    private static final long QOS_MS = 600;
+    private static final GlobalName G = GlobalName.of("USER", "Acct");
+
+    @TempDir
+    Path dir;
+    private final List<AutoCloseable> closeables = new ArrayList<>();
+    private final InetSocketAddress addressA = freeAddress();
+    private final InetSocketAddress addressB = freeAddress();
+
+    @AfterEach
+    void close() throws Exception
+    {
+        for (int i = closeables.size() - 1; i >= 0; i--)
+        {
+            closeables.get(i).close();
+        }
+    }
+
+    private static InetSocketAddress freeAddress()
+    {
+        try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress()))
+        {
+            return new InetSocketAddress("127.0.0.1", socket.getLocalPort());
+        }
+        catch (final IOException ex)
+        {
+            throw new IllegalStateException(ex);
+        }
+    }
+
+    private MirrorNode node(final String name, final GlobalStore store, final Arbiter arbiter, final boolean first)
+    {
+        final MirrorNode node = MirrorNode.start(new MirrorNodeContext().mirrorName(MIRROR).memberName(name)
+            .dir(dir.resolve(name)).target(new StoreTarget(store)).insecure(true).initialPrimary(first)
+            .failoverMember("node-a", addressA).failoverMember("node-b", addressB)
+            .arbiterAddress(arbiter.address()).qosTimeoutMs(QOS_MS).heartbeatIntervalMs(100)
+            .fileLength(4 * 1024 * 1024).syncPolicy(SyncPolicy.GROUP).workers(2));
+        closeables.add(node);
+        return node;
+    }
+
+    private static byte[] bytes(final String s)
+    {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static void await(final java.util.function.BooleanSupplier condition, final String what)
+    {
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (!condition.getAsBoolean())
+        {
+            assertTrue(System.nanoTime() < deadline, "timed out waiting: " + what);
+            java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10));
+        }
+    }
+
+    @Test
+    void theBackupTakesOverWithEveryAcknowledgedCommitAndRollsBackTheOpenTransaction()
+    {
+        final Arbiter arbiter = Arbiter.start(new ArbiterContext().dir(dir.resolve("arbiter")).insecure(true)
+            .qosTimeoutMs(QOS_MS).member(MIRROR, "node-a").member(MIRROR, "node-b"));
+        closeables.add(arbiter);
+        final GlobalStore storeA = new GlobalStore();
+        final GlobalStore storeB = new GlobalStore();
+        final MirrorNode a = node("node-a", storeA, arbiter, true);
+        assertTrue(a.awaitRole(MirrorNode.Role.PRIMARY, 20_000), a.reason());
+        final MirrorNode b = node("node-b", storeB, arbiter, false);
+        assertTrue(b.awaitRole(MirrorNode.Role.BACKUP, 20_000), b.reason());
+        assertEquals(1, a.epoch());
+        await(() ->
+        {
+            final MemberStatus status = a.primary().memberStatus("node-b");
+            return null != status && "ACTIVE".equals(status.transferStatus());
+        }, "backup ACTIVE");
+        await(() -> arbiter.record(MIRROR).backupActive(), "the arbiter holds the backup ACTIVE");
+
+        // the application: journal and store changed together, every transaction awaited
+        final JournalAppender appender = a.journal().newAppender();
+        final BeforeImage before = new BeforeImage();
+        final Map<String, String> acknowledged = new LinkedHashMap<>();
+        for (long txn = 1; txn <= 100; txn++)
+        {
+            appender.tstart(txn);
+            final SubscriptKey key = SubscriptKey.of(txn % 20);
+            final String value = "v" + txn;
+            appender.set(txn, G, key, bytes(value), before.value(storeA.get("USER", "Acct", key)));
+            storeA.set("USER", "Acct", key, bytes(value));
+            final long commit = appender.tcommit(txn);
+            assertTrue(a.primary().awaitCommitted(commit, TimeUnit.SECONDS.toNanos(10)), "commit " + txn);
+            acknowledged.put(key.toString(), value);
+        }
+        // a transaction left open when the primary dies: its changes must not survive the takeover
+        appender.tstart(500);
+        final SubscriptKey touched = SubscriptKey.of(3);
+        appender.set(500, G, touched, bytes("uncommitted"), before.value(storeA.get("USER", "Acct", touched)));
+        appender.set(500, G, SubscriptKey.of(99), bytes("uncommitted"), before.undefined());
+        final long openEnd = a.journal().tailLsn();
+        await(() -> null != b.member() && b.member().receiver().receivedLsn() >= openEnd, "open txn shipped");
+
+        final long killedAtNs = System.nanoTime();
+        a.close();
+
+        assertTrue(b.awaitRole(MirrorNode.Role.PRIMARY, 20_000), "no takeover: " + b.role() + " " + b.reason());
+        final long takeoverMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - killedAtNs);
+        assertEquals(2, b.epoch());
+        assertEquals(2, b.journal().epoch());
+        assertEquals(1, b.takeovers());
+        assertTrue(takeoverMs < QOS_MS + 5_000, "takeoverMs=" + takeoverMs);
+
+        for (final Map.Entry<String, String> entry : acknowledged.entrySet())
+        {
+            final byte[] value = storeB.get("USER", "Acct", keyOf(entry.getKey()));
+            assertNotNull(value, "acknowledged commit lost: " + entry);
+        }
+        assertEquals(acknowledged.get(touched.toString()),
+            new String(storeB.get("USER", "Acct", touched), StandardCharsets.UTF_8), "the open transaction is undone");
+        assertNull(storeB.get("USER", "Acct", SubscriptKey.of(99)), "the open transaction is undone");
+
+        // the new primary takes writes (no backup yet: nothing gates them)
+        final JournalAppender newAppender = b.journal().newAppender();
+        newAppender.tstart(1000);
+        newAppender.set(1000, G, SubscriptKey.of(1), bytes("after"), before.value(storeB.get("USER", "Acct",
+            SubscriptKey.of(1))));
+        assertTrue(b.primary().awaitCommitted(newAppender.tcommit(1000), TimeUnit.SECONDS.toNanos(10)));
+
+        // the old primary comes back: it wrote in epoch 1 and may hold what node-b never got, so it does not follow
+        final MirrorNode back = node("node-a", new GlobalStore(), arbiter, true);
+        assertTrue(back.awaitRole(MirrorNode.Role.FENCED, 20_000), back.role() + " " + back.reason());
+        assertTrue(back.reason().contains("former primary"), back.reason());
+        assertNull(back.journal(), "a fenced node writes nothing");
+    }
+
+    @Test
+    void withoutTheArbiterTheBackupDoesNotTakeOver()
+    {
+        final Arbiter arbiter = Arbiter.start(new ArbiterContext().dir(dir.resolve("arbiter")).insecure(true)
+            .qosTimeoutMs(QOS_MS).member(MIRROR, "node-a").member(MIRROR, "node-b"));
+        closeables.add(arbiter);
+        final MirrorNode a = node("node-a", new GlobalStore(), arbiter, true);
+        assertTrue(a.awaitRole(MirrorNode.Role.PRIMARY, 20_000), a.reason());
+        final MirrorNode b = node("node-b", new GlobalStore(), arbiter, false);
+        assertTrue(b.awaitRole(MirrorNode.Role.BACKUP, 20_000), b.reason());
+        await(() -> arbiter.record(MIRROR).backupActive(), "the arbiter holds the backup ACTIVE");
+
+        arbiter.close();
+        a.close();
+        assertFalse(b.awaitRole(MirrorNode.Role.PRIMARY, 5 * QOS_MS), "took over without the arbiter's grant");
+        assertEquals(MirrorNode.Role.BACKUP, b.role());
+        assertEquals(0, b.takeovers());
+    }
+
+    private static SubscriptKey keyOf(final String text)
+    {
+        // SubscriptKey.toString() is "(n)" for the keys above
+        return SubscriptKey.of(Long.parseLong(text.substring(1, text.length() - 1)));
+    }
+}
