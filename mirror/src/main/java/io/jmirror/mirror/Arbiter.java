@@ -152,7 +152,7 @@ public final class Arbiter implements AutoCloseable
         final Long heard = null == partner ? null : lastHeardMs.get(key(record.mirrorName(), partner));
         final long partnerSilentMs = null == heard ? -1 : nowMs - heard;
         return new ArbiterResponse(reason, record.epoch(), record.primary(), record.backup(), flags, partnerSilentMs,
-            message);
+            message, record.nextEpochLsn(request.epoch()));
     }
 
     /**

@@ -14,6 +14,9 @@ package io.jmirror.mirror;
  *                     waiting for the QoS timeout.
  * @param revoked      the primary was granted to stop waiting for the backup in this epoch: the backup cannot be
  *                     ACTIVE again, nor take over, until the next epoch (a late "ACTIVE" report must not undo it).
+ * @param starts       where each epoch the arbiter granted starts in the journal (the primary's journal end when it
+ *                     was granted), oldest first, the newest {@link #MAX_STARTS} kept: a former primary finds where
+ *                     its journal diverges from them.
  */
 public record ArbiterRecord(
     String mirrorName,
@@ -23,14 +26,75 @@ public record ArbiterRecord(
     boolean backupActive,
     boolean noFailover,
     boolean handedOver,
-    boolean revoked)
+    boolean revoked,
+    java.util.List<ArbiterRecord.Start> starts)
 {
+    /** Epoch starts kept. */
+    public static final int MAX_STARTS = 64;
+
+    /**
+     * Where an epoch starts.
+     *
+     * @param epoch the epoch.
+     * @param lsn   the LSN of its {@code EPOCH_START}, as the primary announced it.
+     */
+    public record Start(long epoch, long lsn)
+    {
+    }
+
+    /**
+     * A record without epoch starts.
+     */
+    public ArbiterRecord(
+        final String mirrorName,
+        final long epoch,
+        final String primary,
+        final String backup,
+        final boolean backupActive,
+        final boolean noFailover,
+        final boolean handedOver,
+        final boolean revoked)
+    {
+        this(mirrorName, epoch, primary, backup, backupActive, noFailover, handedOver, revoked, java.util.List.of());
+    }
+
+    /**
+     * @param requestEpoch an epoch a member named.
+     * @return where the first epoch after it starts, or -1 when none is recorded.
+     */
+    public long nextEpochLsn(final long requestEpoch)
+    {
+        for (final Start start : starts)
+        {
+            if (start.epoch() > requestEpoch)
+            {
+                return start.lsn();
+            }
+        }
+        return -1;
+    }
+
+    /**
+     * @return a copy that records where {@code newEpoch} starts.
+     */
+    ArbiterRecord withStart(final long newEpoch, final long lsn)
+    {
+        final java.util.List<Start> next = new java.util.ArrayList<>(starts);
+        next.add(new Start(newEpoch, lsn));
+        while (next.size() > MAX_STARTS)
+        {
+            next.remove(0);
+        }
+        return new ArbiterRecord(mirrorName, epoch, primary, backup, backupActive, noFailover, handedOver, revoked,
+            java.util.List.copyOf(next));
+    }
+
     /**
      * @return a copy with the backup's ACTIVE state changed.
      */
     public ArbiterRecord withBackupActive(final boolean active)
     {
-        return new ArbiterRecord(mirrorName, epoch, primary, backup, active, noFailover, handedOver, revoked);
+        return new ArbiterRecord(mirrorName, epoch, primary, backup, active, noFailover, handedOver, revoked, starts);
     }
 
     /**
@@ -38,7 +102,7 @@ public record ArbiterRecord(
      */
     public ArbiterRecord withRevoked()
     {
-        return new ArbiterRecord(mirrorName, epoch, primary, backup, false, noFailover, handedOver, true);
+        return new ArbiterRecord(mirrorName, epoch, primary, backup, false, noFailover, handedOver, true, starts);
     }
 
     /**
@@ -46,7 +110,8 @@ public record ArbiterRecord(
      */
     public ArbiterRecord withBackup(final String newBackup)
     {
-        return new ArbiterRecord(mirrorName, epoch, primary, newBackup, backupActive, noFailover, handedOver, revoked);
+        return new ArbiterRecord(mirrorName, epoch, primary, newBackup, backupActive, noFailover, handedOver, revoked,
+            starts);
     }
 
     /**
@@ -54,7 +119,7 @@ public record ArbiterRecord(
      */
     public ArbiterRecord withNoFailover(final boolean flag)
     {
-        return new ArbiterRecord(mirrorName, epoch, primary, backup, backupActive, flag, handedOver, revoked);
+        return new ArbiterRecord(mirrorName, epoch, primary, backup, backupActive, flag, handedOver, revoked, starts);
     }
 
     /**
@@ -62,7 +127,7 @@ public record ArbiterRecord(
      */
     public ArbiterRecord withHandedOver()
     {
-        return new ArbiterRecord(mirrorName, epoch, primary, backup, backupActive, noFailover, true, revoked);
+        return new ArbiterRecord(mirrorName, epoch, primary, backup, backupActive, noFailover, true, revoked, starts);
     }
 
     /**
@@ -71,6 +136,15 @@ public record ArbiterRecord(
      */
     public ArbiterRecord takenOver()
     {
-        return new ArbiterRecord(mirrorName, epoch + 1, backup, primary, false, noFailover, false, false);
+        return new ArbiterRecord(mirrorName, epoch + 1, backup, primary, false, noFailover, false, false, starts);
+    }
+
+    /**
+     * @param lsn where the new primary's {@code EPOCH_START} goes.
+     * @return the record of the next epoch, with where it starts.
+     */
+    public ArbiterRecord takenOver(final long lsn)
+    {
+        return takenOver().withStart(epoch + 1, lsn);
     }
 }

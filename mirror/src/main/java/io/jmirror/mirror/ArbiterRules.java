@@ -66,7 +66,8 @@ public final class ArbiterRules
             if (request.kind() == ArbiterProtocol.Kind.CLAIM_PRIMARY)
             {
                 final ArbiterRecord first = new ArbiterRecord(
-                    request.mirrorName(), request.epoch() + 1, member, null, false, false, false, false);
+                    request.mirrorName(), request.epoch() + 1, member, null, false, false, false, false)
+                    .withStart(request.epoch() + 1, request.lsn());
                 return granted(first, "first primary of the mirror: epoch=" + first.epoch() + " primary=" + member);
             }
             if (request.kind() == ArbiterProtocol.Kind.POLL)
@@ -198,7 +199,7 @@ public final class ArbiterRules
             return refused(Reason.PARTNER_ALIVE, record, "the arbiter still hears the primary: primarySilentMs=" +
                 primarySilentMs + " qosTimeoutMs=" + qosTimeoutMs);
         }
-        final ArbiterRecord next = record.takenOver();
+        final ArbiterRecord next = record.takenOver(request.lsn());
         return granted(next, "takeover granted: epoch=" + next.epoch() + " primary=" + next.primary() +
             " formerPrimary=" + record.primary() + (record.handedOver() ? " handedOver=true" : " primarySilentMs=" +
             primarySilentMs));

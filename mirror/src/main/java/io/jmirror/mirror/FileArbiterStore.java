@@ -109,12 +109,28 @@ public final class FileArbiterStore implements ArbiterStore
                 Boolean.parseBoolean(require(fields, "backupActive", lineNumber)),
                 Boolean.parseBoolean(require(fields, "noFailover", lineNumber)),
                 Boolean.parseBoolean(require(fields, "handedOver", lineNumber)),
-                Boolean.parseBoolean(require(fields, "revoked", lineNumber)));
+                Boolean.parseBoolean(require(fields, "revoked", lineNumber)),
+                starts(require(fields, "starts", lineNumber)));
         }
         catch (final NumberFormatException ex)
         {
             throw damaged("bad number: line=" + lineNumber + " reason=" + ex.getMessage());
         }
+    }
+
+    private static java.util.List<ArbiterRecord.Start> starts(final String text)
+    {
+        final java.util.List<ArbiterRecord.Start> starts = new java.util.ArrayList<>();
+        if (!NONE.equals(text))
+        {
+            for (final String pair : text.split(","))
+            {
+                final int at = pair.indexOf('@');
+                starts.add(new ArbiterRecord.Start(Long.parseLong(pair.substring(0, at)),
+                    Long.parseLong(pair.substring(at + 1))));
+            }
+        }
+        return java.util.List.copyOf(starts);
     }
 
     private String require(final Map<String, String> fields, final String key, final int lineNumber)
@@ -146,6 +162,9 @@ public final class FileArbiterStore implements ArbiterStore
                 .append(" noFailover=").append(record.noFailover())
                 .append(" handedOver=").append(record.handedOver())
                 .append(" revoked=").append(record.revoked())
+                .append(" starts=").append(record.starts().isEmpty() ? NONE : record.starts().stream()
+                    .map((start) -> start.epoch() + "@" + start.lsn())
+                    .collect(java.util.stream.Collectors.joining(",")))
                 .append('\n');
         }
         final String text = body + "crc32c=" + crc(body.toString()) + "\n";

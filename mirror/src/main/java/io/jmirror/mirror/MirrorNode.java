@@ -46,7 +46,10 @@ import java.util.concurrent.locks.LockSupport;
  * commits wait for an ACTIVE backup until the arbiter releases it (failover rule 1); a primary that learns of a
  * higher epoch stops at once (FENCED).
  * <p>
- * Not yet here: a former primary rejoining as backup (it stops FENCED and says so), DR asyncs and promotion, TLS.
+ * A former primary that restarts finds, from the arbiter, where the epoch after its own started, keeps its journal
+ * bytes beyond that in a file, cuts them off and follows as backup; if its store already holds records beyond that
+ * point, or the point is unknown, it stops FENCED and says it must be rebuilt. A primary fenced while running stays
+ * FENCED until restarted (its store has writes nobody else has). Not yet here: DR asyncs and promotion, TLS.
  */
 public final class MirrorNode implements AutoCloseable
 {
@@ -81,6 +84,7 @@ public final class MirrorNode implements AutoCloseable
     private volatile Primary primary;
     private volatile Member member;
     private volatile boolean isFencedByPeer;
+    private volatile java.nio.file.Path divergentBytes;
     private volatile boolean isRevokeWanted;
     private volatile long revokedEpoch = -1;
     private long lastStreamingMs = System.currentTimeMillis();
@@ -153,7 +157,8 @@ public final class MirrorNode implements AutoCloseable
         final String me = ctx.memberName();
         if ((null == poll.primary() && ctx.initialPrimary()) || me.equals(poll.primary()))
         {
-            final ArbiterResponse claim = ask(Kind.CLAIM_PRIMARY, Math.max(diskEpoch, poll.epoch()), 0);
+            final ArbiterResponse claim = ask(Kind.CLAIM_PRIMARY, Math.max(diskEpoch, poll.epoch()), 0,
+                history.isEmpty() && !Journal.exists(ctx.journalContext().journalDir()) ? 0 : diskEndLsn());
             if (null != claim && claim.isGranted())
             {
                 becomePrimary(claim.epoch(), "the arbiter names this node primary: epoch=" + claim.epoch());
@@ -162,16 +167,53 @@ public final class MirrorNode implements AutoCloseable
         else if (null != poll.primary())
         {
             final EpochStart last = history.isEmpty() ? null : history.get(history.size() - 1);
-            if (null != last && me.equals(last.memberName()))
+            if (null != last && me.equals(last.memberName()) && !rejoin(last.epoch(), poll))
             {
-                // It wrote in its own epoch: its journal may hold what the new primary never had.
-                role(Role.FENCED, "this node was primary in epoch " + last.epoch() + " and " + poll.primary() +
-                    " is primary in epoch " + poll.epoch() + ": a former primary must be rejoined (divergence " +
-                    "check, keep and cut its divergent journal) before it follows, which is not automatic yet");
                 return;
             }
             epoch = poll.epoch();
             becomeBackup(poll.primary());
+        }
+    }
+
+    /**
+     * This node was primary in {@code ownEpoch} and another member is primary now: its journal may hold records the
+     * new primary never had. Cut them off at the start of the next epoch (keeping them in a file beside the journal)
+     * so it can follow, if its store holds none of them; otherwise it must be rebuilt.
+     *
+     * @return true when it may follow now.
+     */
+    private boolean rejoin(final long ownEpoch, final ArbiterResponse poll)
+    {
+        final ArbiterResponse next = ask(Kind.POLL, ownEpoch, 0);
+        final long divergence = null == next ? -1 : next.nextEpochLsn();
+        if (divergence < 0)
+        {
+            role(Role.FENCED, "this node was primary in epoch " + ownEpoch + " and " + poll.primary() + " is primary" +
+                " in epoch " + poll.epoch() + ", but the arbiter does not know where the next epoch starts: this " +
+                "former primary must be rebuilt from the primary");
+            return false;
+        }
+        final long storeLsn = ctx.target().recoveredLsn();
+        if (storeLsn > divergence)
+        {
+            role(Role.FENCED, "this former primary's store holds records up to " + storeLsn + ", beyond where epoch " +
+                (ownEpoch + 1) + " started (" + divergence + "): it must be rebuilt from the primary");
+            return false;
+        }
+        final java.nio.file.Path kept = io.jmirror.journal.JournalTruncation.truncate(
+            ctx.journalContext().journalDir(), Math.min(divergence, diskEndLsn()));
+        LOG.warn("former primary rejoins: member={} ownEpoch={} divergenceLsn={} divergentBytesKeptIn={}",
+            ctx.memberName(), ownEpoch, divergence, kept);
+        divergentBytes = kept;
+        return true;
+    }
+
+    private long diskEndLsn()
+    {
+        try (Journal onDisk = Journal.openReadOnly(ctx.journalContext().journalDir()))
+        {
+            return onDisk.tailLsn();
         }
     }
 
@@ -220,7 +262,8 @@ public final class MirrorNode implements AutoCloseable
         if (current.receiver().state() != Receiver.State.STREAMING)
         {
             // The arbiter grants only if it has lost the primary too and this node was ACTIVE.
-            final ArbiterResponse takeover = ask(Kind.TAKEOVER, epoch, 0);
+            final Journal received = current.receiver().journal();
+            final ArbiterResponse takeover = ask(Kind.TAKEOVER, epoch, 0, null == received ? 0 : received.tailLsn());
             if (null != takeover && takeover.isGranted())
             {
                 takeover(takeover.epoch(), "takeover granted: epoch=" + takeover.epoch() + " primaryLostForMs=" +
@@ -359,10 +402,15 @@ public final class MirrorNode implements AutoCloseable
 
     private ArbiterResponse ask(final Kind kind, final long knownEpoch, final int flags)
     {
+        return ask(kind, knownEpoch, flags, -1);
+    }
+
+    private ArbiterResponse ask(final Kind kind, final long knownEpoch, final int flags, final long lsn)
+    {
         try
         {
             final ArbiterResponse response = arbiter.request(
-                new ArbiterRequest(kind, ctx.mirrorName(), ctx.memberName(), knownEpoch, flags));
+                new ArbiterRequest(kind, ctx.mirrorName(), ctx.memberName(), knownEpoch, flags, lsn));
             if (!response.isGranted() && kind != Kind.TAKEOVER)
             {
                 LOG.info("arbiter refused: member={} request={} {}", ctx.memberName(), kind, response);
@@ -437,6 +485,14 @@ public final class MirrorNode implements AutoCloseable
     public Member member()
     {
         return member;
+    }
+
+    /**
+     * @return the file holding the journal bytes this node cut off when it rejoined as a former primary, or null.
+     */
+    public java.nio.file.Path divergentBytes()
+    {
+        return divergentBytes;
     }
 
     /**

@@ -37,7 +37,8 @@ class ArbiterRulesTest
         ArbiterRecord record = ArbiterRules.decide(null, request(Kind.CLAIM_PRIMARY, "a", 0), 0, 0, QOS).record();
         record = ArbiterRules.decide(record, request(Kind.POLL, "b", 0), 0, 0, QOS).record();
         record = ArbiterRules.decide(record, activePoll("a", 1), 0, 0, QOS).record();
-        assertEquals(new ArbiterRecord(MIRROR, 1, "a", "b", true, false, false, false), record);
+        assertEquals(new ArbiterRecord(MIRROR, 1, "a", "b", true, false, false, false,
+            List.of(new ArbiterRecord.Start(1, -1))), record);
         return record;
     }
 
@@ -74,9 +75,13 @@ class ArbiterRulesTest
         assertEquals(Reason.STALE_EPOCH,
             ArbiterRules.decide(record, request(Kind.TAKEOVER, "b", 0), QOS, 0, QOS).reason());
 
-        final ArbiterRules.Decision takeover = ArbiterRules.decide(record, request(Kind.TAKEOVER, "b", 1), QOS, 0, QOS);
+        final ArbiterRules.Decision takeover = ArbiterRules.decide(record,
+            new ArbiterRequest(Kind.TAKEOVER, MIRROR, "b", 1, 0, 4096), QOS, 0, QOS);
         assertTrue(takeover.isGranted(), takeover.message());
-        assertEquals(new ArbiterRecord(MIRROR, 2, "b", "a", false, false, false, false), takeover.record());
+        assertEquals(new ArbiterRecord(MIRROR, 2, "b", "a", false, false, false, false,
+            List.of(new ArbiterRecord.Start(1, -1), new ArbiterRecord.Start(2, 4096))), takeover.record());
+        assertEquals(4096, takeover.record().nextEpochLsn(1), "where the epoch after 1 starts");
+        assertEquals(-1, takeover.record().nextEpochLsn(2));
 
         final ArbiterRules.Decision again = ArbiterRules.decide(takeover.record(), request(Kind.TAKEOVER, "b", 1),
             QOS, 0, QOS);

@@ -94,7 +94,8 @@ class ArbiterTest
         assertEquals("node-a", early.primary());
 
         clock.advance(QOS);
-        final ArbiterResponse takeover = b.request(request(Kind.TAKEOVER, "node-b", 1, 0));
+        final ArbiterResponse takeover = b.request(
+            new ArbiterRequest(Kind.TAKEOVER, MIRROR, "node-b", 1, 0, 4096));
         assertTrue(takeover.isGranted(), takeover.toString());
         assertEquals(2, takeover.epoch());
         assertEquals("node-b", takeover.primary());
@@ -104,11 +105,12 @@ class ArbiterTest
         assertEquals(Reason.NOT_PRIMARY, stale.reason());
         assertEquals(2, stale.epoch());
         assertEquals("node-b", stale.primary());
+        assertEquals(4096, stale.nextEpochLsn(), "where node-a's journal may part from node-b's");
 
         arbiter.close();
         arbiter = startArbiter();
-        assertEquals(new ArbiterRecord(MIRROR, 2, "node-b", "node-a", false, false, false, false),
-            arbiter.record(MIRROR));
+        assertEquals(new ArbiterRecord(MIRROR, 2, "node-b", "node-a", false, false, false, false,
+            List.of(new ArbiterRecord.Start(1, -1), new ArbiterRecord.Start(2, 4096))), arbiter.record(MIRROR));
         // a restarted arbiter has heard nobody: it waits a whole QoS timeout before it takes anyone for lost
         final ArbiterClient a2 = client(arbiter);
         clock.advance(QOS / 2);
@@ -161,10 +163,10 @@ class ArbiterTest
     {
         final Arbiter arbiter = startArbiter();
         for (final byte[] garbage : List.of(
-            frame(40, 1, 1, 99),              // unknown request kind
-            frame(40, 1, 7, 1),               // another version
-            frame(40, 2, 1, 1),               // a response where a request belongs
-            frame(33, 1, 1, 1)))              // names that do not fit
+            frame(48, 1, 1, 99),              // unknown request kind
+            frame(48, 1, 7, 1),               // another version
+            frame(48, 2, 1, 1),               // a response where a request belongs
+            frame(41, 1, 1, 1)))              // names that do not fit
         {
             try (Socket socket = new Socket())
             {
@@ -198,9 +200,9 @@ class ArbiterTest
         buffer.putInt(ArbiterProtocol.REQUEST_KIND_OFFSET, kind);
         buffer.putShort(ArbiterProtocol.REQUEST_MIRROR_NAME_LENGTH_OFFSET, (short)6);
         buffer.putShort(ArbiterProtocol.REQUEST_MEMBER_NAME_LENGTH_OFFSET, (short)2);
-        if (length >= 40)
+        if (length >= ArbiterProtocol.REQUEST_NAMES_OFFSET + 8)
         {
-            buffer.putStringWithoutLengthUtf8(32, "CLINICab");
+            buffer.putStringWithoutLengthUtf8(ArbiterProtocol.REQUEST_NAMES_OFFSET, "CLINICab");
         }
         return bytes;
     }

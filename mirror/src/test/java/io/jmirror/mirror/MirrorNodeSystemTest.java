@@ -91,7 +91,7 @@ class MirrorNodeSystemTest
     }
 
     @Test
-    void theBackupTakesOverWithEveryAcknowledgedCommitAndRollsBackTheOpenTransaction()
+    void theBackupTakesOverWithEveryAcknowledgedCommitAndRollsBackTheOpenTransaction() throws IOException
     {
         final Arbiter arbiter = Arbiter.start(new ArbiterContext().dir(dir.resolve("arbiter")).insecure(true)
             .qosTimeoutMs(QOS_MS).member(MIRROR, "node-a").member(MIRROR, "node-b"));
@@ -157,13 +157,31 @@ class MirrorNodeSystemTest
         newAppender.tstart(1000);
         newAppender.set(1000, G, SubscriptKey.of(1), bytes("after"), before.value(storeB.get("USER", "Acct",
             SubscriptKey.of(1))));
+        storeB.set("USER", "Acct", SubscriptKey.of(1), bytes("after"));
         assertTrue(b.primary().awaitCommitted(newAppender.tcommit(1000), TimeUnit.SECONDS.toNanos(10)));
 
-        // the old primary comes back: it wrote in epoch 1 and may hold what node-b never got, so it does not follow
-        final MirrorNode back = node("node-a", new GlobalStore(), arbiter, true);
-        assertTrue(back.awaitRole(MirrorNode.Role.FENCED, 20_000), back.role() + " " + back.reason());
-        assertTrue(back.reason().contains("former primary"), back.reason());
-        assertNull(back.journal(), "a fenced node writes nothing");
+        // The old primary had written more that node-b never received (it lost its backup, say, and wrote on until
+        // it stopped): records of epoch 1 beyond where epoch 2 starts.
+        final long divergence = b.journal().epochHistory().get(1).lsn();
+        try (io.jmirror.journal.Journal old = io.jmirror.journal.Journal.open(new io.jmirror.journal.JournalContext()
+            .journalDir(dir.resolve("node-a").resolve("journal")).mirrorName(MIRROR)))
+        {
+            assertEquals(divergence, old.tailLsn(), "node-b received all node-a had");
+            old.newAppender().set(0, G, SubscriptKey.of(777), bytes("divergent"));
+        }
+
+        // the old primary comes back: it keeps its divergent bytes aside, cuts them off and follows node-b
+        final GlobalStore storeA2 = new GlobalStore();
+        final MirrorNode back = node("node-a", storeA2, arbiter, true);
+        assertTrue(back.awaitRole(MirrorNode.Role.BACKUP, 20_000), back.role() + " " + back.reason());
+        assertNotNull(back.divergentBytes(), "the divergent bytes are kept");
+        assertTrue(java.nio.file.Files.size(back.divergentBytes()) > 0);
+        final long end = b.journal().tailLsn();
+        await(() -> null != back.member() && null != back.member().dejournaler() &&
+            back.member().dejournaler().appliedLsn() >= end, "the rejoined member catches up");
+        assertEquals(storeB.digests(), storeA2.digests(), "the rejoined member's store equals the primary's");
+        assertNull(storeA2.get("USER", "Acct", SubscriptKey.of(777)), "no divergent record applied");
+        assertEquals(b.journal().epochHistory(), back.member().receiver().journal().epochHistory());
     }
 
     @Test

@@ -24,12 +24,15 @@ import java.nio.charset.StandardCharsets;
  *  +---------------------------------------------------------------+
  *  |                  Epoch the member knows (8)                   | 16
  *  |                                                               |
- *  +-------------------------------+-------------------------------+
- *  |      Mirror Name Length       |      Member Name Length       | 24
- *  +-------------------------------+-------------------------------+
- *  |                           Reserved                            | 28
  *  +---------------------------------------------------------------+
- *  |           Mirror Name (UTF-8) | Member Name (UTF-8)           | 32
+ *  |   LSN (8): CLAIM_PRIMARY, TAKEOVER: the member's journal end  | 24
+ *  |                                                               |
+ *  +-------------------------------+-------------------------------+
+ *  |      Mirror Name Length       |      Member Name Length       | 32
+ *  +-------------------------------+-------------------------------+
+ *  |                           Reserved                            | 36
+ *  +---------------------------------------------------------------+
+ *  |           Mirror Name (UTF-8) | Member Name (UTF-8)           | 40
  *  +---------------------------------------------------------------+
  *
  * RESPONSE (type 2, arbiter -> member)
@@ -48,15 +51,18 @@ import java.nio.charset.StandardCharsets;
  *  |      Partner Silent For (ms, 8; -1 when never heard)          | 24
  *  |                                                               |
  *  +---------------------------------------------------------------+
- *  | Flags (bit 0: backup ACTIVE; 1: no failover; 2: handed over)  | 32
- *  +-------------------------------+-------------------------------+
- *  |      Primary Name Length      |      Backup Name Length       | 36
- *  +-------------------------------+-------------------------------+
- *  |        Message Length         |           Reserved            | 40
- *  +-------------------------------+-------------------------------+
- *  |                           Reserved                            | 44
+ *  | Next Epoch LSN (8): start of the first epoch after the one the| 32
+ *  | request named, -1 when none is recorded                       |
  *  +---------------------------------------------------------------+
- *  | Primary Name (UTF-8) | Backup Name (UTF-8) | Message (UTF-8)  | 48
+ *  | Flags (bit 0: backup ACTIVE; 1: no failover; 2: handed over)  | 40
+ *  +-------------------------------+-------------------------------+
+ *  |      Primary Name Length      |      Backup Name Length       | 44
+ *  +-------------------------------+-------------------------------+
+ *  |        Message Length         |           Reserved            | 48
+ *  +-------------------------------+-------------------------------+
+ *  |                           Reserved                            | 52
+ *  +---------------------------------------------------------------+
+ *  | Primary Name (UTF-8) | Backup Name (UTF-8) | Message (UTF-8)  | 56
  *  +---------------------------------------------------------------+
  * </pre>
  * Request kinds: 1 POLL (liveness; the primary also reports whether its backup is ACTIVE), 2 CLAIM_PRIMARY (start or
@@ -76,19 +82,21 @@ public final class ArbiterProtocol
     public static final int REQUEST_KIND_OFFSET = 8;
     public static final int REQUEST_FLAGS_OFFSET = 12;
     public static final int REQUEST_EPOCH_OFFSET = 16;
-    public static final int REQUEST_MIRROR_NAME_LENGTH_OFFSET = 24;
-    public static final int REQUEST_MEMBER_NAME_LENGTH_OFFSET = 26;
-    public static final int REQUEST_NAMES_OFFSET = 32;
+    public static final int REQUEST_LSN_OFFSET = 24;
+    public static final int REQUEST_MIRROR_NAME_LENGTH_OFFSET = 32;
+    public static final int REQUEST_MEMBER_NAME_LENGTH_OFFSET = 34;
+    public static final int REQUEST_NAMES_OFFSET = 40;
 
     public static final int RESPONSE_VERDICT_OFFSET = 8;
     public static final int RESPONSE_REASON_OFFSET = 12;
     public static final int RESPONSE_EPOCH_OFFSET = 16;
     public static final int RESPONSE_PARTNER_SILENT_MS_OFFSET = 24;
-    public static final int RESPONSE_FLAGS_OFFSET = 32;
-    public static final int RESPONSE_PRIMARY_NAME_LENGTH_OFFSET = 36;
-    public static final int RESPONSE_BACKUP_NAME_LENGTH_OFFSET = 38;
-    public static final int RESPONSE_MESSAGE_LENGTH_OFFSET = 40;
-    public static final int RESPONSE_NAMES_OFFSET = 48;
+    public static final int RESPONSE_NEXT_EPOCH_LSN_OFFSET = 32;
+    public static final int RESPONSE_FLAGS_OFFSET = 40;
+    public static final int RESPONSE_PRIMARY_NAME_LENGTH_OFFSET = 44;
+    public static final int RESPONSE_BACKUP_NAME_LENGTH_OFFSET = 46;
+    public static final int RESPONSE_MESSAGE_LENGTH_OFFSET = 48;
+    public static final int RESPONSE_NAMES_OFFSET = 56;
 
     public static final int FLAG_BACKUP_ACTIVE = 1;
     public static final int FLAG_VALUE = 2;
@@ -220,6 +228,7 @@ public final class ArbiterProtocol
         buffer.putInt(REQUEST_KIND_OFFSET, request.kind().code(), ByteOrder.LITTLE_ENDIAN);
         buffer.putInt(REQUEST_FLAGS_OFFSET, request.flags(), ByteOrder.LITTLE_ENDIAN);
         buffer.putLong(REQUEST_EPOCH_OFFSET, request.epoch(), ByteOrder.LITTLE_ENDIAN);
+        buffer.putLong(REQUEST_LSN_OFFSET, request.lsn(), ByteOrder.LITTLE_ENDIAN);
         buffer.putShort(REQUEST_MIRROR_NAME_LENGTH_OFFSET, (short)mirror.length, ByteOrder.LITTLE_ENDIAN);
         buffer.putShort(REQUEST_MEMBER_NAME_LENGTH_OFFSET, (short)member.length, ByteOrder.LITTLE_ENDIAN);
         buffer.putBytes(REQUEST_NAMES_OFFSET, mirror);
@@ -254,7 +263,8 @@ public final class ArbiterProtocol
             buffer.getStringWithoutLengthUtf8(REQUEST_NAMES_OFFSET, mirrorLength),
             buffer.getStringWithoutLengthUtf8(REQUEST_NAMES_OFFSET + mirrorLength, memberLength),
             buffer.getLong(REQUEST_EPOCH_OFFSET, ByteOrder.LITTLE_ENDIAN),
-            buffer.getInt(REQUEST_FLAGS_OFFSET, ByteOrder.LITTLE_ENDIAN));
+            buffer.getInt(REQUEST_FLAGS_OFFSET, ByteOrder.LITTLE_ENDIAN),
+            buffer.getLong(REQUEST_LSN_OFFSET, ByteOrder.LITTLE_ENDIAN));
     }
 
     /**
@@ -279,6 +289,7 @@ public final class ArbiterProtocol
         buffer.putInt(RESPONSE_REASON_OFFSET, response.reason().code(), ByteOrder.LITTLE_ENDIAN);
         buffer.putLong(RESPONSE_EPOCH_OFFSET, response.epoch(), ByteOrder.LITTLE_ENDIAN);
         buffer.putLong(RESPONSE_PARTNER_SILENT_MS_OFFSET, response.partnerSilentMs(), ByteOrder.LITTLE_ENDIAN);
+        buffer.putLong(RESPONSE_NEXT_EPOCH_LSN_OFFSET, response.nextEpochLsn(), ByteOrder.LITTLE_ENDIAN);
         buffer.putInt(RESPONSE_FLAGS_OFFSET, response.flags(), ByteOrder.LITTLE_ENDIAN);
         buffer.putShort(RESPONSE_PRIMARY_NAME_LENGTH_OFFSET, (short)primary.length, ByteOrder.LITTLE_ENDIAN);
         buffer.putShort(RESPONSE_BACKUP_NAME_LENGTH_OFFSET, (short)backup.length, ByteOrder.LITTLE_ENDIAN);
@@ -322,7 +333,8 @@ public final class ArbiterProtocol
         final String message = buffer.getStringWithoutLengthUtf8(offset, messageLength);
         return new ArbiterResponse(reason, buffer.getLong(RESPONSE_EPOCH_OFFSET, ByteOrder.LITTLE_ENDIAN), primary,
             backup, buffer.getInt(RESPONSE_FLAGS_OFFSET, ByteOrder.LITTLE_ENDIAN),
-            buffer.getLong(RESPONSE_PARTNER_SILENT_MS_OFFSET, ByteOrder.LITTLE_ENDIAN), message);
+            buffer.getLong(RESPONSE_PARTNER_SILENT_MS_OFFSET, ByteOrder.LITTLE_ENDIAN), message,
+            buffer.getLong(RESPONSE_NEXT_EPOCH_LSN_OFFSET, ByteOrder.LITTLE_ENDIAN));
     }
 
     /**

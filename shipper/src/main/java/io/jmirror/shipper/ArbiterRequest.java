@@ -9,9 +9,22 @@ package io.jmirror.shipper;
  * @param epoch      the highest epoch the member knows.
  * @param flags      {@link ArbiterProtocol#FLAG_BACKUP_ACTIVE} in a primary's POLL: its backup is ACTIVE;
  *                   {@link ArbiterProtocol#FLAG_VALUE} in SET_NO_FAILOVER: the flag's new value.
+ * @param lsn        in CLAIM_PRIMARY and TAKEOVER: the end of the member's journal, where its {@code EPOCH_START}
+ *                   will go; -1 otherwise.
  */
-public record ArbiterRequest(ArbiterProtocol.Kind kind, String mirrorName, String memberName, long epoch, int flags)
+public record ArbiterRequest(
+    ArbiterProtocol.Kind kind, String mirrorName, String memberName, long epoch, int flags, long lsn)
 {
+    /**
+     * A request that carries no LSN.
+     */
+    public ArbiterRequest(
+        final ArbiterProtocol.Kind kind, final String mirrorName, final String memberName, final long epoch,
+        final int flags)
+    {
+        this(kind, mirrorName, memberName, epoch, flags, -1);
+    }
+
     /**
      * @return true when the flag bit is set.
      */
@@ -23,6 +36,7 @@ public record ArbiterRequest(ArbiterProtocol.Kind kind, String mirrorName, Strin
     @Override
     public String toString()
     {
-        return kind + " mirror=" + mirrorName + " member=" + memberName + " epoch=" + epoch + " flags=" + flags;
+        return kind + " mirror=" + mirrorName + " member=" + memberName + " epoch=" + epoch + " flags=" + flags +
+            " lsn=" + lsn;
     }
 }

@@ -12,6 +12,9 @@ package io.jmirror.shipper;
  *                        {@link ArbiterProtocol#FLAG_HANDED_OVER}.
  * @param partnerSilentMs how long the arbiter has not heard the asking member's partner; -1 when never.
  * @param message         what was decided and why, for logs.
+ * @param nextEpochLsn    where the first epoch after the one the request named starts, as the arbiter recorded it
+ *                        (the new primary's journal end when it took over), or -1 when none is recorded: a former
+ *                        primary's journal diverges from the new primary's there.
  */
 public record ArbiterResponse(
     ArbiterProtocol.Reason reason,
@@ -20,8 +23,24 @@ public record ArbiterResponse(
     String backup,
     int flags,
     long partnerSilentMs,
-    String message)
+    String message,
+    long nextEpochLsn)
 {
+    /**
+     * A response that names no next epoch.
+     */
+    public ArbiterResponse(
+        final ArbiterProtocol.Reason reason,
+        final long epoch,
+        final String primary,
+        final String backup,
+        final int flags,
+        final long partnerSilentMs,
+        final String message)
+    {
+        this(reason, epoch, primary, backup, flags, partnerSilentMs, message, -1);
+    }
+
     /**
      * @return true when the request was granted.
      */
@@ -61,6 +80,6 @@ public record ArbiterResponse(
     {
         return (isGranted() ? "GRANTED" : "REFUSED " + reason) + " epoch=" + epoch + " primary=" + primary +
             " backup=" + backup + " backupActive=" + isBackupActive() + " noFailover=" + isNoFailover() +
-            " partnerSilentMs=" + partnerSilentMs + " message=" + message;
+            " partnerSilentMs=" + partnerSilentMs + " nextEpochLsn=" + nextEpochLsn + " message=" + message;
     }
 }

@@ -41,16 +41,17 @@ class ArbiterServerTest
     void aRequestEncodesToItsGoldenBytes()
     {
         final UnsafeBuffer buffer = new UnsafeBuffer(new byte[64]);
-        final int length = ArbiterProtocol.encodeRequest(buffer,
-            new ArbiterRequest(Kind.TAKEOVER, "M", "b1", 0x0102030405060708L, ArbiterProtocol.FLAG_BACKUP_ACTIVE));
+        final int length = ArbiterProtocol.encodeRequest(buffer, new ArbiterRequest(
+            Kind.TAKEOVER, "M", "b1", 0x0102030405060708L, ArbiterProtocol.FLAG_BACKUP_ACTIVE, 0x1000));
         final byte[] expected = {
-            35, 0, 0, 0, 1, 1, 0, 0,            // length 35, REQUEST, version 1
+            43, 0, 0, 0, 1, 1, 0, 0,            // length 43, REQUEST, version 1
             4, 0, 0, 0, 1, 0, 0, 0,             // TAKEOVER, flags: backup ACTIVE
             8, 7, 6, 5, 4, 3, 2, 1,             // epoch
+            0, 0x10, 0, 0, 0, 0, 0, 0,          // lsn 4096
             1, 0, 2, 0, 0, 0, 0, 0,             // name lengths 1 and 2, reserved
             'M', 'b', '1'};
         assertArrayEquals(expected, java.util.Arrays.copyOf(buffer.byteArray(), length));
-        assertEquals(new ArbiterRequest(Kind.TAKEOVER, "M", "b1", 0x0102030405060708L, 1),
+        assertEquals(new ArbiterRequest(Kind.TAKEOVER, "M", "b1", 0x0102030405060708L, 1, 0x1000),
             ArbiterProtocol.decodeRequest(buffer, length));
     }
 
@@ -59,13 +60,14 @@ class ArbiterServerTest
     {
         final UnsafeBuffer buffer = new UnsafeBuffer(new byte[128]);
         final ArbiterResponse response = new ArbiterResponse(Reason.PARTNER_ALIVE, 3, "a", "bb",
-            ArbiterProtocol.FLAG_BACKUP_ACTIVE | ArbiterProtocol.FLAG_NO_FAILOVER, 250, "no");
+            ArbiterProtocol.FLAG_BACKUP_ACTIVE | ArbiterProtocol.FLAG_NO_FAILOVER, 250, "no", 0x2000);
         final int length = ArbiterProtocol.encodeResponse(buffer, response);
         final byte[] expected = {
-            53, 0, 0, 0, 2, 1, 0, 0,            // length 53, RESPONSE, version 1
+            61, 0, 0, 0, 2, 1, 0, 0,            // length 61, RESPONSE, version 1
             2, 0, 0, 0, 6, 0, 0, 0,             // REFUSED, PARTNER_ALIVE
             3, 0, 0, 0, 0, 0, 0, 0,             // epoch 3
             (byte)250, 0, 0, 0, 0, 0, 0, 0,     // partner silent 250 ms
+            0, 0x20, 0, 0, 0, 0, 0, 0,          // next epoch starts at 8192
             3, 0, 0, 0, 1, 0, 2, 0,             // flags, primary and backup name lengths
             2, 0, 0, 0, 0, 0, 0, 0,             // message length, reserved
             'a', 'b', 'b', 'n', 'o'};
