@@ -3,8 +3,15 @@
  * <ul>
  *   <li>{@link io.jmirror.mirror.Member}, {@link io.jmirror.mirror.MemberContext}: a receiver that keeps a
  *   byte-identical copy of the primary's journal wired to a dejournaler that applies it to a target.</li>
+ *   <li>{@link io.jmirror.mirror.MirrorNode}, {@link io.jmirror.mirror.MirrorNodeContext}: a failover member that
+ *   runs as primary or backup and switches role: takeover with rollback of open transactions, fencing, rejoin of a
+ *   former primary.</li>
+ *   <li>{@link io.jmirror.mirror.Arbiter}, {@link io.jmirror.mirror.ArbiterContext},
+ *   {@link io.jmirror.mirror.ArbiterRules}, {@link io.jmirror.mirror.ArbiterRecord},
+ *   {@link io.jmirror.mirror.ArbiterStore}, {@link io.jmirror.mirror.FileArbiterStore}: the arbiter that hands out
+ *   epochs and grants revoke-backup xor takeover per epoch, persisting before it answers.</li>
  * </ul>
- * Failover (the arbiter, epochs and fencing, takeover, rejoin, promotion) grows here: this module may hold neither
- * wire formats (the shipper's) nor apply logic (the dejournal's).
+ * This module holds neither wire formats (the shipper's, arbiter protocol included) nor apply logic (the
+ * dejournal's, transaction rollback included).
  */
 package io.jmirror.mirror;
