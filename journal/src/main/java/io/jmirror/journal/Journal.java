@@ -259,6 +259,39 @@ public final class Journal implements AutoCloseable
     }
 
     /**
+     * Whether a frame starts at {@code lsn}: a member's resume LSN must be one. Each v2 frame names its own LSN, and a
+     * padding frame's check value mixes it in, so this reads one frame, not the file from its start.
+     *
+     * @param lsn an LSN of this journal.
+     * @return true when a complete frame starts there, or {@code lsn} is the journal's tail.
+     */
+    public boolean isFrameStart(final long lsn)
+    {
+        if (lsn == tailLsn())
+        {
+            return true;
+        }
+        if (lsn < files.startLsn() || lsn > tailLsn() || (lsn & (RecordDescriptor.ALIGNMENT - 1)) != 0)
+        {
+            return false;
+        }
+        final JournalFile file = files.fileForRead(files.indexOf(lsn));
+        if (null == file)
+        {
+            return false;
+        }
+        final int offset = file.offsetOf(lsn);
+        final int length = file.buffer().getIntAcquire(offset + RecordDescriptor.FRAME_LENGTH_OFFSET);
+        if (length < 0)
+        {
+            return file.buffer().getInt(offset + RecordDescriptor.CHECKSUM_OFFSET) ==
+                RecordDescriptor.paddingChecksum(length, lsn);
+        }
+        return length >= RecordDescriptor.HEADER_LENGTH &&
+            file.buffer().getLong(offset + RecordDescriptor.LSN_OFFSET) == lsn;
+    }
+
+    /**
      * @return purged files held for reuse as later journal files.
      */
     public int freeFileCount()

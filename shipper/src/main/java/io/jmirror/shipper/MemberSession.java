@@ -2,6 +2,7 @@ package io.jmirror.shipper;
 
 import io.jmirror.journal.BlockHandler;
 import io.jmirror.journal.Journal;
+import io.jmirror.journal.RecordDescriptor;
 import io.jmirror.journal.JournalException;
 import io.jmirror.journal.JournalReader;
 import io.jmirror.journal.JournalWaiter;
@@ -457,6 +458,14 @@ final class MemberSession implements Agent
             return; // the link is ending: nothing more from the member is used
         }
         lastReceiveNs = System.nanoTime();
+        final int version = buffer.getByte(offset + ProtocolDescriptor.VERSION_OFFSET) & 0xFF;
+        if (state == TransferStatus.CONNECTING && version != ProtocolDescriptor.VERSION)
+        {
+            // Say so before closing: a member of another version learns why, not only that the link died.
+            reject(RejectReason.INCOMPATIBLE_VERSION, -1, "incompatible protocol version: version=" + version +
+                " supported=" + ProtocolDescriptor.VERSION);
+            return;
+        }
         decoder.wrap(buffer, offset, length, transport.peerAddress());
         switch (decoder.type())
         {
@@ -527,6 +536,12 @@ final class MemberSession implements Agent
         }
         final long requested = decoder.helloResumeLsn();
         final long resumeLsn = requested < 0 ? journal.startLsn() : requested;
+        if ((resumeLsn & (RecordDescriptor.ALIGNMENT - 1)) != 0)
+        {
+            reject(RejectReason.LSN_UNALIGNED, -1, "resume lsn is not a frame position (frames are 8-byte " +
+                "aligned): member=" + memberName + " resumeLsn=" + resumeLsn);
+            return;
+        }
         if (resumeLsn < journal.startLsn())
         {
             reject(RejectReason.LSN_PURGED, journal.startLsn(), "resume lsn is purged: member=" + memberName +
@@ -537,6 +552,13 @@ final class MemberSession implements Agent
         {
             reject(RejectReason.LSN_AHEAD, journal.tailLsn(), "member's journal runs past the primary's: member=" +
                 memberName + " resumeLsn=" + resumeLsn + " primaryEndLsn=" + journal.tailLsn());
+            return;
+        }
+        if (!journal.isFrameStart(resumeLsn))
+        {
+            // Sending from here would read the primary's healthy journal from mid-frame and call it damaged.
+            reject(RejectReason.LSN_NOT_A_RECORD, -1, "resume lsn is inside a record, not at its start: member=" +
+                memberName + " resumeLsn=" + resumeLsn);
             return;
         }
         Codec chosen = allowed.compression().codecFor(role);

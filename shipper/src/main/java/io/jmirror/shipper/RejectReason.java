@@ -24,7 +24,11 @@ public enum RejectReason
     /** The member asked for a role the allow-list does not give it. */
     ROLE_MISMATCH(9),
     /** The member accepts none of the codecs the primary would use for it. */
-    NO_COMMON_CODEC(10);
+    NO_COMMON_CODEC(10),
+    /** The resume LSN is not 8-byte aligned, so it cannot be a frame position. */
+    LSN_UNALIGNED(11),
+    /** The resume LSN is aligned but lies inside a record of the primary's journal, not at a frame's start. */
+    LSN_NOT_A_RECORD(12);
 
     private final int code;
 

@@ -374,9 +374,14 @@ class EpochSystemTest
                 "01000000" +                                // codecs NONE
                 "01" + "00" + "0400" + "0800" + "0000" +    // role BACKUP, mirror name 4, member name 8
                 "54455354" + "6261636b75702d31"));          // "TEST", "backup-1"
-            assertNull(readFrame(versionOne.getInputStream()), "a version 1 peer gets no WELCOME, the link closes");
+            final ByteBuffer reject = readFrame(versionOne.getInputStream());
+            assertNotNull(reject, "a version 1 peer is told why");
+            assertEquals(ProtocolDescriptor.TYPE_REJECT, reject.get(TYPE_OFFSET));
+            assertEquals(RejectReason.INCOMPATIBLE_VERSION.code(),
+                reject.getInt(ProtocolDescriptor.REJECT_REASON_OFFSET));
+            assertNull(readFrame(versionOne.getInputStream()), "no WELCOME follows: the link closes");
         }
-        await(() -> primary.errors() >= 3, WAIT_MS, () -> "errors=" + primary.errors());
+        await(() -> primary.errors() >= 2, WAIT_MS, () -> "errors=" + primary.errors());
         assertFalse(primary.isFenced(), "a malformed STALE_EPOCH fences nothing");
         assertTrue(higherEpochs.isEmpty());
 
@@ -385,6 +390,36 @@ class EpochSystemTest
         assertEquals(1, dr.status().connects(), "the other member's link stayed up: " + dr.status());
         final long lsn = commit();
         assertTrue(primary.awaitCommitted(lsn, TimeUnit.SECONDS.toNanos(10)));
+    }
+
+    @Test
+    void aResumeLsnThatIsNotAFrameStartIsRefusedWithItsOwnReason() throws IOException
+    {
+        startPrimary(2);
+        final Receiver dr = startReceiver(receiverContext("dr-1", MemberRole.DR_ASYNC, "dr", primary.address()));
+        append(appender, 200);
+        awaitCaughtUp(dr);
+        final MessageEncoder encoder = new MessageEncoder();
+        for (final long[] resume : new long[][] {
+            {8, RejectReason.LSN_NOT_A_RECORD.code()},      // inside the EPOCH_START at 0
+            {12, RejectReason.LSN_UNALIGNED.code()}})
+        {
+            try (Socket socket = connect())
+            {
+                socket.getOutputStream().write(bytesOf(encoder.hello(2, "TEST", "backup-1", MemberRole.BACKUP, 0,
+                    resume[0], Codec.NONE.bit())));
+                final ByteBuffer reject = readFrame(socket.getInputStream());
+                assertNotNull(reject);
+                assertEquals(ProtocolDescriptor.TYPE_REJECT, reject.get(TYPE_OFFSET), "resumeLsn=" + resume[0]);
+                assertEquals((int)resume[1], reject.getInt(ProtocolDescriptor.REJECT_REASON_OFFSET),
+                    "resumeLsn=" + resume[0]);
+                assertTrue(drainsToEndOfStream(socket));
+            }
+        }
+        assertEquals(0, primary.journal().corruptFrames(), "the primary never read its journal from mid-frame");
+        append(appender, 500);
+        awaitCaughtUp(dr);
+        assertEquals(1, dr.status().connects(), "the real member kept replicating: " + dr.status());
     }
 
     private Socket connect() throws IOException
