@@ -66,6 +66,7 @@ final class Cluster implements AutoCloseable
     private final long qosTimeoutMs;
     private final int workers;
     private final long fileSize;
+    private final StoreKind store;
     private final List<String> extraMemberArgs;
     private final Map<String, NodeProcess> members = new LinkedHashMap<>();
     private final Map<String, FaultProxy> proxies = new LinkedHashMap<>();
@@ -82,6 +83,7 @@ final class Cluster implements AutoCloseable
         final long qosTimeoutMs,
         final int workers,
         final long fileSize,
+        final StoreKind store,
         final List<String> extraMemberArgs)
     {
         this.workDir = workDir;
@@ -90,6 +92,7 @@ final class Cluster implements AutoCloseable
         this.qosTimeoutMs = qosTimeoutMs;
         this.workers = workers;
         this.fileSize = fileSize;
+        this.store = store;
         this.extraMemberArgs = List.copyOf(extraMemberArgs);
     }
 
@@ -130,7 +133,7 @@ final class Cluster implements AutoCloseable
             "--name", spec.name(), "--role", spec.role().name(),
             "--primary-port", String.valueOf(proxies.get(spec.name()).port()),
             "--workers", String.valueOf(workers), "--qos-timeout-ms", String.valueOf(qosTimeoutMs),
-            "--file-size", String.valueOf(fileSize)));
+            "--file-size", String.valueOf(fileSize), "--store", store.optionName()));
         args.addAll(extraMemberArgs);
         final NodeProcess member = new NodeProcess(spec.name(), args, workDir.resolve(spec.name() + ".log"), "1g");
         members.put(spec.name(), member);

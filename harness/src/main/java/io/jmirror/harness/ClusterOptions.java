@@ -24,12 +24,21 @@ final class ClusterOptions
         + "(default: ${DEFAULT-VALUE}).")
     long fileSize;
 
+    @Option(names = "--store", defaultValue = "rocksdb", description = "Members' store: rocksdb (under each "
+        + "member's directory; a restarted member resumes at its checkpoint) or memory (default: ${DEFAULT-VALUE}).")
+    String store;
+
     @Option(names = "--work-dir", description = "Where the nodes keep their journals; default a new temporary "
         + "directory, deleted afterwards unless --keep-data.")
     Path workDir;
 
     @Option(names = "--keep-data", description = "Keep the nodes' journals and logs after the run.")
     boolean keepData;
+
+    StoreKind storeKind()
+    {
+        return StoreKind.fromOptionName(store);
+    }
 
     Path resolveWorkDir(final String prefix) throws IOException
     {

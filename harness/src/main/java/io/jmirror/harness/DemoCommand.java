@@ -58,7 +58,7 @@ final class DemoCommand implements Callable<Integer>
         String line;
         boolean pass = false;
         try (Cluster nodes = new Cluster(workDir, ClusterOptions.members(true, 1), workload, 8000, cluster.workers,
-            cluster.fileSize, List.of()))
+            cluster.fileSize, cluster.storeKind(), List.of()))
         {
             try
             {

@@ -25,7 +25,14 @@ final class DigestLines
      */
     static int write(final GlobalStore store, final PrintStream out)
     {
-        final Map<GlobalName, GlobalDigest> digests = store.digests();
+        return write(store.digests(), out);
+    }
+
+    /**
+     * @return the number of globals written.
+     */
+    static int write(final Map<GlobalName, GlobalDigest> digests, final PrintStream out)
+    {
         for (final Map.Entry<GlobalName, GlobalDigest> entry : digests.entrySet())
         {
             final GlobalDigest digest = entry.getValue();

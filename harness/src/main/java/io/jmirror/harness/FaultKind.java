@@ -7,7 +7,10 @@ import java.util.Locale;
  */
 enum FaultKind
 {
-    /** kill -9 the member's process, then start it again: it recovers its journal and replays into a new store. */
+    /**
+     * kill -9 the member's process, then start it again: it recovers its journal and resumes at its RocksDB store's
+     * last checkpoint (or, with {@code --store memory}, replays it all into a new store).
+     */
     KILL("kill"),
     /** Close the member's TCP connections in the proxy; it reconnects and resumes. */
     DROP("drop"),

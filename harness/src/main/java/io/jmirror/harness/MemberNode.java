@@ -1,12 +1,13 @@
 package io.jmirror.harness;
 
 import io.jmirror.dejournal.Dejournaler;
-import io.jmirror.dejournal.GlobalStore;
+import io.jmirror.journal.Journal;
 import io.jmirror.mirror.Member;
 import io.jmirror.mirror.MemberContext;
 import io.jmirror.journal.JournalContext;
 import io.jmirror.shipper.MemberRole;
 import io.jmirror.shipper.ReceiverContext;
+import java.io.IOException;
 import java.io.PrintStream;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -16,12 +17,14 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * A member node: a {@link Member} applying to an in-memory store through an {@link OrderCheckingTarget}. The store
- * starts empty on every start, so the dejournaler replays the member's whole local journal. Commands:
+ * A member node: a {@link Member} applying to its store through an {@link OrderCheckingTarget}. With
+ * {@code --store rocksdb} (the default) the store is a RocksDB database in the node's {@code store/} directory and a
+ * restart resumes at its last checkpoint; with {@code --store memory} it is an in-memory store that starts empty, so
+ * the dejournaler replays the member's whole local journal. Commands:
  * {@code digests}, {@code stall on|off}, {@code stop}. Order violations are published in the status file as
  * {@code harness=NAME orderViolations}.
  */
-@Command(name = "member", description = "Run a member with an in-memory store (driven by demo/soak).",
+@Command(name = "member", description = "Run a member with a RocksDB or in-memory store (driven by demo/soak).",
     mixinStandardHelpOptions = true)
 final class MemberNode implements Callable<Integer>
 {
@@ -50,6 +53,9 @@ final class MemberNode implements Callable<Integer>
     @Option(names = "--file-size", defaultValue = "67108864", description = "Journal file size in bytes.")
     long fileSize;
 
+    @Option(names = "--store", defaultValue = "rocksdb", description = "rocksdb (in DIR/store) or memory.")
+    String store;
+
     @Option(names = "--skip-every", defaultValue = "0", hidden = true,
         description = "Drop every n-th SET: a broken member, for testing that verification catches it.")
     long skipEvery;
@@ -58,8 +64,22 @@ final class MemberNode implements Callable<Integer>
     public Integer call() throws Exception
     {
         final PrintStream out = System.out;
-        final GlobalStore store = new GlobalStore();
-        final OrderCheckingTarget target = new OrderCheckingTarget(store, skipEvery);
+        try (MemberStore memberStore = MemberStore.open(StoreKind.fromOptionName(store), dir))
+        {
+            run(memberStore, new OrderCheckingTarget(memberStore, skipEvery), out);
+        }
+        out.println("@ok stopped");
+        out.flush();
+        return 0;
+    }
+
+    /**
+     * Runs the member until the {@code stop} command; the store outlives it, so the member's last checkpoint reaches
+     * the store before the store closes.
+     */
+    private void run(final MemberStore memberStore, final OrderCheckingTarget target, final PrintStream out)
+        throws IOException
+    {
         try (Member member = Member.start(new MemberContext()
             .target(target)
             .workers(workers)
@@ -79,6 +99,11 @@ final class MemberNode implements Callable<Integer>
                 while (!Thread.currentThread().isInterrupted())
                 {
                     violations.setRelease(target.violations());
+                    final Journal journal = member.receiver().journal();
+                    if (!target.isChecking() && null != journal)
+                    {
+                        target.replayEnds(journal.completeLsn());
+                    }
                     try
                     {
                         Thread.sleep(100);
@@ -97,7 +122,7 @@ final class MemberNode implements Callable<Integer>
                 {
                     case "digests":
                         final Dejournaler dejournaler = member.dejournaler();
-                        final int globals = DigestLines.write(store, printer);
+                        final int globals = DigestLines.write(memberStore.digests(), printer);
                         return "globals=" + globals + " appliedLsn=" + (null == dejournaler ? -1 :
                             dejournaler.appliedLsn()) + " violations=" + target.violations() +
                             (null == target.firstViolation() ? "" : " first=" +
@@ -111,8 +136,5 @@ final class MemberNode implements Callable<Integer>
             }, out);
             publisher.interrupt();
         }
-        out.println("@ok stopped");
-        out.flush();
-        return 0;
     }
 }

@@ -119,7 +119,7 @@ final class SoakCommand implements Callable<Integer>
         long violations = 0;
         final Path workDir = cluster.resolveWorkDir("jmirror-soak-");
         try (Cluster nodes = new Cluster(workDir, ClusterOptions.members(!noBackup, asyncs), workload,
-            qosTimeout.toMillis(), cluster.workers, cluster.fileSize,
+            qosTimeout.toMillis(), cluster.workers, cluster.fileSize, cluster.storeKind(),
             sabotageSkipEvery > 0 ? List.of("--skip-every", String.valueOf(sabotageSkipEvery)) : List.of()))
         {
             ProgressPrinter progress = null;
@@ -220,6 +220,7 @@ final class SoakCommand implements Callable<Integer>
         settings.put("backup", !noBackup);
         settings.put("asyncs", asyncs);
         settings.put("workers", cluster.workers);
+        settings.put("store", cluster.storeKind().optionName());
         settings.put("qosTimeout", DurationConverter.format(qosTimeout));
         settings.put("checkpointEvery", DurationConverter.format(checkpointEvery));
         final StringBuilder faultText = new StringBuilder();

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.jmirror.dejournal.GlobalStore;
+import io.jmirror.dejournal.RocksDbTarget;
 import io.jmirror.journal.GlobalName;
 import io.jmirror.journal.Journal;
 import io.jmirror.journal.JournalAppender;
@@ -48,6 +49,57 @@ class OrderCheckingTargetTest
         final OrderCheckingTarget target = new OrderCheckingTarget(store, 2);
         applyAll(target, new long[] {1, 2});
         assertEquals(1, VersionedValue.version(store.get("DB", "G", SubscriptKey.of(1))));
+    }
+
+    @Test
+    void overADurableStoreTheReplayUpToTheRestartJournalEndIsNoViolation()
+    {
+        try (Journal journal = Journal.open(new JournalContext().journalDir(dir.resolve("journal"))
+            .fileLength(1024 * 1024).mirrorName("T").syncPolicy(SyncPolicy.NONE)))
+        {
+            append(journal, 1, 5);
+            try (MemberStore store = MemberStore.rocksDb(RocksDbTarget.open(dir.resolve("store"))))
+            {
+                replay(journal, new OrderCheckingTarget(store, 0));
+                // The store closes with version 5 applied and no checkpoint: a restart replays 1 and then 5 over it.
+            }
+            try (MemberStore store = MemberStore.open(StoreKind.ROCKSDB, dir))
+            {
+                assertEquals(5, VersionedValue.version(store.get("DB", "G", SubscriptKey.of(1))));
+            }
+            try (MemberStore store = MemberStore.rocksDb(RocksDbTarget.open(dir.resolve("store"))))
+            {
+                final OrderCheckingTarget restarted = new OrderCheckingTarget(store, 0);
+                restarted.replayEnds(journal.completeLsn());
+                append(journal, 3);
+                replay(journal, restarted);
+                assertEquals(1, restarted.violations(), "only the record after the restart's journal end counts");
+                assertTrue(restarted.firstViolation().contains("held version 5 > incoming version 3"),
+                    restarted.firstViolation());
+            }
+        }
+    }
+
+    private static void append(final Journal journal, final long... versions)
+    {
+        final JournalAppender appender = journal.newAppender();
+        for (final long version : versions)
+        {
+            final byte[] value = new byte[16];
+            VersionedValue.write(value, version);
+            appender.set(0, GlobalName.of("DB", "G"), SubscriptKey.of(1), value);
+        }
+    }
+
+    private static void replay(final Journal journal, final OrderCheckingTarget target)
+    {
+        try (JournalReader reader = journal.reader(0))
+        {
+            while (reader.poll((record) -> target.apply(record, 0), 100) > 0)
+            {
+                // drain
+            }
+        }
     }
 
     private void applyAll(final OrderCheckingTarget target, final long[] versions)

@@ -1,0 +1,550 @@
+package io.jmirror.dejournal;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
+
+import io.jmirror.journal.GlobalName;
+import io.jmirror.journal.JournalRecord;
+import io.jmirror.journal.SubscriptCodec;
+import io.jmirror.journal.SubscriptKey;
+import org.agrona.DirectBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.rocksdb.FlushOptions;
+import org.rocksdb.Options;
+import org.rocksdb.RocksDB;
+import org.rocksdb.RocksDBException;
+import org.rocksdb.RocksIterator;
+import org.rocksdb.WriteOptions;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A durable {@link Target}: the nodes in a RocksDB database, one key per node in IRIS collation order (the layout
+ * is in {@link RocksDbKeyDescriptor}), with the applied LSN of the last checkpoint beside them. A member that
+ * restarts resumes from that LSN instead of replaying its whole journal.
+ * <p>
+ * <b>Durability: jmirror's journal is the log.</b> Writes skip RocksDB's write-ahead log, so until a flush they live
+ * only in memtables. {@link #checkpoint} writes the applied LSN and then flushes the memtables to SST files, waiting
+ * for the flush, so the LSN and the data it covers become durable in the same step. What a crash leaves is what the
+ * flushes wrote, and RocksDB flushes memtables in write order, so it is a prefix of the writes. Every record below
+ * the applied LSN was written before the LSN was (a worker's write returns before its sequence, from which the
+ * dispatcher computes the applied LSN, moves past the record), so a durable LSN always comes with all the data below
+ * it; data above it may be there too, when a full memtable was flushed between checkpoints or the store was closed
+ * without a last checkpoint. After a crash the member reopens, {@link #recoveredLsn()} returns the last checkpointed
+ * LSN and the dejournaler replays the journal from there. Replaying a record that is already applied is harmless:
+ * values are absolute, and a node ends as the last record that touches it (SET, or a KILL or ZKILL that removes it)
+ * left it, whether or not some records after the LSN were applied once before. The member's journal must therefore
+ * keep every record from the recovered LSN on.
+ * <p>
+ * <b>Writes.</b> Each {@link #apply} call (one record, or the two a worker hands over together) is one atomic
+ * write batch of its calling worker's {@link RocksDbWriter}, written and cleared before the call returns, so nothing
+ * waits in a batch when the dispatcher reads the workers' positions. A worker owns its batch and its key and value
+ * buffers, so a SET or ZKILL allocates nothing on the Java heap. RocksDB itself is safe for concurrent writers, and
+ * the records of one (database, global) all come from one worker, in order.
+ * <p>
+ * <b>KILL is a range delete</b> ({@code WriteBatch.deleteRange}) of the node's key to its successor: one tombstone
+ * whatever the subtree's size, no read on the apply path, and atomic with the rest of the call's batch. Deleting key
+ * by key would read the subtree first and cost a write per node, so a KILL of a big global would stall its worker.
+ * The price is paid by readers: range tombstones slow iterators that cross them until compaction drops them, so a
+ * workload of very many KILLs of single nodes may prefer point deletes (measure before changing). A KILL allocates
+ * its two bound keys.
+ * <p>
+ * <b>Digests are computed by a scan when asked</b> ({@link #digests()}), not kept as records apply. Keeping them
+ * needs the old value on every SET and, for a KILL, every node it removes: a read per record, and a KILL that walks its
+ * subtree, which gives up the range delete. A data check is rare next to applying, so it pays instead: a scan of the
+ * store's nodes under one implicit snapshot, hashing each pair as {@link GlobalDigest#pairHash} does (over the
+ * subscripts part of the key), so the digests equal a {@link GlobalStore}'s for the same contents.
+ * <p>
+ * <b>Reads</b> ({@link #get}, {@link #order}, {@link #orderChild}, {@link #query}, {@link #digests()}) run on any
+ * thread while workers write; each sees the store at one instant, and globals advance independently, as on an IRIS
+ * reporting member. {@link #close()} releases every native handle; call it after the dejournaler that applies to
+ * this target is closed.
+ */
+public final class RocksDbTarget implements Target, AutoCloseable
+{
+    private static final Logger LOG = LoggerFactory.getLogger(RocksDbTarget.class);
+    private static final Comparator<GlobalName> NAME_ORDER =
+        Comparator.comparing(GlobalName::database).thenComparing(GlobalName::global);
+
+    static
+    {
+        RocksDB.loadLibrary();
+    }
+
+    private final Path dir;
+    private final Options options;
+    private final WriteOptions writeOptions;
+    private final FlushOptions flushOptions;
+    private final RocksDB db;
+    private final RocksDbWriter[] writers = new RocksDbWriter[DejournalContext.MAX_WORKERS];
+    private final byte[] lsnBytes = new byte[RocksDbKeyDescriptor.APPLIED_LSN_LENGTH];
+    private volatile long checkpointLsn;
+    private volatile boolean isClosed;
+
+    private RocksDbTarget(final Path dir)
+    {
+        this.dir = dir;
+        Options builtOptions = null;
+        WriteOptions builtWriteOptions = null;
+        FlushOptions builtFlushOptions = null;
+        RocksDB opened = null;
+        try
+        {
+            Files.createDirectories(dir);
+            builtOptions = new Options().setCreateIfMissing(true);
+            builtWriteOptions = new WriteOptions().setDisableWAL(true);
+            builtFlushOptions = new FlushOptions().setWaitForFlush(true);
+            opened = RocksDB.open(builtOptions, dir.toString());
+            final byte[] lsn = opened.get(RocksDbKeyDescriptor.APPLIED_LSN_KEY);
+            this.checkpointLsn = null == lsn ? -1 : ByteBuffer.wrap(lsn).order(ByteOrder.BIG_ENDIAN).getLong();
+        }
+        catch (final Exception ex)
+        {
+            closeAll(opened, builtFlushOptions, builtWriteOptions, builtOptions);
+            throw new DejournalException(DejournalException.Code.TARGET_FAILED,
+                "cannot open the RocksDB store: dir=" + dir + " reason=" + ex, ex);
+        }
+        this.options = builtOptions;
+        this.writeOptions = builtWriteOptions;
+        this.flushOptions = builtFlushOptions;
+        this.db = opened;
+        LOG.info("RocksDB store opened: dir={} recoveredLsn={}", dir, checkpointLsn);
+    }
+
+    /**
+     * Opens the store in {@code dir}, creating it if new.
+     *
+     * @param dir the store's directory, which only it uses.
+     * @return the open store, at its last checkpoint.
+     * @throws DejournalException TARGET_FAILED if RocksDB cannot open it (for example while another process has it).
+     */
+    public static RocksDbTarget open(final Path dir)
+    {
+        return new RocksDbTarget(Objects.requireNonNull(dir, "dir"));
+    }
+
+    /**
+     * @return the store's directory.
+     */
+    public Path dir()
+    {
+        return dir;
+    }
+
+    // ---------------------------------------------------------------------------------------------------- writes
+
+    @Override
+    public void apply(final JournalRecord record, final int worker)
+    {
+        checkOpen();
+        final RocksDbWriter writer = writer(worker);
+        writer.add(record);
+        writer.write(record);
+    }
+
+    @Override
+    public void apply(final JournalRecord first, final JournalRecord second, final int worker)
+    {
+        checkOpen();
+        final RocksDbWriter writer = writer(worker);
+        writer.add(first);
+        writer.add(second);
+        writer.write(first);
+    }
+
+    /**
+     * Writes the applied LSN and flushes the memtables, waiting until both are on disk, so that a restart finds
+     * this LSN with every record below it applied. See the class description for why that holds without RocksDB's
+     * write-ahead log.
+     *
+     * @throws DejournalException TARGET_FAILED if RocksDB fails; the previous checkpoint stays the recovered LSN.
+     */
+    @Override
+    public synchronized void checkpoint(final long appliedLsn)
+    {
+        checkOpen();
+        try
+        {
+            for (int i = 0; i < lsnBytes.length; i++)
+            {
+                lsnBytes[i] = (byte)(appliedLsn >>> (8 * (lsnBytes.length - 1 - i)));
+            }
+            db.put(writeOptions, RocksDbKeyDescriptor.APPLIED_LSN_KEY, lsnBytes);
+            db.flush(flushOptions);
+        }
+        catch (final RocksDBException ex)
+        {
+            throw new DejournalException(DejournalException.Code.TARGET_FAILED, "RocksDB checkpoint failed: dir=" +
+                dir + " appliedLsn=" + appliedLsn + " status=" + ex.getMessage(), ex);
+        }
+        checkpointLsn = appliedLsn;
+    }
+
+    /**
+     * @return the applied LSN of the last checkpoint, durable in the store; -1 if it never had one.
+     */
+    @Override
+    public long recoveredLsn()
+    {
+        return checkpointLsn;
+    }
+
+    private RocksDbWriter writer(final int worker)
+    {
+        final RocksDbWriter writer = worker >= 0 && worker < writers.length ? writers[worker] : null;
+        return null != writer ? writer : newWriter(worker);
+    }
+
+    /**
+     * The first call of a worker creates its writer; the monitor publishes it to {@link #close()}.
+     */
+    private synchronized RocksDbWriter newWriter(final int worker)
+    {
+        checkOpen();
+        if (worker < 0 || worker >= writers.length)
+        {
+            throw new IllegalArgumentException("worker must be in [0, " + writers.length + "): worker=" + worker);
+        }
+        if (null == writers[worker])
+        {
+            writers[worker] = new RocksDbWriter(db, writeOptions, dir);
+        }
+        return writers[worker];
+    }
+
+    // ---------------------------------------------------------------------------------------------------- reads
+
+    /**
+     * @return a copy of the node's value, or null if the node has none.
+     */
+    public byte[] get(final String database, final String global, final SubscriptKey key)
+    {
+        return get(database, global, key.buffer(), 0, key.length());
+    }
+
+    /**
+     * @return a copy of the node's value, or null if the node has none.
+     */
+    public byte[] get(
+        final String database, final String global, final DirectBuffer key, final int keyOffset,
+        final int keyLength)
+    {
+        checkOpen();
+        final byte[] names = names(database, global);
+        final byte[] full = new byte[names.length + keyLength];
+        System.arraycopy(names, 0, full, 0, names.length);
+        key.getBytes(keyOffset, full, names.length, keyLength);
+        try
+        {
+            return db.get(full);
+        }
+        catch (final RocksDBException ex)
+        {
+            throw readFailed(ex);
+        }
+    }
+
+    /**
+     * IRIS {@code $ORDER}, as {@link GlobalStore#order(String, String, SubscriptKey, int)}: the next ({@code 1}) or
+     * previous ({@code -1}) sibling of {@code key} that has a value or descendants.
+     *
+     * @return a new key for the sibling, or null at the end.
+     * @throws IllegalArgumentException for the root key or a direction other than 1 and -1.
+     */
+    public SubscriptKey order(final String database, final String global, final SubscriptKey key, final int direction)
+    {
+        final byte[] subscripts = key.toByteArray();
+        final int depth = GlobalTree.orderDepth(subscripts, direction);
+        final byte[] names = names(database, global);
+        final byte[] full = concat(names, subscripts);
+        final int parentLength = names.length + SubscriptCodec.prefixLength(key.buffer(), 0, key.length(), depth - 1);
+        checkOpen();
+        try (RocksIterator it = db.newIterator())
+        {
+            if (direction > 0)
+            {
+                it.seek(RocksDbKeyDescriptor.successor(full, full.length));
+            }
+            else
+            {
+                it.seekForPrev(full);
+                if (it.isValid() && Arrays.equals(it.key(), full))
+                {
+                    it.prev();
+                }
+            }
+            return sibling(it, full, parentLength, names.length, depth);
+        }
+    }
+
+    /**
+     * IRIS {@code $ORDER(^G(parent,""), direction)}, as
+     * {@link GlobalStore#orderChild(String, String, SubscriptKey, int)}: the first ({@code 1}) or last ({@code -1})
+     * subscript under {@code parent}; the root key gives the global's first level.
+     *
+     * @return a new key for the child, or null when it has none.
+     * @throws IllegalArgumentException for a direction other than 1 and -1.
+     */
+    public SubscriptKey orderChild(
+        final String database, final String global, final SubscriptKey parent, final int direction)
+    {
+        final byte[] subscripts = parent.toByteArray();
+        final int depth = GlobalTree.orderChildDepth(subscripts, direction);
+        final byte[] names = names(database, global);
+        final byte[] full = concat(names, subscripts);
+        checkOpen();
+        try (RocksIterator it = db.newIterator())
+        {
+            if (direction > 0)
+            {
+                it.seek(full);
+                if (it.isValid() && Arrays.equals(it.key(), full))
+                {
+                    it.next();
+                }
+            }
+            else
+            {
+                final byte[] end = RocksDbKeyDescriptor.successor(full, full.length);
+                it.seekForPrev(end);
+                if (it.isValid() && Arrays.equals(it.key(), end))
+                {
+                    it.prev();
+                }
+            }
+            return sibling(it, full, full.length, names.length, depth);
+        }
+    }
+
+    /**
+     * @return the iterator's key cut to {@code depth} subscripts when it lies strictly under the parent whose full
+     * key is the first {@code parentLength} bytes of {@code full}, else null.
+     */
+    private static SubscriptKey sibling(
+        final RocksIterator it, final byte[] full, final int parentLength, final int namesLength, final int depth)
+    {
+        if (!it.isValid())
+        {
+            return null;
+        }
+        final byte[] found = it.key();
+        if (found.length <= parentLength || !RocksDbKeyDescriptor.startsWith(found, full, parentLength))
+        {
+            return null;
+        }
+        final UnsafeBuffer view = new UnsafeBuffer(found, namesLength, found.length - namesLength);
+        return new SubscriptKey().set(view, 0, SubscriptCodec.prefixLength(view, 0, view.capacity(), depth));
+    }
+
+    /**
+     * Visits the node {@code prefix} (if it has a value) and all its descendants in collation order, as
+     * {@link GlobalStore#query(String, String, SubscriptKey, GlobalStore.NodeVisitor)} does; the root key visits the
+     * whole global. The walk sees the store as it was when it started.
+     */
+    public void query(
+        final String database, final String global, final SubscriptKey prefix, final GlobalStore.NodeVisitor visitor)
+    {
+        final byte[] names = names(database, global);
+        final byte[] full = concat(names, prefix.toByteArray());
+        final UnsafeBuffer keyView = new UnsafeBuffer(0, 0);
+        final UnsafeBuffer valueView = new UnsafeBuffer(0, 0);
+        checkOpen();
+        try (RocksIterator it = db.newIterator())
+        {
+            for (it.seek(full); it.isValid(); it.next())
+            {
+                final byte[] key = it.key();
+                if (!RocksDbKeyDescriptor.startsWith(key, full, full.length))
+                {
+                    return;
+                }
+                final byte[] value = it.value();
+                keyView.wrap(key);
+                valueView.wrap(value);
+                if (!visitor.onNode(keyView, names.length, key.length - names.length, valueView, 0, value.length))
+                {
+                    return;
+                }
+            }
+        }
+    }
+
+    /**
+     * @return the global's digest, by a scan of its nodes; {@link GlobalDigest#EMPTY} if it has none.
+     */
+    public GlobalDigest digest(final String database, final String global)
+    {
+        final byte[] names = names(database, global);
+        final DigestSum sum = new DigestSum();
+        checkOpen();
+        try (RocksIterator it = db.newIterator())
+        {
+            for (it.seek(names); it.isValid(); it.next())
+            {
+                final byte[] key = it.key();
+                if (!RocksDbKeyDescriptor.startsWith(key, names, names.length))
+                {
+                    break;
+                }
+                sum.add(key, names.length, it.value());
+            }
+        }
+        return sum.digest();
+    }
+
+    /**
+     * The digest of every global that has nodes, by database then global name, from one scan of the whole store
+     * under one snapshot: equal to {@link GlobalStore#digests()} for the same contents.
+     */
+    public Map<GlobalName, GlobalDigest> digests()
+    {
+        final Map<GlobalName, GlobalDigest> digests = new TreeMap<>(NAME_ORDER);
+        checkOpen();
+        try (RocksIterator it = db.newIterator())
+        {
+            byte[] names = null;
+            DigestSum sum = null;
+            for (it.seek(RocksDbKeyDescriptor.FIRST_NODE_KEY); it.isValid(); it.next())
+            {
+                final byte[] key = it.key();
+                if (null == names || !RocksDbKeyDescriptor.startsWith(key, names, names.length))
+                {
+                    if (null != sum)
+                    {
+                        digests.put(name(names), sum.digest());
+                    }
+                    names = Arrays.copyOf(key, RocksDbKeyDescriptor.subscriptsOffset(key, key.length));
+                    sum = new DigestSum();
+                }
+                sum.add(key, names.length, it.value());
+            }
+            if (null != sum)
+            {
+                digests.put(name(names), sum.digest());
+            }
+        }
+        return new LinkedHashMap<>(digests);
+    }
+
+    /**
+     * @return the globals that have at least one node, by database then global name.
+     */
+    public List<GlobalName> globals()
+    {
+        return new ArrayList<>(digests().keySet());
+    }
+
+    private static GlobalName name(final byte[] names)
+    {
+        final int globalOffset = RocksDbKeyDescriptor.globalOffset(names);
+        return GlobalName.of(RocksDbKeyDescriptor.name(names, 0, globalOffset),
+            RocksDbKeyDescriptor.name(names, globalOffset, names.length));
+    }
+
+    /**
+     * Count, sum and xor of pair hashes, as {@link GlobalDigest} defines them.
+     */
+    private static final class DigestSum
+    {
+        private long count;
+        private long sum;
+        private long xor;
+
+        void add(final byte[] key, final int subscriptsOffset, final byte[] value)
+        {
+            final long hash = GlobalDigest.xxh64(value, 0, value.length,
+                GlobalDigest.xxh64(key, subscriptsOffset, key.length - subscriptsOffset, GlobalDigest.KEY_SEED));
+            count++;
+            sum += hash;
+            xor ^= hash;
+        }
+
+        GlobalDigest digest()
+        {
+            return new GlobalDigest(count, sum, xor);
+        }
+    }
+
+    private static byte[] names(final String database, final String global)
+    {
+        Objects.requireNonNull(database, "database");
+        Objects.requireNonNull(global, "global");
+        return RocksDbKeyDescriptor.names(database, global.startsWith("^") ? global.substring(1) : global);
+    }
+
+    private static byte[] concat(final byte[] a, final byte[] b)
+    {
+        final byte[] both = Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, both, a.length, b.length);
+        return both;
+    }
+
+    private DejournalException readFailed(final RocksDBException ex)
+    {
+        return new DejournalException(DejournalException.Code.TARGET_FAILED, "RocksDB read failed: dir=" + dir +
+            " status=" + ex.getMessage(), ex);
+    }
+
+    private void checkOpen()
+    {
+        if (isClosed)
+        {
+            throw new DejournalException(DejournalException.Code.CLOSED, "RocksDB store is closed: dir=" + dir);
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------------- close
+
+    /**
+     * Releases the workers' batches, the database and its options. It writes no checkpoint: data applied since the
+     * last one is flushed by RocksDB as it closes, and a restart replays it from the last checkpoint. Safe to call
+     * twice.
+     */
+    @Override
+    public synchronized void close()
+    {
+        if (isClosed)
+        {
+            return;
+        }
+        isClosed = true;
+        for (int i = 0; i < writers.length; i++)
+        {
+            if (null != writers[i])
+            {
+                writers[i].close();
+                writers[i] = null;
+            }
+        }
+        closeAll(db, flushOptions, writeOptions, options);
+        LOG.info("RocksDB store closed: dir={} checkpointLsn={}", dir, checkpointLsn);
+    }
+
+    private static void closeAll(final AutoCloseable... closeables)
+    {
+        for (final AutoCloseable closeable : closeables)
+        {
+            if (null != closeable)
+            {
+                try
+                {
+                    closeable.close();
+                }
+                catch (final Exception ex)
+                {
+                    LOG.warn("closing a RocksDB handle failed", ex);
+                }
+            }
+        }
+    }
+}
