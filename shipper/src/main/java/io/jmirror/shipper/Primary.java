@@ -108,6 +108,11 @@ public final class Primary implements AutoCloseable
             CloseHelper.quietClose(statusFile);
             throw ex;
         }
+        if (null == ctx.tls())
+        {
+            LOG.warn("primary without TLS: members are not authenticated, so it listens on loopback only: address={}",
+                address);
+        }
         LOG.info("primary listening: address={} mirror={} members={} tls={}", address, journal.mirrorName(),
             ctx.members().values(), null != ctx.tls());
     }

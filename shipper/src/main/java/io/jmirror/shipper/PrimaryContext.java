@@ -65,6 +65,11 @@ public final class PrimaryContext
         {
             throw invalid("TLS is not configured: set tls(...) or, for loopback tests only, insecure(true)");
         }
+        if (null == tls && !bindAddress.getAddress().isLoopbackAddress())
+        {
+            // Without TLS any process that reaches the port can say HELLO as the backup and acknowledge commits.
+            throw invalid("insecure(true) listens on loopback addresses only: bindAddress=" + bindAddress);
+        }
         if (commitWaitSpinNs < 0)
         {
             throw invalid("commitWaitSpinNs must be >= 0: commitWaitSpinNs=" + commitWaitSpinNs);

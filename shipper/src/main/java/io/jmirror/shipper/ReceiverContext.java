@@ -72,6 +72,10 @@ public final class ReceiverContext
         {
             throw invalid("TLS is not configured: set tls(...) or, for loopback tests only, insecure(true)");
         }
+        if (null == tls && null != primaryAddress && !primaryAddress.getAddress().isLoopbackAddress())
+        {
+            throw invalid("insecure(true) connects to loopback addresses only: primaryAddress=" + primaryAddress);
+        }
         if (knownEpoch < 0)
         {
             throw invalid("knownEpoch must be >= 0: knownEpoch=" + knownEpoch);
