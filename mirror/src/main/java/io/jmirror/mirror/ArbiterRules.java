@@ -88,6 +88,10 @@ public final class ArbiterRules
                 return poll(record, request);
 
             case CLAIM_PRIMARY:
+                if (member.equals(record.primary()) && record.handedOver())
+                {
+                    return refused(Reason.NOT_PRIMARY, record, "handed over: the backup takes over next");
+                }
                 if (member.equals(record.primary()))
                 {
                     return granted(record, "primary confirmed: epoch=" + record.epoch());

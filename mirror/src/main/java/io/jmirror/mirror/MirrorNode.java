@@ -86,6 +86,7 @@ public final class MirrorNode implements AutoCloseable
     private volatile boolean isFencedByPeer;
     private volatile java.nio.file.Path divergentBytes;
     private volatile boolean isRevokeWanted;
+    private volatile boolean isHandoverWanted;
     private volatile long revokedEpoch = -1;
     private long lastStreamingMs = System.currentTimeMillis();
     private long takeovers;
@@ -360,6 +361,22 @@ public final class MirrorNode implements AutoCloseable
         final MemberStatus backup = current.memberStatus(ctx.partnerName());
         final boolean isBackupActive = null != backup &&
             TransferStatus.ACTIVE.name().equals(backup.transferStatus());
+        if (isHandoverWanted && isBackupActive && backup.durableLsn() >= journal.tailLsn())
+        {
+            final ArbiterResponse handover = ask(Kind.HANDOVER, epoch, 0);
+            if (null != handover && handover.isGranted())
+            {
+                isHandoverWanted = false;
+                final long end = journal.tailLsn();
+                CloseHelper.quietClose(current);
+                primary = null;
+                CloseHelper.quietClose(journal);
+                journal = null;
+                role(Role.CANDIDATE, "handed over to " + ctx.partnerName() + " at lsn=" + end +
+                    ": it takes over, then this node follows it");
+                return;
+            }
+        }
         final ArbiterResponse poll = ask(Kind.POLL, epoch, isBackupActive ? ArbiterProtocol.FLAG_BACKUP_ACTIVE : 0);
         if (null != poll && poll.epoch() > epoch)
         {
@@ -509,6 +526,34 @@ public final class MirrorNode implements AutoCloseable
     public long lastTakeoverMs()
     {
         return lastTakeoverMs;
+    }
+
+    /**
+     * Planned switch: hand the primary role to the ACTIVE backup with no commit lost. Stop writing first; the node
+     * waits until the backup has every record durable, tells the arbiter, and closes its primary; the backup then
+     * takes over at once (it need not wait for the QoS timeout) and this node follows it as backup.
+     *
+     * @param timeoutMs longest wait for the backup to take over.
+     * @return true once the partner is primary and this node is its backup (or on its way to it).
+     */
+    public boolean handOver(final long timeoutMs)
+    {
+        if (role != Role.PRIMARY)
+        {
+            return false;
+        }
+        isHandoverWanted = true;
+        final long deadline = System.currentTimeMillis() + timeoutMs;
+        while (role == Role.PRIMARY)
+        {
+            if (System.currentTimeMillis() > deadline)
+            {
+                isHandoverWanted = false;
+                return false;
+            }
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(2));
+        }
+        return awaitRole(Role.BACKUP, Math.max(0, deadline - System.currentTimeMillis()));
     }
 
     /**

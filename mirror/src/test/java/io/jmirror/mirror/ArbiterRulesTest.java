@@ -129,6 +129,9 @@ class ArbiterRulesTest
 
         final ArbiterRules.Decision handover = ArbiterRules.decide(record, request(Kind.HANDOVER, "a", 1), 0, 0, QOS);
         assertTrue(handover.isGranted());
+        assertEquals(Reason.NOT_PRIMARY,
+            ArbiterRules.decide(handover.record(), request(Kind.CLAIM_PRIMARY, "a", 1), 0, 0, QOS).reason(),
+            "a primary that handed over cannot claim the role back before the backup takes over");
         final ArbiterRules.Decision takeover = ArbiterRules.decide(handover.record(), request(Kind.TAKEOVER, "b", 1),
             0, 0, QOS);
         assertTrue(takeover.isGranted(), "a handed-over primary need not be silent: " + takeover.message());

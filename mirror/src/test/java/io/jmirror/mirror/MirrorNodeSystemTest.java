@@ -66,10 +66,16 @@ class MirrorNodeSystemTest
 
     private MirrorNode node(final String name, final GlobalStore store, final Arbiter arbiter, final boolean first)
     {
+        return node(name, store, arbiter, first, QOS_MS);
+    }
+
+    private MirrorNode node(
+        final String name, final GlobalStore store, final Arbiter arbiter, final boolean first, final long qosMs)
+    {
         final MirrorNode node = MirrorNode.start(new MirrorNodeContext().mirrorName(MIRROR).memberName(name)
             .dir(dir.resolve(name)).target(new StoreTarget(store)).insecure(true).initialPrimary(first)
             .failoverMember("node-a", addressA).failoverMember("node-b", addressB)
-            .arbiterAddress(arbiter.address()).qosTimeoutMs(QOS_MS).heartbeatIntervalMs(100)
+            .arbiterAddress(arbiter.address()).qosTimeoutMs(qosMs).heartbeatIntervalMs(100)
             .fileLength(4 * 1024 * 1024).syncPolicy(SyncPolicy.GROUP).workers(2));
         closeables.add(node);
         return node;
@@ -182,6 +188,46 @@ class MirrorNodeSystemTest
         assertEquals(storeB.digests(), storeA2.digests(), "the rejoined member's store equals the primary's");
         assertNull(storeA2.get("USER", "Acct", SubscriptKey.of(777)), "no divergent record applied");
         assertEquals(b.journal().epochHistory(), back.member().receiver().journal().epochHistory());
+    }
+
+    @Test
+    void aPlannedSwitchHandsOverWithoutWaitingForTheQosTimeout()
+    {
+        final long qosMs = 10_000;
+        final Arbiter arbiter = Arbiter.start(new ArbiterContext().dir(dir.resolve("arbiter")).insecure(true)
+            .qosTimeoutMs(qosMs).member(MIRROR, "node-a").member(MIRROR, "node-b"));
+        closeables.add(arbiter);
+        final GlobalStore storeA = new GlobalStore();
+        final GlobalStore storeB = new GlobalStore();
+        final MirrorNode a = node("node-a", storeA, arbiter, true, qosMs);
+        assertTrue(a.awaitRole(MirrorNode.Role.PRIMARY, 20_000), a.reason());
+        final MirrorNode b = node("node-b", storeB, arbiter, false, qosMs);
+        assertTrue(b.awaitRole(MirrorNode.Role.BACKUP, 20_000), b.reason());
+        await(() -> arbiter.record(MIRROR).backupActive(), "the arbiter holds the backup ACTIVE");
+
+        final JournalAppender appender = a.journal().newAppender();
+        for (long i = 1; i <= 50; i++)
+        {
+            appender.set(0, G, SubscriptKey.of(i), bytes("a" + i));
+            storeA.set("USER", "Acct", SubscriptKey.of(i), bytes("a" + i));
+        }
+        assertTrue(a.primary().awaitCommitted(a.journal().tailLsn(), TimeUnit.SECONDS.toNanos(10)));
+
+        final long startNs = System.nanoTime();
+        assertTrue(a.handOver(20_000), a.role() + " " + a.reason());
+        assertTrue(b.awaitRole(MirrorNode.Role.PRIMARY, 20_000), b.reason());
+        final long switchMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNs);
+        assertTrue(switchMs < qosMs / 2, "the switch waited for the QoS timeout: switchMs=" + switchMs);
+        assertEquals(2, b.epoch());
+        assertNull(a.divergentBytes(), "a handed-over primary holds nothing the new primary lacks");
+
+        final JournalAppender next = b.journal().newAppender();
+        next.set(0, G, SubscriptKey.of(51), bytes("b51"));
+        storeB.set("USER", "Acct", SubscriptKey.of(51), bytes("b51"));
+        final long end = b.journal().tailLsn();
+        await(() -> null != a.member() && null != a.member().dejournaler() &&
+            a.member().dejournaler().appliedLsn() >= end, "the old primary follows the new one");
+        assertEquals(storeB.digests(), storeA.digests());
     }
 
     @Test
