@@ -89,6 +89,7 @@ public final class Member implements AutoCloseable
     private final class Wiring implements Agent
     {
         private long lastPublishNs = System.nanoTime() - PUBLISH_INTERVAL_NS;
+        private long lastPurgeNs = System.nanoTime();
 
         @Override
         public int doWork()
@@ -113,6 +114,12 @@ public final class Member implements AutoCloseable
                 lastPublishNs = nowNs;
                 counters.publish(current.status());
             }
+            if (ctx.purgeIntervalMs() > 0 &&
+                nowNs - lastPurgeNs >= TimeUnit.MILLISECONDS.toNanos(ctx.purgeIntervalMs()))
+            {
+                lastPurgeNs = nowNs;
+                purge();
+            }
             return 0;
         }
 
@@ -120,6 +127,30 @@ public final class Member implements AutoCloseable
         public String roleName()
         {
             return "jmirror-member-" + ctx.receiverContext().memberName();
+        }
+    }
+
+    /**
+     * Remove the member journal's files that are applied and checkpointed (the dejournaler's consumer holds the rest)
+     * and outside the journal's retention ({@code retainMs}, {@code retainMinFiles}, which also keep what this member
+     * must serve to others should it take over). A failure is logged and counted; receiving and applying go on.
+     */
+    private void purge()
+    {
+        final Journal journal = receiver.journal();
+        if (null == journal)
+        {
+            return;
+        }
+        try
+        {
+            journal.purge();
+        }
+        catch (final RuntimeException ex)
+        {
+            wiringErrors.increment();
+            LOG.error("member journal purge failed: member={} dir={}", ctx.receiverContext().memberName(),
+                journal.dir(), ex);
         }
     }
 

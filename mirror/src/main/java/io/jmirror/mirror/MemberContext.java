@@ -16,12 +16,16 @@ public final class MemberContext
      */
     public static final boolean VERIFY_CHECKSUMS_DEFAULT = false;
 
+    /** How often a member purges its journal: applied, checkpointed files outside the journal's retention. */
+    public static final long PURGE_INTERVAL_MS_DEFAULT = 10_000;
+
     private ReceiverContext receiverContext;
     private Target target;
     private int workers = Math.min(Runtime.getRuntime().availableProcessors(), DejournalContext.MAX_WORKERS);
     private int ringSize = DejournalContext.RING_SIZE_DEFAULT;
     private long checkpointIntervalMs = DejournalContext.CHECKPOINT_INTERVAL_MS_DEFAULT;
     private boolean verifyChecksums = VERIFY_CHECKSUMS_DEFAULT;
+    private long purgeIntervalMs = PURGE_INTERVAL_MS_DEFAULT;
 
     /**
      * @return this, checked.
@@ -37,6 +41,11 @@ public final class MemberContext
         // backup, acknowledges) but never applies.
         DejournalContext.checkSettings(workers, ringSize, DejournalContext.DISPATCH_BATCH_DEFAULT,
             checkpointIntervalMs);
+        if (purgeIntervalMs < 0)
+        {
+            throw new DejournalException(DejournalException.Code.INVALID_CONFIG,
+                "purgeIntervalMs must be >= 0: purgeIntervalMs=" + purgeIntervalMs);
+        }
         return this;
     }
 
@@ -98,6 +107,22 @@ public final class MemberContext
     public int ringSize()
     {
         return ringSize;
+    }
+
+    /**
+     * @param purgeIntervalMs how often the member removes journal files it has applied and checkpointed, within the
+     *                        retention of its journal context ({@code retainMs}, {@code retainMinFiles}); 0 never.
+     * @return this.
+     */
+    public MemberContext purgeIntervalMs(final long purgeIntervalMs)
+    {
+        this.purgeIntervalMs = purgeIntervalMs;
+        return this;
+    }
+
+    public long purgeIntervalMs()
+    {
+        return purgeIntervalMs;
     }
 
     /**

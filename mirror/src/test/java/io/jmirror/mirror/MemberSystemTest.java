@@ -39,6 +39,55 @@ class MemberSystemTest
     Path dir;
 
     @Test
+    void aMemberPurgesWhatItHasAppliedSoItsDiskStaysBounded()
+    {
+        final long fileLength = 64 * 1024;
+        try (Journal journal = Journal.open(new JournalContext().journalDir(dir.resolve("primary"))
+            .fileLength(fileLength).mirrorName("E2E").syncPolicy(SyncPolicy.NONE).retainMs(0).retainMinFiles(1));
+            Primary primary = Primary.start(new PrimaryContext().journal(journal).insecure(true)
+                .member(AllowedMember.of("dr-1", MemberRole.DR_ASYNC))))
+        {
+            final GlobalStore store = new GlobalStore();
+            try (Member member = Member.start(new MemberContext().target(new StoreTarget(store)).workers(2)
+                .checkpointIntervalMs(5).purgeIntervalMs(20)
+                .receiverContext(new ReceiverContext().memberName("dr-1").role(MemberRole.DR_ASYNC).mirrorName("E2E")
+                    .primaryAddress(primary.address()).insecure(true)
+                    .journalContext(new JournalContext().journalDir(dir.resolve("member")).mirrorName("E2E")
+                        .syncPolicy(SyncPolicy.NONE).retainMs(0).retainMinFiles(1).recycleFiles(1)))))
+            {
+                final JournalAppender appender = journal.newAppender();
+                int maxFiles = 0;
+                for (int round = 0; round < 40; round++)
+                {
+                    for (int i = 0; i < 200; i++)
+                    {
+                        appender.set(0, GlobalName.of("USER", "Disk"), SubscriptKey.of(round, i), new byte[100]);
+                    }
+                    primary.purge();
+                    final long end = journal.tailLsn();
+                    final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+                    while (null == member.dejournaler() || member.dejournaler().appliedLsn() < end)
+                    {
+                        assertTrue(System.nanoTime() < deadline, () -> "not applied: " + member.status());
+                        Thread.onSpinWait();
+                    }
+                    maxFiles = Math.max(maxFiles, member.receiver().journal().fileCount());
+                }
+                assertTrue(journal.tailLsn() > 20 * fileLength, "the journal spans many files");
+                final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+                while (member.receiver().journal().fileCount() > 3)
+                {
+                    assertTrue(System.nanoTime() < deadline, "member never purged: files=" +
+                        member.receiver().journal().fileCount());
+                    Thread.onSpinWait();
+                }
+                assertTrue(maxFiles < 15, "member journal files grew: maxFiles=" + maxFiles);
+                assertEquals(8000, store.size());
+            }
+        }
+    }
+
+    @Test
     void aMemberAppliesThePrimarysJournalAndReportsItsAppliedLsn()
     {
         try (Journal journal = Journal.open(new JournalContext().journalDir(dir.resolve("primary"))
