@@ -297,7 +297,16 @@ public final class MirrorNode implements AutoCloseable
         }
         CloseHelper.quietClose(current);
         member = null;
-        becomePrimary(newEpoch, why);
+        try
+        {
+            becomePrimary(newEpoch, why);
+        }
+        catch (final RuntimeException ex)
+        {
+            // The arbiter names this node primary of newEpoch: as a candidate it claims the role again next beat.
+            role(Role.CANDIDATE, "takeover failed, retrying as candidate: " + ex);
+            throw ex;
+        }
         takeovers++;
         lastTakeoverMs = System.currentTimeMillis() - startMs;
     }
