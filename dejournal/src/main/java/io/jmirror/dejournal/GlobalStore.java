@@ -38,7 +38,7 @@ import org.agrona.concurrent.UnsafeBuffer;
  * <b>Digests.</b> Every global keeps a {@link GlobalDigest} up to date on each write, so two stores (two members)
  * compare in O(number of globals); {@link #compare} then walks only the globals whose digests differ.
  */
-public final class GlobalStore
+public final class GlobalStore implements StoreReader
 {
     private static final Comparator<GlobalName> NAME_ORDER =
         Comparator.comparing(GlobalName::database).thenComparing(GlobalName::global);
@@ -206,6 +206,7 @@ public final class GlobalStore
     /**
      * @return a copy of the node's value, or null if the node has none.
      */
+    @Override
     public byte[] get(
         final String database, final String global, final DirectBuffer key, final int keyOffset, final int keyLength)
     {
@@ -375,6 +376,7 @@ public final class GlobalStore
     /**
      * @return the digest of every global that has nodes, by database then global name.
      */
+    @Override
     public Map<GlobalName, GlobalDigest> digests()
     {
         final Map<GlobalName, GlobalDigest> digests = new TreeMap<>(NAME_ORDER);

@@ -70,7 +70,7 @@ import org.slf4j.LoggerFactory;
  * reporting member. {@link #close()} releases every native handle; call it after the dejournaler that applies to
  * this target is closed.
  */
-public final class RocksDbTarget implements Target, AutoCloseable
+public final class RocksDbTarget implements Target, StoreReader, AutoCloseable
 {
     private static final Logger LOG = LoggerFactory.getLogger(RocksDbTarget.class);
     private static final Comparator<GlobalName> NAME_ORDER =
@@ -235,6 +235,7 @@ public final class RocksDbTarget implements Target, AutoCloseable
     /**
      * @return a copy of the node's value, or null if the node has none.
      */
+    @Override
     public byte[] get(
         final String database, final String global, final DirectBuffer key, final int keyOffset,
         final int keyLength)
@@ -406,6 +407,7 @@ public final class RocksDbTarget implements Target, AutoCloseable
      * The digest of every global that has nodes, by database then global name, from one scan of the whole store
      * under one snapshot: equal to {@link GlobalStore#digests()} for the same contents.
      */
+    @Override
     public Map<GlobalName, GlobalDigest> digests()
     {
         final Map<GlobalName, GlobalDigest> digests = new TreeMap<>(NAME_ORDER);

@@ -3,6 +3,7 @@ package io.jmirror.harness;
 import io.jmirror.dejournal.GlobalDigest;
 import io.jmirror.dejournal.GlobalStore;
 import io.jmirror.dejournal.RocksDbTarget;
+import io.jmirror.dejournal.StoreReader;
 import io.jmirror.dejournal.StoreTarget;
 import io.jmirror.dejournal.Target;
 import io.jmirror.journal.GlobalName;
@@ -62,43 +63,20 @@ interface MemberStore extends AutoCloseable
 
     static MemberStore memory(final GlobalStore store)
     {
-        final StoreTarget target = new StoreTarget(store);
-        return new MemberStore()
-        {
-            @Override
-            public Target target()
-            {
-                return target;
-            }
-
-            @Override
-            public byte[] get(
-                final String database, final String global, final DirectBuffer key, final int keyOffset,
-                final int keyLength)
-            {
-                return store.get(database, global, key, keyOffset, keyLength);
-            }
-
-            @Override
-            public Map<GlobalName, GlobalDigest> digests()
-            {
-                return store.digests();
-            }
-
-            @Override
-            public boolean isDurable()
-            {
-                return false;
-            }
-
-            @Override
-            public void close()
-            {
-            }
-        };
+        return of(new StoreTarget(store), store, false, () -> { });
     }
 
     static MemberStore rocksDb(final RocksDbTarget target)
+    {
+        return of(target, target, true, target::close);
+    }
+
+    /**
+     * @param durable whether the store outlives the process.
+     * @param closer  releases the store.
+     */
+    private static MemberStore of(
+        final Target target, final StoreReader reader, final boolean durable, final Runnable closer)
     {
         return new MemberStore()
         {
@@ -113,25 +91,25 @@ interface MemberStore extends AutoCloseable
                 final String database, final String global, final DirectBuffer key, final int keyOffset,
                 final int keyLength)
             {
-                return target.get(database, global, key, keyOffset, keyLength);
+                return reader.get(database, global, key, keyOffset, keyLength);
             }
 
             @Override
             public Map<GlobalName, GlobalDigest> digests()
             {
-                return target.digests();
+                return reader.digests();
             }
 
             @Override
             public boolean isDurable()
             {
-                return true;
+                return durable;
             }
 
             @Override
             public void close()
             {
-                target.close();
+                closer.run();
             }
         };
     }
