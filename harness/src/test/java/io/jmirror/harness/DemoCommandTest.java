@@ -38,4 +38,21 @@ class DemoCommandTest
         assertTrue(!Files.exists(work), "data removed");
         assertTrue(ProcessHandle.current().children().noneMatch(ProcessHandle::isAlive), "every process stopped");
     }
+
+    @Test
+    @Timeout(value = 180, unit = TimeUnit.SECONDS)
+    void theFailoverDemoKillsThePrimaryAndLosesNoAcknowledgedCommit() throws Exception
+    {
+        final Captured out = new Captured();
+        final Path work = dir.resolve("failover");
+        final int exit = new CommandLine(new DemoCommand().output(out.stream())).execute("--failover",
+            "--duration", "6s", "--qos-timeout-ms", "1000", "--work-dir", work.toString());
+        final String last = out.lastLine();
+        assertTrue(last.startsWith("PASS failovers=1 "), out.text());
+        assertEquals(0, exit);
+        assertTrue(last.contains("lostAcked=0") && last.contains("dataCheck=equal") && last.contains("epoch=2"),
+            last);
+        assertTrue(out.text().contains("node-a rejoined as backup"), out.text());
+        assertTrue(ProcessHandle.current().children().noneMatch(ProcessHandle::isAlive), "every process stopped");
+    }
 }
