@@ -35,6 +35,10 @@ final class DemoCommand implements Callable<Integer>
         + "the backup take over and the old primary rejoin; check that no acknowledged commit is lost.")
     boolean failover;
 
+    @Option(names = "--overstate-acks", defaultValue = "0", hidden = true,
+        description = "With --failover: a broken primary that claims this many commits it never made (a control).")
+    long overstateAcks;
+
     @Option(names = "--qos-timeout-ms", defaultValue = "2000",
         description = "With --failover: the QoS timeout (default: ${DEFAULT-VALUE}).")
     long qosTimeoutMs;
@@ -128,7 +132,7 @@ final class DemoCommand implements Callable<Integer>
         {
             // One awaited transaction at a time: a rate the default workload's 20,000 records/s would not fit.
             line = new FailoverDemo(workDir, duration, qosTimeoutMs, (int)(workload.rate == 0 ? 2000 :
-                Math.min(workload.rate, 2000)), out).run();
+                Math.min(workload.rate, 2000)), out).overstateAcks(overstateAcks).run();
         }
         catch (final RuntimeException ex)
         {

@@ -31,6 +31,7 @@ final class FailoverDemo
     private final int rate;
     private final PrintStream out;
     private final List<NodeProcess> processes = new ArrayList<>();
+    private long overstateAcks;
 
     FailoverDemo(final Path workDir, final Duration duration, final long qosTimeoutMs, final int rate,
         final PrintStream out)
@@ -40,6 +41,17 @@ final class FailoverDemo
         this.qosTimeoutMs = qosTimeoutMs;
         this.rate = rate;
         this.out = out;
+    }
+
+    /**
+     * @param count a broken first primary claims this many more acknowledged commits than it made (the checker's
+     *              negative control: the demo must then FAIL with that many lost).
+     * @return this.
+     */
+    FailoverDemo overstateAcks(final long count)
+    {
+        this.overstateAcks = count;
+        return this;
     }
 
     /**
@@ -121,6 +133,8 @@ final class FailoverDemo
         if (initialPrimary)
         {
             args.add("--initial-primary");
+            args.add("--overstate-acks");
+            args.add(Long.toString(overstateAcks));
         }
         final NodeProcess process = new NodeProcess(name, args, workDir.resolve(name + ".log"), "512m");
         processes.add(process);

@@ -62,6 +62,10 @@ final class FailoverNode implements Callable<Integer>
     @Option(names = "--rate", defaultValue = "2000", description = "Transactions per second while primary.")
     int rate;
 
+    @Option(names = "--overstate-acks", defaultValue = "0", hidden = true,
+        description = "A broken member for the demo's negative control: claim this many more acknowledged commits.")
+    long overstateAcks;
+
     private final GlobalStore store = new GlobalStore();
     private volatile boolean isRunning;
     private volatile long ackedFirst = -1;
@@ -93,7 +97,8 @@ final class FailoverNode implements Callable<Integer>
                 {
                     case "role":
                         return "role=" + node.role() + " epoch=" + node.epoch() + " ackedFirst=" + ackedFirst +
-                            " ackedLast=" + ackedLast + " takeovers=" + node.takeovers() + " takeoverMs=" +
+                            " ackedLast=" + (ackedLast < 0 ? ackedLast : ackedLast + overstateAcks) + " takeovers=" +
+                            node.takeovers() + " takeoverMs=" +
                             node.lastTakeoverMs() + (null == appFailure ? "" : " failure=" +
                             appFailure.toString().replace(' ', '_'));
                     case "resume":

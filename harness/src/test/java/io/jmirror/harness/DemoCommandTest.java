@@ -55,4 +55,22 @@ class DemoCommandTest
         assertTrue(out.text().contains("node-a rejoined as backup"), out.text());
         assertTrue(ProcessHandle.current().children().noneMatch(ProcessHandle::isAlive), "every process stopped");
     }
+
+    @Test
+    @Timeout(value = 180, unit = TimeUnit.SECONDS)
+    void aPrimaryThatClaimsCommitsItNeverMadeFailsTheFailoverDemo() throws Exception
+    {
+        final Captured out = new Captured();
+        final int exit = new CommandLine(new DemoCommand().output(out.stream())).execute("--failover",
+            "--duration", "6s", "--qos-timeout-ms", "1000", "--overstate-acks", "25",
+            "--work-dir", dir.resolve("broken").toString());
+        final String last = out.lastLine();
+        assertTrue(last.startsWith("FAIL "), out.text());
+        // up to 25: commits it made between the demo's last look and the kill shrink the overstatement
+        final java.util.regex.Matcher lost = java.util.regex.Pattern.compile("lostAcked=(\\d+)").matcher(last);
+        assertTrue(lost.find(), last);
+        final int lostAcked = Integer.parseInt(lost.group(1));
+        assertTrue(lostAcked > 0 && lostAcked <= 25, last);
+        assertEquals(1, exit);
+    }
 }
