@@ -103,7 +103,8 @@ public final class Arbiter implements AutoCloseable
 
         final ArbiterRecord before = records.get(request.mirrorName());
         final ArbiterRules.Decision decision = ArbiterRules.decide(before, request,
-            silentMs(before, true, nowMs), silentMs(before, false, nowMs), ctx.qosTimeoutMs());
+            silentMs(before, true, nowMs), silentMs(before, false, nowMs), ctx.qosTimeoutMs(),
+            ctx.isAsyncMember(request.mirrorName(), request.memberName()));
         final ArbiterRecord after = decision.record();
         if (null != after && !after.equals(before))
         {

@@ -22,6 +22,7 @@ public final class ArbiterContext
     private InetSocketAddress bindAddress = new InetSocketAddress("127.0.0.1", 0);
     private long qosTimeoutMs = ShipperDefaults.QOS_TIMEOUT_MS_DEFAULT;
     private final Map<String, Set<String>> members = new TreeMap<>();
+    private final Map<String, Set<String>> asyncMembers = new TreeMap<>();
     private TlsConfig tls;
     private boolean insecure;
     private EpochClock clock = SystemEpochClock.INSTANCE;
@@ -121,11 +122,31 @@ public final class ArbiterContext
     }
 
     /**
-     * @return true when the member is on the allow-list of the mirror.
+     * Allow an async (DR) member of a mirror to poll, and to be promoted when both failover members are lost.
+     *
+     * @return this.
+     */
+    public ArbiterContext asyncMember(final String mirrorName, final String name)
+    {
+        asyncMembers.computeIfAbsent(mirrorName, (k) -> new TreeSet<>()).add(name);
+        return this;
+    }
+
+    /**
+     * @return true when the member is on the allow-list of the mirror, as failover or async member.
      */
     public boolean isAllowed(final String mirrorName, final String name)
     {
         final Set<String> names = members.get(mirrorName);
+        return (null != names && names.contains(name)) || isAsyncMember(mirrorName, name);
+    }
+
+    /**
+     * @return true when the member is an async member of the mirror.
+     */
+    public boolean isAsyncMember(final String mirrorName, final String name)
+    {
+        final Set<String> names = asyncMembers.get(mirrorName);
         return null != names && names.contains(name);
     }
 

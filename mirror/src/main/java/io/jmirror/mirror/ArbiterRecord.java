@@ -35,11 +35,20 @@ public record ArbiterRecord(
     /**
      * Where an epoch starts.
      *
-     * @param epoch the epoch.
-     * @param lsn   the LSN of its {@code EPOCH_START}, as the primary announced it.
+     * @param epoch  the epoch.
+     * @param lsn    the LSN of its {@code EPOCH_START}, as the primary announced it.
+     * @param forced an async member was promoted with both failover members lost: commits they acknowledged and
+     *               it never received are lost, and the operator accepted that.
      */
-    public record Start(long epoch, long lsn)
+    public record Start(long epoch, long lsn, boolean forced)
     {
+        /**
+         * An epoch granted by the rules, with nothing lost.
+         */
+        public Start(final long epoch, final long lsn)
+        {
+            this(epoch, lsn, false);
+        }
     }
 
     /**
@@ -79,8 +88,13 @@ public record ArbiterRecord(
      */
     ArbiterRecord withStart(final long newEpoch, final long lsn)
     {
+        return withStart(new Start(newEpoch, lsn));
+    }
+
+    private ArbiterRecord withStart(final Start start)
+    {
         final java.util.List<Start> next = new java.util.ArrayList<>(starts);
-        next.add(new Start(newEpoch, lsn));
+        next.add(start);
         while (next.size() > MAX_STARTS)
         {
             next.remove(0);
@@ -137,6 +151,17 @@ public record ArbiterRecord(
     public ArbiterRecord takenOver()
     {
         return new ArbiterRecord(mirrorName, epoch + 1, backup, primary, false, noFailover, false, false, starts);
+    }
+
+    /**
+     * @param promoted the async member promoted to primary.
+     * @param lsn      where its {@code EPOCH_START} goes.
+     * @return the record of the next epoch, forced: no backup, the loss recorded in the epoch starts.
+     */
+    public ArbiterRecord promoted(final String promoted, final long lsn)
+    {
+        return new ArbiterRecord(mirrorName, epoch + 1, promoted, null, false, noFailover, false, false, starts)
+            .withStart(new Start(epoch + 1, lsn, true));
     }
 
     /**

@@ -60,7 +60,26 @@ public final class ArbiterRules
         final long backupSilentMs,
         final long qosTimeoutMs)
     {
+        return decide(record, request, primarySilentMs, backupSilentMs, qosTimeoutMs, false);
+    }
+
+    /**
+     * @param isAsyncMember the request comes from an async (DR) member: it may only poll, or be promoted.
+     * @return the decision.
+     */
+    public static Decision decide(
+        final ArbiterRecord record,
+        final ArbiterRequest request,
+        final long primarySilentMs,
+        final long backupSilentMs,
+        final long qosTimeoutMs,
+        final boolean isAsyncMember)
+    {
         final String member = request.memberName();
+        if (isAsyncMember)
+        {
+            return asyncMember(record, request, primarySilentMs, backupSilentMs, qosTimeoutMs);
+        }
         if (null == record)
         {
             if (request.kind() == ArbiterProtocol.Kind.CLAIM_PRIMARY)
@@ -116,6 +135,10 @@ public final class ArbiterRules
                 }
                 return granted(record.withHandedOver(), "primary hands over: backup=" + record.backup());
 
+            case PROMOTE:
+                return refused(Reason.UNAUTHORIZED, record, "only an async member is promoted; a failover member " +
+                    "takes over");
+
             case SET_NO_FAILOVER:
                 if (!member.equals(record.primary()) && !member.equals(record.backup()))
                 {
@@ -127,6 +150,53 @@ public final class ArbiterRules
             default:
                 return refused(Reason.MALFORMED, record, "unknown request: " + request.kind());
         }
+    }
+
+    /**
+     * An async member polls to learn whom to follow; it is promoted to primary only when the arbiter has lost both
+     * failover members and the operator accepts that what they acknowledged beyond the async member is lost.
+     */
+    private static Decision asyncMember(
+        final ArbiterRecord record,
+        final ArbiterRequest request,
+        final long primarySilentMs,
+        final long backupSilentMs,
+        final long qosTimeoutMs)
+    {
+        if (request.kind() == ArbiterProtocol.Kind.POLL)
+        {
+            return granted(record, "async member heard");
+        }
+        if (request.kind() != ArbiterProtocol.Kind.PROMOTE)
+        {
+            return refused(Reason.UNAUTHORIZED, record, "an async member may only poll or be promoted: request=" +
+                request.kind());
+        }
+        if (null == record)
+        {
+            return refused(Reason.NOT_PRIMARY, null, "no primary yet");
+        }
+        if (request.memberName().equals(record.primary()) && request.epoch() == record.epoch() - 1)
+        {
+            return granted(record, "promotion already granted: epoch=" + record.epoch());
+        }
+        if (request.epoch() < record.epoch())
+        {
+            return refused(Reason.STALE_EPOCH, record, "request of an older epoch: epoch=" + request.epoch());
+        }
+        if (!request.has(ArbiterProtocol.FLAG_VALUE))
+        {
+            return refused(Reason.NO_FAILOVER, record, "promoting an async member may lose acknowledged commits: " +
+                "the operator must force it");
+        }
+        if (primarySilentMs < qosTimeoutMs || (null != record.backup() && backupSilentMs < qosTimeoutMs))
+        {
+            return refused(Reason.PARTNER_ALIVE, record, "a failover member is still heard: primarySilentMs=" +
+                primarySilentMs + " backupSilentMs=" + backupSilentMs + " qosTimeoutMs=" + qosTimeoutMs);
+        }
+        final ArbiterRecord next = record.promoted(request.memberName(), request.lsn());
+        return granted(next, "async member promoted with data loss accepted: epoch=" + next.epoch() + " primary=" +
+            next.primary() + " formerPrimary=" + record.primary() + " formerBackup=" + record.backup());
     }
 
     private static Decision poll(final ArbiterRecord record, final ArbiterRequest request)

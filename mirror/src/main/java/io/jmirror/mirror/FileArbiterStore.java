@@ -126,8 +126,9 @@ public final class FileArbiterStore implements ArbiterStore
             for (final String pair : text.split(","))
             {
                 final int at = pair.indexOf('@');
+                final boolean forced = pair.endsWith("!");
                 starts.add(new ArbiterRecord.Start(Long.parseLong(pair.substring(0, at)),
-                    Long.parseLong(pair.substring(at + 1))));
+                    Long.parseLong(pair.substring(at + 1, pair.length() - (forced ? 1 : 0))), forced));
             }
         }
         return java.util.List.copyOf(starts);
@@ -163,7 +164,7 @@ public final class FileArbiterStore implements ArbiterStore
                 .append(" handedOver=").append(record.handedOver())
                 .append(" revoked=").append(record.revoked())
                 .append(" starts=").append(record.starts().isEmpty() ? NONE : record.starts().stream()
-                    .map((start) -> start.epoch() + "@" + start.lsn())
+                    .map((start) -> start.epoch() + "@" + start.lsn() + (start.forced() ? "!" : ""))
                     .collect(java.util.stream.Collectors.joining(",")))
                 .append('\n');
         }

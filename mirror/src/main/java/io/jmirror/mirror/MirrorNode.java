@@ -64,6 +64,8 @@ public final class MirrorNode implements AutoCloseable
         CANDIDATE,
         /** Receiving and applying the primary's journal. */
         BACKUP,
+        /** An async (DR) member: receiving and applying whichever member is primary; promoted only by the operator. */
+        ASYNC,
         /** Granted the next epoch; applying, rolling back, opening for writes. */
         TAKING_OVER,
         /** Open for writes. */
@@ -87,6 +89,9 @@ public final class MirrorNode implements AutoCloseable
     private volatile java.nio.file.Path divergentBytes;
     private volatile boolean isRevokeWanted;
     private volatile boolean isHandoverWanted;
+    private volatile boolean isPromoteWanted;
+    private volatile String followed;
+    private volatile String backupName;
     private volatile long revokedEpoch = -1;
     private long lastStreamingMs = System.currentTimeMillis();
     private long takeovers;
@@ -131,6 +136,7 @@ public final class MirrorNode implements AutoCloseable
             {
                 case CANDIDATE -> candidate();
                 case BACKUP -> backup(nowMs);
+                case ASYNC -> asAsync();
                 case PRIMARY -> asPrimary();
                 default ->
                 {
@@ -156,6 +162,15 @@ public final class MirrorNode implements AutoCloseable
             return;
         }
         final String me = ctx.memberName();
+        if (ctx.isAsync() && !me.equals(poll.primary()))
+        {
+            if (null != poll.primary())
+            {
+                epoch = poll.epoch();
+                follow(poll.primary(), MemberRole.DR_ASYNC, Role.ASYNC);
+            }
+            return;
+        }
         if ((null == poll.primary() && ctx.initialPrimary()) || me.equals(poll.primary()))
         {
             final ArbiterResponse claim = ask(Kind.CLAIM_PRIMARY, Math.max(diskEpoch, poll.epoch()), 0,
@@ -173,7 +188,7 @@ public final class MirrorNode implements AutoCloseable
                 return;
             }
             epoch = poll.epoch();
-            becomeBackup(poll.primary());
+            follow(poll.primary(), MemberRole.BACKUP, Role.BACKUP);
         }
     }
 
@@ -231,16 +246,69 @@ public final class MirrorNode implements AutoCloseable
         }
     }
 
-    private void becomeBackup(final String primaryName)
+    private void follow(final String primaryName, final MemberRole memberRole, final Role next)
     {
         member = Member.start(new MemberContext().target(ctx.target()).workers(ctx.workers())
-            .receiverContext(new ReceiverContext().memberName(ctx.memberName()).role(MemberRole.BACKUP)
+            .receiverContext(new ReceiverContext().memberName(ctx.memberName()).role(memberRole)
                 .mirrorName(ctx.mirrorName()).primaryAddress(ctx.addressOf(primaryName)).insecure(true)
                 .heartbeatIntervalMs(ctx.heartbeatIntervalMs()).qosTimeoutMs(ctx.qosTimeoutMs())
                 .reconnectIntervalMs(Math.max(10, ctx.heartbeatIntervalMs() / 2))
                 .journalContext(ctx.journalContext())));
         lastStreamingMs = System.currentTimeMillis();
-        role(Role.BACKUP, "following " + primaryName + " in epoch " + epoch);
+        followed = primaryName;
+        role(next, "following " + primaryName + " in epoch " + epoch);
+    }
+
+    /**
+     * An async member: follow whoever the arbiter names primary, cutting off what the old primary sent beyond the new
+     * epoch's start; be promoted when the operator asks.
+     */
+    private void asAsync()
+    {
+        final Member current = member;
+        final ArbiterResponse poll = ask(Kind.POLL, epoch, 0);
+        if (null == poll)
+        {
+            return;
+        }
+        if (isPromoteWanted)
+        {
+            final Journal received = current.receiver().journal();
+            final ArbiterResponse promote = ask(Kind.PROMOTE, poll.epoch(), ArbiterProtocol.FLAG_VALUE,
+                null == received ? 0 : received.tailLsn());
+            if (null != promote && promote.isGranted())
+            {
+                isPromoteWanted = false;
+                takeover(promote.epoch(), "promoted by the operator with data loss accepted: epoch=" + promote.epoch());
+                return;
+            }
+        }
+        if (null == poll.primary() || poll.primary().equals(followed) || poll.epoch() <= epoch)
+        {
+            return;
+        }
+        // A failover: the new primary's journal may lack what the old one sent this member last.
+        final long followedEpoch = epoch;
+        final long applied = null == current.dejournaler() ? -1 : current.dejournaler().appliedLsn();
+        CloseHelper.quietClose(current);
+        member = null;
+        final ArbiterResponse next = ask(Kind.POLL, followedEpoch, 0);
+        final long divergence = null == next ? -1 : next.nextEpochLsn();
+        final long end = diskEndLsn();
+        if (divergence >= 0 && end > divergence)
+        {
+            if (Math.max(applied, ctx.target().recoveredLsn()) > divergence)
+            {
+                role(Role.FENCED, "this async member applied records up to " + Math.max(applied,
+                    ctx.target().recoveredLsn()) + ", beyond where epoch " + poll.epoch() + " started (" + divergence +
+                    "): it must be rebuilt from the primary");
+                return;
+            }
+            divergentBytes = io.jmirror.journal.JournalTruncation.truncate(ctx.journalContext().journalDir(),
+                divergence);
+        }
+        epoch = poll.epoch();
+        follow(poll.primary(), MemberRole.DR_ASYNC, Role.ASYNC);
     }
 
     private void backup(final long nowMs)
@@ -342,9 +410,23 @@ public final class MirrorNode implements AutoCloseable
             epoch = newEpoch;
             isRevokeWanted = false;
             journal = opened;
-            primary = Primary.start(new PrimaryContext().journal(opened).insecure(true)
-                .bindAddress(ctx.addressOf(ctx.memberName()))
-                .member(AllowedMember.of(ctx.partnerName(), MemberRole.BACKUP))
+            final PrimaryContext primaryContext = new PrimaryContext().journal(opened).insecure(true)
+                .bindAddress(ctx.addressOf(ctx.memberName()));
+            for (final String name : ctx.failoverMemberNames())
+            {
+                if (!name.equals(ctx.memberName()))
+                {
+                    primaryContext.member(AllowedMember.of(name, MemberRole.BACKUP));
+                }
+            }
+            for (final String name : ctx.asyncMemberNames())
+            {
+                if (!name.equals(ctx.memberName()))
+                {
+                    primaryContext.member(AllowedMember.of(name, MemberRole.DR_ASYNC));
+                }
+            }
+            primary = Primary.start(primaryContext
                 .qosTimeoutMs(ctx.qosTimeoutMs()).heartbeatIntervalMs(ctx.heartbeatIntervalMs())
                 .backupRelease(this::mayRelease)
                 .higherEpochHandler((higher, name) -> isFencedByPeer = true));
@@ -367,7 +449,9 @@ public final class MirrorNode implements AutoCloseable
                 current.fencedPrimaryName());
             return;
         }
-        final MemberStatus backup = current.memberStatus(ctx.partnerName());
+        final String backupMember = null != backupName ? backupName :
+            (ctx.isAsync() ? null : ctx.partnerName());
+        final MemberStatus backup = null == backupMember ? null : current.memberStatus(backupMember);
         final boolean isBackupActive = null != backup &&
             TransferStatus.ACTIVE.name().equals(backup.transferStatus());
         if (isHandoverWanted && isBackupActive && backup.durableLsn() >= journal.tailLsn())
@@ -381,12 +465,16 @@ public final class MirrorNode implements AutoCloseable
                 primary = null;
                 CloseHelper.quietClose(journal);
                 journal = null;
-                role(Role.CANDIDATE, "handed over to " + ctx.partnerName() + " at lsn=" + end +
+                role(Role.CANDIDATE, "handed over to " + backupMember + " at lsn=" + end +
                     ": it takes over, then this node follows it");
                 return;
             }
         }
         final ArbiterResponse poll = ask(Kind.POLL, epoch, isBackupActive ? ArbiterProtocol.FLAG_BACKUP_ACTIVE : 0);
+        if (null != poll && null != poll.backup())
+        {
+            backupName = poll.backup();
+        }
         if (null != poll && poll.epoch() > epoch)
         {
             fence("the arbiter is in a higher epoch: epoch=" + poll.epoch() + " primary=" + poll.primary());
@@ -563,6 +651,25 @@ public final class MirrorNode implements AutoCloseable
             LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(2));
         }
         return awaitRole(Role.BACKUP, Math.max(0, deadline - System.currentTimeMillis()));
+    }
+
+    /**
+     * Operator command for an async member: become primary now that both failover members are lost, accepting that
+     * commits they acknowledged beyond what this member received are lost (the arbiter records the epoch as forced).
+     *
+     * @param timeoutMs longest wait.
+     * @return true once this node is primary.
+     */
+    public boolean promote(final long timeoutMs)
+    {
+        if (role != Role.ASYNC)
+        {
+            return false;
+        }
+        isPromoteWanted = true;
+        final boolean promoted = awaitRole(Role.PRIMARY, timeoutMs);
+        isPromoteWanted = false;
+        return promoted;
     }
 
     /**

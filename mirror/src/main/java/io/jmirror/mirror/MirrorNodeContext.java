@@ -20,6 +20,7 @@ public final class MirrorNodeContext
     private Path dir;
     private Target target;
     private final Map<String, InetSocketAddress> failoverMembers = new LinkedHashMap<>();
+    private final Map<String, InetSocketAddress> asyncMembers = new LinkedHashMap<>();
     private InetSocketAddress arbiterAddress;
     private boolean insecure;
     private boolean initialPrimary;
@@ -38,16 +39,20 @@ public final class MirrorNodeContext
         {
             throw invalid("mirrorName, memberName, dir, target and arbiterAddress must be set");
         }
-        if (failoverMembers.size() != 2 || !failoverMembers.containsKey(memberName))
+        if (failoverMembers.size() != 2 || !(failoverMembers.containsKey(memberName) ||
+            asyncMembers.containsKey(memberName)))
         {
-            throw invalid("two failover members, this one among them, must be given: failoverMembers=" +
-                failoverMembers.keySet() + " memberName=" + memberName);
+            throw invalid("two failover members, and this one among the failover or async members, must be given: " +
+                "failoverMembers=" + failoverMembers.keySet() + " asyncMembers=" + asyncMembers.keySet() +
+                " memberName=" + memberName);
         }
         if (!insecure)
         {
             throw invalid("only insecure(true) on loopback is supported by MirrorNode so far");
         }
-        for (final InetSocketAddress address : failoverMembers.values())
+        final java.util.List<InetSocketAddress> addresses = new java.util.ArrayList<>(failoverMembers.values());
+        addresses.addAll(asyncMembers.values());
+        for (final InetSocketAddress address : addresses)
         {
             if (!address.getAddress().isLoopbackAddress())
             {
@@ -157,7 +162,43 @@ public final class MirrorNodeContext
 
     public InetSocketAddress addressOf(final String name)
     {
-        return failoverMembers.get(name);
+        final InetSocketAddress address = failoverMembers.get(name);
+        return null != address ? address : asyncMembers.get(name);
+    }
+
+    /**
+     * @param name    an async (DR) member: it follows whichever member is primary, and may be promoted.
+     * @param address where it would listen for members should it be promoted to primary.
+     * @return this.
+     */
+    public MirrorNodeContext asyncMember(final String name, final InetSocketAddress address)
+    {
+        asyncMembers.put(name, address);
+        return this;
+    }
+
+    /**
+     * @return true when this node is an async member.
+     */
+    public boolean isAsync()
+    {
+        return asyncMembers.containsKey(memberName);
+    }
+
+    /**
+     * @return the failover members' names.
+     */
+    public java.util.Set<String> failoverMemberNames()
+    {
+        return failoverMembers.keySet();
+    }
+
+    /**
+     * @return the async members' names.
+     */
+    public java.util.Set<String> asyncMemberNames()
+    {
+        return asyncMembers.keySet();
     }
 
     public MirrorNodeContext arbiterAddress(final InetSocketAddress arbiterAddress)

@@ -139,6 +139,35 @@ class ArbiterRulesTest
     }
 
     @Test
+    void anAsyncMemberIsPromotedOnlyByForceWithBothFailoverMembersLost()
+    {
+        final ArbiterRecord record = running();
+        final ArbiterRequest force = new ArbiterRequest(Kind.PROMOTE, MIRROR, "dr", 1, ArbiterProtocol.FLAG_VALUE, 800);
+        assertEquals(Reason.PARTNER_ALIVE, ArbiterRules.decide(record, force, QOS, QOS - 1, QOS, true).reason());
+        assertEquals(Reason.PARTNER_ALIVE, ArbiterRules.decide(record, force, QOS - 1, QOS, QOS, true).reason());
+        assertEquals(Reason.NO_FAILOVER, ArbiterRules.decide(record,
+            new ArbiterRequest(Kind.PROMOTE, MIRROR, "dr", 1, 0, 800), QOS, QOS, QOS, true).reason(),
+            "not without the operator's force");
+        assertEquals(Reason.UNAUTHORIZED,
+            ArbiterRules.decide(record, request(Kind.TAKEOVER, "dr", 1), QOS, QOS, QOS, true).reason());
+        assertEquals(Reason.UNAUTHORIZED,
+            ArbiterRules.decide(record, request(Kind.PROMOTE, "b", 1), QOS, QOS, QOS).reason());
+
+        final ArbiterRules.Decision promoted = ArbiterRules.decide(record, force, QOS, QOS, QOS, true);
+        assertTrue(promoted.isGranted(), promoted.message());
+        assertEquals(2, promoted.record().epoch());
+        assertEquals("dr", promoted.record().primary());
+        assertNull(promoted.record().backup());
+        assertEquals(new ArbiterRecord.Start(2, 800, true),
+            promoted.record().starts().get(promoted.record().starts().size() - 1));
+        assertTrue(ArbiterRules.decide(record, request(Kind.POLL, "dr", 1), 0, 0, QOS, true).isGranted());
+        assertNull(ArbiterRules.decide(
+            ArbiterRules.decide(null, request(Kind.CLAIM_PRIMARY, "a", 0), 0, 0, QOS).record(),
+            request(Kind.POLL, "dr", 1), 0, 0, QOS, true).record().backup(),
+            "an async member's poll registers no backup");
+    }
+
+    @Test
     void aMemberAheadOfTheArbiterIsRefused()
     {
         assertEquals(Reason.EPOCH_AHEAD,

@@ -42,6 +42,7 @@ class MirrorNodeSystemTest
     private final List<AutoCloseable> closeables = new ArrayList<>();
     private final InetSocketAddress addressA = freeAddress();
     private final InetSocketAddress addressB = freeAddress();
+    private final InetSocketAddress addressD = freeAddress();
 
     @AfterEach
     void close() throws Exception
@@ -74,7 +75,7 @@ class MirrorNodeSystemTest
     {
         final MirrorNode node = MirrorNode.start(new MirrorNodeContext().mirrorName(MIRROR).memberName(name)
             .dir(dir.resolve(name)).target(new StoreTarget(store)).insecure(true).initialPrimary(first)
-            .failoverMember("node-a", addressA).failoverMember("node-b", addressB)
+            .failoverMember("node-a", addressA).failoverMember("node-b", addressB).asyncMember("dr-1", addressD)
             .arbiterAddress(arbiter.address()).qosTimeoutMs(qosMs).heartbeatIntervalMs(100)
             .fileLength(4 * 1024 * 1024).syncPolicy(SyncPolicy.GROUP).workers(2));
         closeables.add(node);
@@ -228,6 +229,85 @@ class MirrorNodeSystemTest
         await(() -> null != a.member() && null != a.member().dejournaler() &&
             a.member().dejournaler().appliedLsn() >= end, "the old primary follows the new one");
         assertEquals(storeB.digests(), storeA.digests());
+    }
+
+    private Arbiter arbiterWithAsync()
+    {
+        final Arbiter arbiter = Arbiter.start(new ArbiterContext().dir(dir.resolve("arbiter")).insecure(true)
+            .qosTimeoutMs(QOS_MS).member(MIRROR, "node-a").member(MIRROR, "node-b").asyncMember(MIRROR, "dr-1"));
+        closeables.add(arbiter);
+        return arbiter;
+    }
+
+    private static void write(final MirrorNode primary, final GlobalStore store, final long from, final long to)
+    {
+        final JournalAppender appender = primary.journal().newAppender();
+        for (long i = from; i <= to; i++)
+        {
+            appender.set(0, G, SubscriptKey.of(i), bytes("v" + i));
+            store.set("USER", "Acct", SubscriptKey.of(i), bytes("v" + i));
+        }
+        assertTrue(primary.primary().awaitCommitted(primary.journal().tailLsn(), TimeUnit.SECONDS.toNanos(10)));
+    }
+
+    @Test
+    void anAsyncMemberFollowsTheNewPrimaryAfterATakeover()
+    {
+        final Arbiter arbiter = arbiterWithAsync();
+        final GlobalStore storeB = new GlobalStore();
+        final GlobalStore storeD = new GlobalStore();
+        final GlobalStore storeA = new GlobalStore();
+        final MirrorNode a = node("node-a", storeA, arbiter, true);
+        assertTrue(a.awaitRole(MirrorNode.Role.PRIMARY, 20_000), a.reason());
+        final MirrorNode b = node("node-b", storeB, arbiter, false);
+        final MirrorNode d = node("dr-1", storeD, arbiter, false);
+        assertTrue(b.awaitRole(MirrorNode.Role.BACKUP, 20_000), b.reason());
+        assertTrue(d.awaitRole(MirrorNode.Role.ASYNC, 20_000), d.reason());
+        await(() -> arbiter.record(MIRROR).backupActive(), "the arbiter holds the backup ACTIVE");
+        assertEquals("node-b", arbiter.record(MIRROR).backup(), "an async member never registers as backup");
+        write(a, storeA, 1, 100);
+
+        a.close();
+        assertTrue(b.awaitRole(MirrorNode.Role.PRIMARY, 20_000), b.reason());
+        write(b, storeB, 101, 200);
+        final long end = b.journal().tailLsn();
+        await(() -> null != d.member() && null != d.member().dejournaler() &&
+            d.member().dejournaler().appliedLsn() >= end, "the async member follows the new primary");
+        assertEquals(MirrorNode.Role.ASYNC, d.role());
+        assertEquals(storeB.digests(), storeD.digests());
+        assertEquals(b.journal().epochHistory(), d.member().receiver().journal().epochHistory());
+    }
+
+    @Test
+    void anAsyncMemberIsPromotedOnlyWhenBothFailoverMembersAreLost()
+    {
+        final Arbiter arbiter = arbiterWithAsync();
+        final GlobalStore storeA = new GlobalStore();
+        final GlobalStore storeD = new GlobalStore();
+        final MirrorNode a = node("node-a", storeA, arbiter, true);
+        assertTrue(a.awaitRole(MirrorNode.Role.PRIMARY, 20_000), a.reason());
+        final MirrorNode b = node("node-b", new GlobalStore(), arbiter, false);
+        final MirrorNode d = node("dr-1", storeD, arbiter, false);
+        assertTrue(b.awaitRole(MirrorNode.Role.BACKUP, 20_000), b.reason());
+        assertTrue(d.awaitRole(MirrorNode.Role.ASYNC, 20_000), d.reason());
+        write(a, storeA, 1, 100);
+        final long end = a.journal().tailLsn();
+        await(() -> null != d.member() && null != d.member().dejournaler() &&
+            d.member().dejournaler().appliedLsn() >= end, "the async member caught up");
+
+        assertFalse(d.promote(3 * QOS_MS), "promoted while the failover members are alive");
+        assertEquals(MirrorNode.Role.ASYNC, d.role());
+
+        a.close();
+        b.close();
+        assertTrue(d.promote(20_000), d.role() + " " + d.reason());
+        assertEquals(2, d.epoch());
+        final List<ArbiterRecord.Start> starts = arbiter.record(MIRROR).starts();
+        assertTrue(starts.get(starts.size() - 1).forced(), "the data loss is recorded: " + starts);
+        assertEquals("dr-1", arbiter.record(MIRROR).primary());
+        write(d, storeD, 101, 110);
+        assertEquals(storeA.get("USER", "Acct", SubscriptKey.of(100)).length,
+            storeD.get("USER", "Acct", SubscriptKey.of(100)).length, "what it received survives");
     }
 
     @Test

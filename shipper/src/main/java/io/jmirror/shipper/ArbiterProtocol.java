@@ -68,9 +68,10 @@ import java.nio.charset.StandardCharsets;
  * Request kinds: 1 POLL (liveness; the primary also reports whether its backup is ACTIVE), 2 CLAIM_PRIMARY (start or
  * restart as primary), 3 REVOKE_BACKUP (the primary asks to stop waiting for its backup), 4 TAKEOVER (the backup asks
  * to become primary in the next epoch), 5 HANDOVER (the primary hands over to its ACTIVE backup), 6 SET_NO_FAILOVER
- * (flag value in bit 1). Refusal reasons are {@link Reason}. A frame that is too short, too long, of another version
- * or kind, or whose names do not fit, is answered REFUSED {@link Reason#MALFORMED} and the connection is closed; the
- * arbiter never grants anything on a frame it could not read.
+ * (flag value in bit 1), 7 PROMOTE (an async member asks to become primary when both failover members are lost;
+ * bit 1 says the operator accepts the data loss). Refusal reasons are {@link Reason}. A frame that is too short,
+ * too long, of another version or kind, or whose names do not fit, is answered REFUSED {@link Reason#MALFORMED} and
+ * the connection is closed; the arbiter never grants anything on a frame it could not read.
  */
 public final class ArbiterProtocol
 {
@@ -118,7 +119,7 @@ public final class ArbiterProtocol
      */
     public enum Kind
     {
-        POLL(1), CLAIM_PRIMARY(2), REVOKE_BACKUP(3), TAKEOVER(4), HANDOVER(5), SET_NO_FAILOVER(6);
+        POLL(1), CLAIM_PRIMARY(2), REVOKE_BACKUP(3), TAKEOVER(4), HANDOVER(5), SET_NO_FAILOVER(6), PROMOTE(7);
 
         private final int code;
 
