@@ -3,6 +3,9 @@ package io.jmirror.journal;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+
 import static io.jmirror.journal.RecordDescriptor.*;
 
 /**
@@ -22,10 +25,30 @@ public final class JournalAppender
     private final UnsafeBuffer emptyBuffer = new UnsafeBuffer(new byte[0]);
     private final UnsafeBuffer arrayValue = new UnsafeBuffer(new byte[0]);
     private JournalFile lastFile;
+    @SuppressWarnings("unused") // through CLAIM_FROM
+    private long claimFrom = Long.MAX_VALUE;
 
     JournalAppender(final JournalWriter writer)
     {
         this.writer = writer;
+    }
+
+    /**
+     * Say that this appender may be writing at or above {@code lsn}: set before each claim, so a purge never removes
+     * a file holding a frame claimed but not yet published. A release store: a plain store on x86, where the claim's
+     * compare-and-set that follows orders it.
+     */
+    void claimFrom(final long lsn)
+    {
+        CLAIM_FROM.setRelease(this, lsn);
+    }
+
+    /**
+     * @return the lowest LSN this appender may still be writing at; {@link Long#MAX_VALUE} between appends.
+     */
+    long claimFrom()
+    {
+        return (long)CLAIM_FROM.getAcquire(this);
     }
 
     /**
@@ -247,7 +270,7 @@ public final class JournalAppender
         final int globalLength = null == global ? 0 : global.globalBytes().length;
         final long frameLength = RecordDescriptor.frameLength(
             databaseLength, globalLength, keyLength, valueLength, imageLength);
-        final long lsn = writer.claimFrame(frameLength, type, global);
+        final long lsn = writer.claimFrame(this, frameLength, type, global);
         final int length = (int)frameLength;
         JournalFile file = lastFile;
         if (null == file || lsn >= file.endLsn() || lsn < file.baseLsn())
@@ -292,8 +315,23 @@ public final class JournalAppender
 
         buffer.putInt(offset + CHECKSUM_OFFSET, checker.checksum(file, offset, length));
         buffer.putIntRelease(offset + FRAME_LENGTH_OFFSET, length);
+        CLAIM_FROM.setRelease(this, Long.MAX_VALUE);
         writer.journal().onAdvanced();
         return lsn;
+    }
+
+    private static final VarHandle CLAIM_FROM;
+
+    static
+    {
+        try
+        {
+            CLAIM_FROM = MethodHandles.lookup().findVarHandle(JournalAppender.class, "claimFrom", long.class);
+        }
+        catch (final ReflectiveOperationException ex)
+        {
+            throw new ExceptionInInitializerError(ex);
+        }
     }
 
 }
