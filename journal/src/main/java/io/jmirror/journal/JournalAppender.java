@@ -284,14 +284,11 @@ public final class JournalAppender
         // The checksum covers the alignment bytes: zero them here rather than trust the file to be zero there.
         buffer.putLong(offset + RecordDescriptor.alignedLength(length) - ALIGNMENT, 0L);
         buffer.putLong(offset + LSN_OFFSET, lsn);
-        buffer.putByte(offset + TYPE_OFFSET, type.code());
-        buffer.putByte(offset + DATABASE_LENGTH_OFFSET, (byte)databaseLength);
-        buffer.putShort(offset + GLOBAL_LENGTH_OFFSET, (short)globalLength);
-        buffer.putInt(offset + KEY_LENGTH_OFFSET, keyLength);
+        buffer.putLong(offset + HEADER_WORD_OFFSET,
+            RecordDescriptor.headerWord(type.code(), databaseLength, globalLength, keyLength));
         buffer.putLong(offset + TRANSACTION_ID_OFFSET, transactionId);
         buffer.putLong(offset + TIMESTAMP_OFFSET, writer.timestamp());
-        buffer.putInt(offset + VALUE_LENGTH_OFFSET, valueLength);
-        buffer.putInt(offset + BEFORE_IMAGE_LENGTH_OFFSET, imageLength);
+        buffer.putLong(offset + LENGTH_WORD_OFFSET, RecordDescriptor.lengthWord(valueLength, imageLength));
         int cursor = offset + HEADER_LENGTH;
         if (null != global)
         {
