@@ -392,14 +392,23 @@ final class JournalFileSet implements AutoCloseable
 
     private JournalFile newFile(final FreeFile free, final long index, final long epoch)
     {
-        if (null == free)
+        if (null != free)
         {
-            return JournalFile.create(dir, index, fileLength, journalId, mirrorName, epoch);
+            try
+            {
+                final JournalFile file = JournalFile.recycle(
+                    free.path, free.mapping, dir, index, fileLength, journalId, mirrorName, epoch);
+                recycledFiles.incrementAndGet();
+                return file;
+            }
+            catch (final JournalException ex)
+            {
+                // A free file that cannot be reused (its rename failed, or it is gone) costs a new file, not an
+                // append: the failure is reported by the next purge.
+                retireFailure = ex;
+            }
         }
-        final JournalFile file = JournalFile.recycle(
-            free.path, free.mapping, dir, index, fileLength, journalId, mirrorName, epoch);
-        recycledFiles.incrementAndGet();
-        return file;
+        return JournalFile.create(dir, index, fileLength, journalId, mirrorName, epoch);
     }
 
     /**

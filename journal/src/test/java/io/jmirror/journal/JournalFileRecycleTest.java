@@ -82,4 +82,30 @@ class JournalFileRecycleTest
             names.stream().filter((name) -> !name.startsWith(JournalFileDescriptor.FREE_PREFIX))
                 .collect(Collectors.toList()), "the tail and the file prepared after it: " + names);
     }
+
+    @Test
+    void aFreeFileThatCannotBeReusedCostsANewFileAndTheNextPurgeReportsIt() throws Exception
+    {
+        try (Journal journal = Journal.open(new JournalContext().journalDir(dir).fileLength(FILE_LENGTH)
+            .syncPolicy(SyncPolicy.NONE).retainMinFiles(1).retainMs(0).recycleFiles(1)))
+        {
+            final SubscriptKey key = new SubscriptKey().add(1);
+            while (journal.fileCount() < 3)
+            {
+                journal.appender().set(0, GLOBAL, key, new byte[400]);
+            }
+            // someone removed the oldest file behind the journal's back: keeping it for reuse fails off the thread
+            Files.delete(dir.resolve(JournalFileDescriptor.fileName(0)));
+            assertEquals(2, journal.purge());
+            final long capacity = journal.fileCapacity();
+            while (journal.tailLsn() < 4 * capacity + 1000)
+            {
+                journal.appender().set(0, GLOBAL, key, new byte[400]);
+            }
+            assertEquals(0, journal.recycledFileCount(), "file 4 was made new, in place of the lost free file");
+            final JournalException ex = assertThrows(JournalException.class, journal::purge);
+            assertEquals(JournalException.Code.IO_ERROR, ex.code());
+            assertTrue(journal.purge() >= 1, "reported once; purging goes on");
+        }
+    }
 }
