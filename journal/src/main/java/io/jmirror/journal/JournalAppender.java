@@ -1,6 +1,8 @@
 package io.jmirror.journal;
 
+import org.agrona.BufferUtil;
 import org.agrona.DirectBuffer;
+import org.agrona.UnsafeApi;
 import org.agrona.concurrent.UnsafeBuffer;
 
 import java.lang.invoke.MethodHandles;
@@ -280,34 +282,43 @@ public final class JournalAppender
         }
         final UnsafeBuffer buffer = file.buffer();
         final int offset = file.offsetOf(lsn);
+        final int alignedLength = RecordDescriptor.alignedLength(length);
+        // One bounds check for the frame and one for each source, then plain stores and copies: the frame's dozen
+        // bounds-checked puts and copy calls cost more than the bytes they move.
+        buffer.boundsCheck(offset, alignedLength);
+        final long frame = buffer.addressOffset() + offset;
 
         // The checksum covers the alignment bytes: zero them here rather than trust the file to be zero there.
-        buffer.putLong(offset + RecordDescriptor.alignedLength(length) - ALIGNMENT, 0L);
-        buffer.putLong(offset + LSN_OFFSET, lsn);
-        buffer.putLong(offset + HEADER_WORD_OFFSET,
+        UnsafeApi.putLong(null, frame + alignedLength - ALIGNMENT, 0L);
+        UnsafeApi.putLong(null, frame + LSN_OFFSET, lsn);
+        UnsafeApi.putLong(null, frame + HEADER_WORD_OFFSET,
             RecordDescriptor.headerWord(type.code(), databaseLength, globalLength, keyLength));
-        buffer.putLong(offset + TRANSACTION_ID_OFFSET, transactionId);
-        buffer.putLong(offset + TIMESTAMP_OFFSET, writer.timestamp());
-        buffer.putLong(offset + LENGTH_WORD_OFFSET, RecordDescriptor.lengthWord(valueLength, imageLength));
-        int cursor = offset + HEADER_LENGTH;
+        UnsafeApi.putLong(null, frame + TRANSACTION_ID_OFFSET, transactionId);
+        UnsafeApi.putLong(null, frame + TIMESTAMP_OFFSET, writer.timestamp());
+        UnsafeApi.putLong(null, frame + LENGTH_WORD_OFFSET, RecordDescriptor.lengthWord(valueLength, imageLength));
+        long cursor = frame + HEADER_LENGTH;
         if (null != global)
         {
-            buffer.putBytes(cursor, global.names());
-            cursor += databaseLength + globalLength;
+            final byte[] names = global.names();
+            copy(names, BufferUtil.ARRAY_BASE_OFFSET, cursor, names.length);
+            cursor += names.length;
         }
         if (keyLength > 0)
         {
-            buffer.putBytes(cursor, key, keyOffset, keyLength);
+            key.boundsCheck(keyOffset, keyLength);
+            copy(key.byteArray(), key.addressOffset() + keyOffset, cursor, keyLength);
             cursor += keyLength;
         }
         if (valueLength > 0)
         {
-            buffer.putBytes(cursor, value, valueOffset, valueLength);
+            value.boundsCheck(valueOffset, valueLength);
+            copy(value.byteArray(), value.addressOffset() + valueOffset, cursor, valueLength);
             cursor += valueLength;
         }
         if (imageLength > 0)
         {
-            buffer.putBytes(cursor, beforeImage, beforeImageOffset, imageLength);
+            beforeImage.boundsCheck(beforeImageOffset, imageLength);
+            copy(beforeImage.byteArray(), beforeImage.addressOffset() + beforeImageOffset, cursor, imageLength);
         }
 
         buffer.putInt(offset + CHECKSUM_OFFSET, checker.checksum(file, offset, length));
@@ -316,6 +327,37 @@ public final class JournalAppender
         writer.journal().onAdvanced();
         return lsn;
     }
+
+    /**
+     * Copy {@code length} bytes into the mapped file at {@code address}. Short runs (names, keys) move as longs, the
+     * last one ending exactly at the run's end, so no byte past it is written: past it may be another appender's
+     * frame. Longer runs go to {@link UnsafeApi#copyMemory}.
+     */
+    private static void copy(final Object srcBase, final long srcOffset, final long address, final int length)
+    {
+        if (length > SHORT_COPY_LENGTH)
+        {
+            UnsafeApi.copyMemory(srcBase, srcOffset, null, address, length);
+        }
+        else if (length >= Long.BYTES)
+        {
+            final int last = length - Long.BYTES;
+            for (int i = 0; i < last; i += Long.BYTES)
+            {
+                UnsafeApi.putLong(null, address + i, UnsafeApi.getLong(srcBase, srcOffset + i));
+            }
+            UnsafeApi.putLong(null, address + last, UnsafeApi.getLong(srcBase, srcOffset + last));
+        }
+        else
+        {
+            for (int i = 0; i < length; i++)
+            {
+                UnsafeApi.putByte(null, address + i, UnsafeApi.getByte(srcBase, srcOffset + i));
+            }
+        }
+    }
+
+    private static final int SHORT_COPY_LENGTH = 32;
 
     private static final VarHandle CLAIM_FROM;
 
