@@ -286,39 +286,41 @@ public final class JournalAppender
         // One bounds check for the frame and one for each source, then plain stores and copies: the frame's dozen
         // bounds-checked puts and copy calls cost more than the bytes they move.
         buffer.boundsCheck(offset, alignedLength);
+        final byte[] base = buffer.byteArray(); // null: the file is mapped
         final long frame = buffer.addressOffset() + offset;
 
         // The checksum covers the alignment bytes: zero them here rather than trust the file to be zero there.
-        UnsafeApi.putLong(null, frame + alignedLength - ALIGNMENT, 0L);
-        UnsafeApi.putLong(null, frame + LSN_OFFSET, lsn);
-        UnsafeApi.putLong(null, frame + HEADER_WORD_OFFSET,
+        UnsafeApi.putLong(base, frame + alignedLength - ALIGNMENT, 0L);
+        UnsafeApi.putLong(base, frame + LSN_OFFSET, lsn);
+        UnsafeApi.putLong(base, frame + HEADER_WORD_OFFSET,
             RecordDescriptor.headerWord(type.code(), databaseLength, globalLength, keyLength));
-        UnsafeApi.putLong(null, frame + TRANSACTION_ID_OFFSET, transactionId);
-        UnsafeApi.putLong(null, frame + TIMESTAMP_OFFSET, writer.timestamp());
-        UnsafeApi.putLong(null, frame + LENGTH_WORD_OFFSET, RecordDescriptor.lengthWord(valueLength, imageLength));
+        UnsafeApi.putLong(base, frame + TRANSACTION_ID_OFFSET, transactionId);
+        UnsafeApi.putLong(base, frame + TIMESTAMP_OFFSET, writer.timestamp());
+        UnsafeApi.putLong(base, frame + LENGTH_WORD_OFFSET, RecordDescriptor.lengthWord(valueLength, imageLength));
         long cursor = frame + HEADER_LENGTH;
         if (null != global)
         {
             final byte[] names = global.names();
-            copy(names, BufferUtil.ARRAY_BASE_OFFSET, cursor, names.length);
+            copy(names, BufferUtil.ARRAY_BASE_OFFSET, base, cursor, names.length);
             cursor += names.length;
         }
         if (keyLength > 0)
         {
             key.boundsCheck(keyOffset, keyLength);
-            copy(key.byteArray(), key.addressOffset() + keyOffset, cursor, keyLength);
+            copy(key.byteArray(), key.addressOffset() + keyOffset, base, cursor, keyLength);
             cursor += keyLength;
         }
         if (valueLength > 0)
         {
             value.boundsCheck(valueOffset, valueLength);
-            copy(value.byteArray(), value.addressOffset() + valueOffset, cursor, valueLength);
+            copy(value.byteArray(), value.addressOffset() + valueOffset, base, cursor, valueLength);
             cursor += valueLength;
         }
         if (imageLength > 0)
         {
             beforeImage.boundsCheck(beforeImageOffset, imageLength);
-            copy(beforeImage.byteArray(), beforeImage.addressOffset() + beforeImageOffset, cursor, imageLength);
+            copy(
+                beforeImage.byteArray(), beforeImage.addressOffset() + beforeImageOffset, base, cursor, imageLength);
         }
 
         buffer.putInt(offset + CHECKSUM_OFFSET, checker.checksum(file, offset, length));
@@ -329,30 +331,31 @@ public final class JournalAppender
     }
 
     /**
-     * Copy {@code length} bytes into the mapped file at {@code address}. Short runs (names, keys) move as longs, the
-     * last one ending exactly at the run's end, so no byte past it is written: past it may be another appender's
-     * frame. Longer runs go to {@link UnsafeApi#copyMemory}.
+     * Copy {@code length} bytes to {@code address} of {@code dstBase} (null for the mapped file). Short runs (names,
+     * keys) move as longs, the last one ending exactly at the run's end, so no byte past it is written: past it may be
+     * another appender's frame. Longer runs go to {@link UnsafeApi#copyMemory}.
      */
-    private static void copy(final Object srcBase, final long srcOffset, final long address, final int length)
+    private static void copy(
+        final Object srcBase, final long srcOffset, final Object dstBase, final long address, final int length)
     {
         if (length > SHORT_COPY_LENGTH)
         {
-            UnsafeApi.copyMemory(srcBase, srcOffset, null, address, length);
+            UnsafeApi.copyMemory(srcBase, srcOffset, dstBase, address, length);
         }
         else if (length >= Long.BYTES)
         {
             final int last = length - Long.BYTES;
             for (int i = 0; i < last; i += Long.BYTES)
             {
-                UnsafeApi.putLong(null, address + i, UnsafeApi.getLong(srcBase, srcOffset + i));
+                UnsafeApi.putLong(dstBase, address + i, UnsafeApi.getLong(srcBase, srcOffset + i));
             }
-            UnsafeApi.putLong(null, address + last, UnsafeApi.getLong(srcBase, srcOffset + last));
+            UnsafeApi.putLong(dstBase, address + last, UnsafeApi.getLong(srcBase, srcOffset + last));
         }
         else
         {
             for (int i = 0; i < length; i++)
             {
-                UnsafeApi.putByte(null, address + i, UnsafeApi.getByte(srcBase, srcOffset + i));
+                UnsafeApi.putByte(dstBase, address + i, UnsafeApi.getByte(srcBase, srcOffset + i));
             }
         }
     }
