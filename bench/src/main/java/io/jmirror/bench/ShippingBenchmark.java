@@ -64,8 +64,11 @@ import org.openjdk.jmh.annotations.Threads;
  *   (bench/results/shipping-pipelined.md). The wait still bounds the appender to one MiB
  *   ahead of the member, so the figure is the link's rate, not the appender's.</li>
  *   <li>The link is set up once per trial and awaited ACTIVE before any op, so connecting and catching up are not
- *   measured. Files are 64 MiB and both journals are purged after every iteration, so a run keeps about one
- *   iteration of journal on disk rather than every byte it shipped.</li>
+ *   measured. Files are 64 MiB and both journals are purged as they go (every {@link #PURGE_EVERY_OPS} ops, on the
+ *   op's thread, as an application purges its primary's journal), so purged files come back as new ones on both
+ *   sides ({@link JournalContext#recycleFiles}) and a run keeps a few files on disk. Purging only between
+ *   iterations (until 2026-12-04) left the pool of two free files to cover some 30 new files an iteration: the rest
+ *   were new files, whose fresh pages the kernel provides, on both journals.</li>
  *   <li>Both journals use sync policy NONE (the page cache): with fsync the figure would be the disk's, not the
  *   shipper's.</li>
  *   <li>The op thread blocks until the member's journal reaches the previous op's end (a {@link JournalWaiter}
@@ -120,6 +123,8 @@ public class ShippingBenchmark
         JournalAppender appender;
         /** Where the previous op's appends ended, which the next op waits for; -1 before the first op. */
         long previousEnd = -1;
+        /** Ops so far, to purge every {@link #PURGE_EVERY_OPS}. */
+        long ops;
 
         /**
          * Builds the records, starts the mirror and waits until the backup is ACTIVE.
@@ -196,8 +201,18 @@ public class ShippingBenchmark
 
         final long previous = link.previousEnd;
         link.previousEnd = end;
+        if ((++link.ops & (PURGE_EVERY_OPS - 1)) == 0)
+        {
+            link.mirror.purge();
+        }
         return previous < 0 ? end : link.mirror.awaitReceived(previous);
     }
+
+    /**
+     * Ops between purges of both journals: a quarter of a {@link #FILE_LENGTH} file, so a file goes soon after it is
+     * passed.
+     */
+    static final long PURGE_EVERY_OPS = 16;
 
     /**
      * A primary with one BACKUP member on 127.0.0.1, each with its own journal in a temp directory, sync policy NONE.
@@ -344,8 +359,9 @@ public class ShippingBenchmark
         }
 
         /**
-         * Delete the journal files neither side needs any more. Meant for between iterations, where deleting files
-         * is not timed and nothing is being shipped.
+         * Remove the journal files neither side needs any more: they go to each journal's pool of free files, or are
+         * deleted when it is full. The member's journal is purged here too, as the member process would purge its
+         * own; the receiver writes into it meanwhile, which a purge allows.
          */
         void purge()
         {
@@ -397,6 +413,14 @@ public class ShippingBenchmark
                     .append(" connects=").append(received.connects())
                     .append(" badBatches=").append(received.badBatches())
                     .append(" lastError=").append(received.lastError());
+            }
+            if (null != journal)
+            {
+                sb.append(" primaryRecycledFiles=").append(journal.recycledFileCount());
+            }
+            if (null != receiver && null != receiver.journal())
+            {
+                sb.append(" memberRecycledFiles=").append(receiver.journal().recycledFileCount());
             }
             return sb.toString();
         }

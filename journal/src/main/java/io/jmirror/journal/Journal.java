@@ -432,7 +432,7 @@ public final class Journal implements AutoCloseable
             {
                 return true;
             }
-            final long needed = Math.min(lowestNeededLsn(), durableLsn());
+            final long needed = Math.min(lowestNeededLsn(), removableBelow());
             return oldest.endLsn() > needed;
         });
         if (deleted > 0)
@@ -441,6 +441,17 @@ public final class Journal implements AutoCloseable
                 files.dir());
         }
         return deleted;
+    }
+
+    /**
+     * @return what the sync policy lets purge remove: frames below it are durable, or with {@link SyncPolicy#NONE}
+     * whole. Under NONE this asks the appenders where they may still be writing rather than walking every frame
+     * since the last purge, as {@link #durableLsn()} does: that walk is a dependent read per frame, on the appending
+     * thread that purges, and costs more than the rest of the purge.
+     */
+    private long removableBelow()
+    {
+        return ctx.syncPolicy() == SyncPolicy.NONE ? writer.writtenBound() : durableLsn();
     }
 
     private long lowestNeededLsn()

@@ -1,7 +1,12 @@
 package io.jmirror.journal;
 
+import org.agrona.BufferUtil;
 import org.agrona.DirectBuffer;
+import org.agrona.UnsafeApi;
 import org.agrona.concurrent.UnsafeBuffer;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 
 import static io.jmirror.journal.RecordDescriptor.*;
 
@@ -22,10 +27,30 @@ public final class JournalAppender
     private final UnsafeBuffer emptyBuffer = new UnsafeBuffer(new byte[0]);
     private final UnsafeBuffer arrayValue = new UnsafeBuffer(new byte[0]);
     private JournalFile lastFile;
+    @SuppressWarnings("unused") // through CLAIM_FROM
+    private long claimFrom = Long.MAX_VALUE;
 
     JournalAppender(final JournalWriter writer)
     {
         this.writer = writer;
+    }
+
+    /**
+     * Say that this appender may be writing at or above {@code lsn}: set before each claim, so a purge never removes
+     * a file holding a frame claimed but not yet published. A release store: a plain store on x86, where the claim's
+     * compare-and-set that follows orders it.
+     */
+    void claimFrom(final long lsn)
+    {
+        CLAIM_FROM.setRelease(this, lsn);
+    }
+
+    /**
+     * @return the lowest LSN this appender may still be writing at; {@link Long#MAX_VALUE} between appends.
+     */
+    long claimFrom()
+    {
+        return (long)CLAIM_FROM.getAcquire(this);
     }
 
     /**
@@ -247,7 +272,7 @@ public final class JournalAppender
         final int globalLength = null == global ? 0 : global.globalBytes().length;
         final long frameLength = RecordDescriptor.frameLength(
             databaseLength, globalLength, keyLength, valueLength, imageLength);
-        final long lsn = writer.claimFrame(frameLength, type, global);
+        final long lsn = writer.claimFrame(this, frameLength, type, global);
         final int length = (int)frameLength;
         JournalFile file = lastFile;
         if (null == file || lsn >= file.endLsn() || lsn < file.baseLsn())
@@ -257,43 +282,98 @@ public final class JournalAppender
         }
         final UnsafeBuffer buffer = file.buffer();
         final int offset = file.offsetOf(lsn);
+        final int alignedLength = RecordDescriptor.alignedLength(length);
+        // One bounds check for the frame and one for each source, then plain stores and copies: the frame's dozen
+        // bounds-checked puts and copy calls cost more than the bytes they move.
+        buffer.boundsCheck(offset, alignedLength);
+        final byte[] base = buffer.byteArray(); // null: the file is mapped
+        final long frame = buffer.addressOffset() + offset;
 
         // The checksum covers the alignment bytes: zero them here rather than trust the file to be zero there.
-        buffer.putLong(offset + RecordDescriptor.alignedLength(length) - ALIGNMENT, 0L);
-        buffer.putLong(offset + LSN_OFFSET, lsn);
-        buffer.putByte(offset + TYPE_OFFSET, type.code());
-        buffer.putByte(offset + DATABASE_LENGTH_OFFSET, (byte)databaseLength);
-        buffer.putShort(offset + GLOBAL_LENGTH_OFFSET, (short)globalLength);
-        buffer.putInt(offset + KEY_LENGTH_OFFSET, keyLength);
-        buffer.putLong(offset + TRANSACTION_ID_OFFSET, transactionId);
-        buffer.putLong(offset + TIMESTAMP_OFFSET, writer.timestamp());
-        buffer.putInt(offset + VALUE_LENGTH_OFFSET, valueLength);
-        buffer.putInt(offset + BEFORE_IMAGE_LENGTH_OFFSET, imageLength);
-        int cursor = offset + HEADER_LENGTH;
+        UnsafeApi.putLong(base, frame + alignedLength - ALIGNMENT, 0L);
+        UnsafeApi.putLong(base, frame + LSN_OFFSET, lsn);
+        UnsafeApi.putLong(base, frame + HEADER_WORD_OFFSET,
+            RecordDescriptor.headerWord(type.code(), databaseLength, globalLength, keyLength));
+        UnsafeApi.putLong(base, frame + TRANSACTION_ID_OFFSET, transactionId);
+        UnsafeApi.putLong(base, frame + TIMESTAMP_OFFSET, writer.timestamp());
+        UnsafeApi.putLong(base, frame + LENGTH_WORD_OFFSET, RecordDescriptor.lengthWord(valueLength, imageLength));
+        long cursor = frame + HEADER_LENGTH;
         if (null != global)
         {
-            buffer.putBytes(cursor, global.names());
-            cursor += databaseLength + globalLength;
+            final byte[] names = global.names();
+            copy(names, BufferUtil.ARRAY_BASE_OFFSET, base, cursor, names.length);
+            cursor += names.length;
         }
         if (keyLength > 0)
         {
-            buffer.putBytes(cursor, key, keyOffset, keyLength);
+            key.boundsCheck(keyOffset, keyLength);
+            copy(key.byteArray(), key.addressOffset() + keyOffset, base, cursor, keyLength);
             cursor += keyLength;
         }
         if (valueLength > 0)
         {
-            buffer.putBytes(cursor, value, valueOffset, valueLength);
+            value.boundsCheck(valueOffset, valueLength);
+            copy(value.byteArray(), value.addressOffset() + valueOffset, base, cursor, valueLength);
             cursor += valueLength;
         }
         if (imageLength > 0)
         {
-            buffer.putBytes(cursor, beforeImage, beforeImageOffset, imageLength);
+            beforeImage.boundsCheck(beforeImageOffset, imageLength);
+            copy(
+                beforeImage.byteArray(), beforeImage.addressOffset() + beforeImageOffset, base, cursor, imageLength);
         }
 
         buffer.putInt(offset + CHECKSUM_OFFSET, checker.checksum(file, offset, length));
         buffer.putIntRelease(offset + FRAME_LENGTH_OFFSET, length);
+        CLAIM_FROM.setRelease(this, Long.MAX_VALUE);
         writer.journal().onAdvanced();
         return lsn;
+    }
+
+    /**
+     * Copy {@code length} bytes to {@code address} of {@code dstBase} (null for the mapped file). Short runs (names,
+     * keys) move as longs, the last one ending exactly at the run's end, so no byte past it is written: past it may be
+     * another appender's frame. Longer runs go to {@link UnsafeApi#copyMemory}.
+     */
+    private static void copy(
+        final Object srcBase, final long srcOffset, final Object dstBase, final long address, final int length)
+    {
+        if (length > SHORT_COPY_LENGTH)
+        {
+            UnsafeApi.copyMemory(srcBase, srcOffset, dstBase, address, length);
+        }
+        else if (length >= Long.BYTES)
+        {
+            final int last = length - Long.BYTES;
+            for (int i = 0; i < last; i += Long.BYTES)
+            {
+                UnsafeApi.putLong(dstBase, address + i, UnsafeApi.getLong(srcBase, srcOffset + i));
+            }
+            UnsafeApi.putLong(dstBase, address + last, UnsafeApi.getLong(srcBase, srcOffset + last));
+        }
+        else
+        {
+            for (int i = 0; i < length; i++)
+            {
+                UnsafeApi.putByte(dstBase, address + i, UnsafeApi.getByte(srcBase, srcOffset + i));
+            }
+        }
+    }
+
+    private static final int SHORT_COPY_LENGTH = 32;
+
+    private static final VarHandle CLAIM_FROM;
+
+    static
+    {
+        try
+        {
+            CLAIM_FROM = MethodHandles.lookup().findVarHandle(JournalAppender.class, "claimFrom", long.class);
+        }
+        catch (final ReflectiveOperationException ex)
+        {
+            throw new ExceptionInInitializerError(ex);
+        }
     }
 
 }

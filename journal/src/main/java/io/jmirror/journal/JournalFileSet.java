@@ -1,6 +1,9 @@
 package io.jmirror.journal;
 
+import org.agrona.IoUtil;
+
 import java.io.IOException;
+import java.nio.MappedByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -13,6 +16,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 
@@ -23,6 +27,8 @@ import java.util.stream.Stream;
  */
 final class JournalFileSet implements AutoCloseable
 {
+    private static final long CLOSE_TIMEOUT_S = 30;
+
     private final Path dir;
     private final long fileLength;
     private final long capacity;
@@ -38,7 +44,8 @@ final class JournalFileSet implements AutoCloseable
     private Future<JournalFile> prepared;
     private long preparedIndex = -1;
     private final int recycleFiles;
-    private final ArrayDeque<Path> freeFiles = new ArrayDeque<>();
+    private final ArrayDeque<FreeFile> freeFiles = new ArrayDeque<>();
+    private volatile JournalException retireFailure;
     private long freeSequence;
     private volatile long tailEpoch;
     private final java.util.concurrent.atomic.AtomicLong recycledFiles = new java.util.concurrent.atomic.AtomicLong();
@@ -205,7 +212,7 @@ final class JournalFileSet implements AutoCloseable
                 freeSequence = Math.max(freeSequence, freeSequence(path) + 1);
                 if (freeFiles.size() < recycleFiles && Files.size(path) == fileLength)
                 {
-                    freeFiles.add(path);
+                    freeFiles.add(new FreeFile(path, null));
                 }
                 else
                 {
@@ -239,20 +246,69 @@ final class JournalFileSet implements AutoCloseable
     }
 
     /**
-     * Remove a file from the journal: keep it for reuse while the pool has room, else delete it.
+     * Remove a file from the journal: keep it for reuse while the pool has room, else delete it. The file is out of
+     * the set at once; its rename or deletion is left to the preparer thread, which makes files from the pool in the
+     * same order, so the purging thread does not pay for the unmap, rename or unlink of a large file. A failure shows
+     * at the next purge.
      */
     private void retireOrDelete(final JournalFile file)
     {
         if (freeFiles.size() < recycleFiles)
         {
+            final Path path = file.path();
             final Path free = dir.resolve(JournalFileDescriptor.FREE_PREFIX + (freeSequence++) +
                 JournalFileDescriptor.FILE_SUFFIX);
-            file.retire(free);
-            freeFiles.add(free);
+            freeFiles.add(new FreeFile(free, file.release()));
+            onPreparer(() -> JournalFile.rename(path, free));
         }
         else
         {
-            file.delete();
+            onPreparer(file::delete);
+        }
+    }
+
+    private void onPreparer(final Runnable task)
+    {
+        if (null == preparer)
+        {
+            task.run();
+            return;
+        }
+        preparer.execute(() ->
+        {
+            try
+            {
+                task.run();
+            }
+            catch (final JournalException ex)
+            {
+                retireFailure = ex;
+            }
+        });
+    }
+
+    private void throwRetireFailure()
+    {
+        final JournalException failure = retireFailure;
+        if (null != failure)
+        {
+            retireFailure = null;
+            throw failure;
+        }
+    }
+
+    /**
+     * A purged file kept for reuse, with the mapping of its earlier use when it had one.
+     */
+    private static final class FreeFile
+    {
+        final Path path;
+        final MappedByteBuffer mapping;
+
+        FreeFile(final Path path, final MappedByteBuffer mapping)
+        {
+            this.path = path;
+            this.mapping = mapping;
         }
     }
 
@@ -319,7 +375,7 @@ final class JournalFileSet implements AutoCloseable
             file = takePrepared(index);
             if (null == file)
             {
-                file = newFile(freeFiles.poll(), index, tailEpoch);
+                file = newFileNow(index, tailEpoch);
             }
             else
             {
@@ -334,15 +390,38 @@ final class JournalFileSet implements AutoCloseable
         return file;
     }
 
-    private JournalFile newFile(final Path free, final long index, final long epoch)
+    private JournalFile newFile(final FreeFile free, final long index, final long epoch)
     {
-        if (null == free)
+        if (null != free)
         {
-            return JournalFile.create(dir, index, fileLength, journalId, mirrorName, epoch);
+            try
+            {
+                final JournalFile file = JournalFile.recycle(
+                    free.path, free.mapping, dir, index, fileLength, journalId, mirrorName, epoch);
+                recycledFiles.incrementAndGet();
+                return file;
+            }
+            catch (final JournalException ex)
+            {
+                // A free file that cannot be reused (its rename failed, or it is gone) costs a new file, not an
+                // append: the failure is reported by the next purge.
+                retireFailure = ex;
+            }
         }
-        final JournalFile file = JournalFile.recycle(free, dir, index, fileLength, journalId, mirrorName, epoch);
-        recycledFiles.incrementAndGet();
-        return file;
+        return JournalFile.create(dir, index, fileLength, journalId, mirrorName, epoch);
+    }
+
+    /**
+     * Make a file on the preparer thread and wait for it, so it comes after the renames and deletions queued there.
+     */
+    private JournalFile newFileNow(final long index, final long epoch)
+    {
+        final FreeFile free = freeFiles.poll();
+        if (null == preparer)
+        {
+            return newFile(free, index, epoch);
+        }
+        return await(preparer.submit(() -> newFile(free, index, epoch)), index);
     }
 
     /**
@@ -365,7 +444,7 @@ final class JournalFileSet implements AutoCloseable
         }
         discardPrepared();
         preparedIndex = index;
-        final Path free = freeFiles.poll();
+        final FreeFile free = freeFiles.poll();
         // The epoch is provisional: the file gets the one in force when it becomes the tail.
         final long epoch = tailEpoch;
         prepared = preparer.submit(() -> newFile(free, index, epoch));
@@ -380,6 +459,11 @@ final class JournalFileSet implements AutoCloseable
         final Future<JournalFile> future = prepared;
         prepared = null;
         preparedIndex = -1;
+        return await(future, index);
+    }
+
+    private JournalFile await(final Future<JournalFile> future, final long index)
+    {
         try
         {
             return future.get();
@@ -457,6 +541,7 @@ final class JournalFileSet implements AutoCloseable
      */
     synchronized int deleteOldest(final FileKeeper keep)
     {
+        throwRetireFailure();
         int deleted = 0;
         while (filesByIndex.size() > 1)
         {
@@ -587,12 +672,29 @@ final class JournalFileSet implements AutoCloseable
             discardPrepared();
             if (null != preparer)
             {
-                preparer.shutdownNow();
+                // Let queued renames and deletions finish, so the directory holds what the pool says it holds.
+                preparer.shutdown();
+                try
+                {
+                    preparer.awaitTermination(CLOSE_TIMEOUT_S, TimeUnit.SECONDS);
+                }
+                catch (final InterruptedException ex)
+                {
+                    Thread.currentThread().interrupt();
+                }
             }
             for (final JournalFile file : filesByIndex.values())
             {
                 file.unmap();
             }
+            for (final FreeFile free : freeFiles)
+            {
+                if (null != free.mapping)
+                {
+                    IoUtil.unmap(free.mapping);
+                }
+            }
+            freeFiles.clear();
             filesByIndex.clear();
             newest = null;
         }

@@ -59,6 +59,24 @@ class JournalFormatTest
     }
 
     @Test
+    void theHeaderAndLengthWordsAnAppendWritesDecodeToTheFieldsTheDiagramPlaces()
+    {
+        final long headerWord = RecordDescriptor.headerWord((byte)0x85, 255, 0xFEDC, 0x7654_3210);
+        final ByteBuffer frame = ByteBuffer.allocate(RecordDescriptor.HEADER_LENGTH).order(ByteOrder.LITTLE_ENDIAN);
+        frame.putLong(RecordDescriptor.HEADER_WORD_OFFSET, headerWord);
+        frame.putLong(RecordDescriptor.LENGTH_WORD_OFFSET, RecordDescriptor.lengthWord(-2, 0x7000_0001));
+        assertEquals((byte)0x85, frame.get(RecordDescriptor.TYPE_OFFSET));
+        assertEquals((byte)255, frame.get(RecordDescriptor.DATABASE_LENGTH_OFFSET));
+        assertEquals((short)0xFEDC, frame.getShort(RecordDescriptor.GLOBAL_LENGTH_OFFSET));
+        assertEquals(0x7654_3210, frame.getInt(RecordDescriptor.KEY_LENGTH_OFFSET));
+        assertEquals(-2, frame.getInt(RecordDescriptor.VALUE_LENGTH_OFFSET));
+        assertEquals(0x7000_0001, frame.getInt(RecordDescriptor.BEFORE_IMAGE_LENGTH_OFFSET));
+        assertEquals(255, RecordDescriptor.databaseLength(headerWord));
+        assertEquals(0xFEDC, RecordDescriptor.globalLength(headerWord));
+        assertEquals(0x7654_3210, RecordDescriptor.keyLength(headerWord));
+    }
+
+    @Test
     void aFrameWrittenAtAnotherLsnIsDamageNamingBothLsns() throws Exception
     {
         final Path dir = tmp.resolve("j");

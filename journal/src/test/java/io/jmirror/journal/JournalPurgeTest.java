@@ -108,6 +108,36 @@ class JournalPurgeTest
     }
 
     @Test
+    void aFileAnAppenderMayStillBeWritingInIsKept()
+    {
+        open(1, 0);
+        fillFiles(5);
+        // An appender that read the tail in file 1 and has not published what it claimed there (it was descheduled
+        // between its claim and its length store): purge must not take file 1 from under it.
+        final JournalAppender stalled = journal.newAppender();
+        stalled.claimFrom(CAPACITY + 64);
+        assertEquals(1, journal.purge(), "only file 0 lies wholly below the stalled claim");
+        assertEquals(CAPACITY, journal.startLsn());
+
+        stalled.claimFrom(Long.MAX_VALUE);
+        assertEquals(3, journal.purge(), "published: every file but the tail may go");
+    }
+
+    @Test
+    void anAppenderBetweenAppendsHoldsNothing()
+    {
+        open(1, 0);
+        final JournalAppender appender = journal.newAppender();
+        final SubscriptKey key = new SubscriptKey().add(1);
+        while (journal.fileCount() < 4)
+        {
+            appender.set(0, GLOBAL, key, new byte[400]);
+        }
+        assertEquals(Long.MAX_VALUE, appender.claimFrom());
+        assertEquals(3, journal.purge());
+    }
+
+    @Test
     void askingForAPurgedLsnNamesTheOldestLsnHeld()
     {
         open(1, 0);
