@@ -36,6 +36,7 @@ public final class Arbiter implements AutoCloseable
     private final ArbiterContext ctx;
     private final Map<String, ArbiterRecord> records;
     private final Map<String, Long> lastHeardMs = new HashMap<>();
+    private final Map<String, Boolean> lostPrimary = new HashMap<>();
     private final long startMs;
     private final ArbiterServer server;
     private long refusals;
@@ -100,11 +101,18 @@ public final class Arbiter implements AutoCloseable
         }
         final long nowMs = ctx.clock().time();
         lastHeardMs.put(key(request.mirrorName(), request.memberName()), nowMs);
+        if (request.kind() == ArbiterProtocol.Kind.POLL)
+        {
+            lostPrimary.put(key(request.mirrorName(), request.memberName()),
+                request.has(ArbiterProtocol.FLAG_LOST_PRIMARY));
+        }
 
         final ArbiterRecord before = records.get(request.mirrorName());
+        final boolean backupLostPrimary = null != before && null != before.backup() &&
+            Boolean.TRUE.equals(lostPrimary.get(key(before.mirrorName(), before.backup())));
         final ArbiterRules.Decision decision = ArbiterRules.decide(before, request,
             silentMs(before, true, nowMs), silentMs(before, false, nowMs), ctx.qosTimeoutMs(),
-            ctx.isAsyncMember(request.mirrorName(), request.memberName()));
+            ctx.isAsyncMember(request.mirrorName(), request.memberName()), backupLostPrimary);
         final ArbiterRecord after = decision.record();
         if (null != after && !after.equals(before))
         {

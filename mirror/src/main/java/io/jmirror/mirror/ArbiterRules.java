@@ -11,7 +11,8 @@ import io.jmirror.shipper.ArbiterRequest;
  * The rules that keep acknowledged commits (IRIS's, made precise):
  * <ul>
  *   <li>REVOKE_BACKUP is granted to the primary of the current epoch only when the arbiter has lost the backup too
- *   (silent for the QoS timeout); it clears backup-ACTIVE for the rest of the epoch (a later "ACTIVE" report,
+ *   (silent for the QoS timeout) or the backup itself agreed (its last poll said it has lost the primary); it
+ *   clears backup-ACTIVE for the rest of the epoch (a later "ACTIVE" report,
  *   perhaps one sent before the revoke and delivered after it, does not restore it), so the backup cannot take
  *   over in this epoch.</li>
  *   <li>TAKEOVER is granted to the backup of the current epoch only while it is ACTIVE, the no-failover flag is off,
@@ -75,6 +76,23 @@ public final class ArbiterRules
         final long qosTimeoutMs,
         final boolean isAsyncMember)
     {
+        return decide(record, request, primarySilentMs, backupSilentMs, qosTimeoutMs, isAsyncMember, false);
+    }
+
+    /**
+     * @param backupLostPrimary the backup's last poll said it has lost its link to the primary: it agrees that the
+     *                          primary stops waiting for it (it cannot be ACTIVE without that link).
+     * @return the decision.
+     */
+    public static Decision decide(
+        final ArbiterRecord record,
+        final ArbiterRequest request,
+        final long primarySilentMs,
+        final long backupSilentMs,
+        final long qosTimeoutMs,
+        final boolean isAsyncMember,
+        final boolean backupLostPrimary)
+    {
         final String member = request.memberName();
         if (isAsyncMember)
         {
@@ -119,7 +137,7 @@ public final class ArbiterRules
                     " epoch=" + record.epoch());
 
             case REVOKE_BACKUP:
-                return revokeBackup(record, request, backupSilentMs, qosTimeoutMs);
+                return revokeBackup(record, request, backupSilentMs, qosTimeoutMs, backupLostPrimary);
 
             case TAKEOVER:
                 return takeover(record, request, primarySilentMs, qosTimeoutMs);
@@ -219,7 +237,11 @@ public final class ArbiterRules
     }
 
     private static Decision revokeBackup(
-        final ArbiterRecord record, final ArbiterRequest request, final long backupSilentMs, final long qosTimeoutMs)
+        final ArbiterRecord record,
+        final ArbiterRequest request,
+        final long backupSilentMs,
+        final long qosTimeoutMs,
+        final boolean backupLostPrimary)
     {
         if (!request.memberName().equals(record.primary()))
         {
@@ -234,13 +256,13 @@ public final class ArbiterRules
         {
             return granted(record.revoked() ? record : record.withRevoked(), "backup already not ACTIVE");
         }
-        if (backupSilentMs < qosTimeoutMs)
+        if (backupSilentMs < qosTimeoutMs && !backupLostPrimary)
         {
-            return refused(Reason.PARTNER_ALIVE, record, "the arbiter still hears the backup: backupSilentMs=" +
-                backupSilentMs + " qosTimeoutMs=" + qosTimeoutMs);
+            return refused(Reason.PARTNER_ALIVE, record, "the arbiter still hears the backup, which still has the " +
+                "primary: backupSilentMs=" + backupSilentMs + " qosTimeoutMs=" + qosTimeoutMs);
         }
         return granted(record.withRevoked(), "backup revoked: backup=" + record.backup() +
-            " backupSilentMs=" + backupSilentMs);
+            " backupSilentMs=" + backupSilentMs + " backupLostPrimary=" + backupLostPrimary);
     }
 
     private static Decision takeover(

@@ -250,7 +250,7 @@ public final class MirrorNode implements AutoCloseable
     {
         member = Member.start(new MemberContext().target(ctx.target()).workers(ctx.workers())
             .receiverContext(new ReceiverContext().memberName(ctx.memberName()).role(memberRole)
-                .mirrorName(ctx.mirrorName()).primaryAddress(ctx.addressOf(primaryName)).insecure(true)
+                .mirrorName(ctx.mirrorName()).primaryAddress(ctx.connectAddressOf(primaryName)).insecure(true)
                 .heartbeatIntervalMs(ctx.heartbeatIntervalMs()).qosTimeoutMs(ctx.qosTimeoutMs())
                 .reconnectIntervalMs(Math.max(10, ctx.heartbeatIntervalMs() / 2))
                 .journalContext(ctx.journalContext())));
@@ -318,7 +318,8 @@ public final class MirrorNode implements AutoCloseable
         {
             lastStreamingMs = nowMs;
         }
-        final ArbiterResponse poll = ask(Kind.POLL, epoch, 0);
+        final boolean isStreaming = current.receiver().state() == Receiver.State.STREAMING;
+        final ArbiterResponse poll = ask(Kind.POLL, epoch, isStreaming ? 0 : ArbiterProtocol.FLAG_LOST_PRIMARY);
         if (null != poll && poll.isGranted() && ctx.memberName().equals(poll.primary()))
         {
             takeover(poll.epoch(), "the arbiter already names this node primary: epoch=" + poll.epoch());

@@ -21,6 +21,7 @@ public final class MirrorNodeContext
     private Target target;
     private final Map<String, InetSocketAddress> failoverMembers = new LinkedHashMap<>();
     private final Map<String, InetSocketAddress> asyncMembers = new LinkedHashMap<>();
+    private final Map<String, InetSocketAddress> routes = new LinkedHashMap<>();
     private InetSocketAddress arbiterAddress;
     private boolean insecure;
     private boolean initialPrimary;
@@ -164,6 +165,27 @@ public final class MirrorNodeContext
     {
         final InetSocketAddress address = failoverMembers.get(name);
         return null != address ? address : asyncMembers.get(name);
+    }
+
+    /**
+     * @param name    a member.
+     * @param address where this node connects to reach it when it is primary, when that is not where it listens
+     *                (a proxy or a port forward between them).
+     * @return this.
+     */
+    public MirrorNodeContext route(final String name, final InetSocketAddress address)
+    {
+        routes.put(name, address);
+        return this;
+    }
+
+    /**
+     * @return where this node connects to reach {@code name} as primary.
+     */
+    public InetSocketAddress connectAddressOf(final String name)
+    {
+        final InetSocketAddress route = routes.get(name);
+        return null != route ? route : addressOf(name);
     }
 
     /**

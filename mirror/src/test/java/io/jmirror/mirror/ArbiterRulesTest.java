@@ -98,6 +98,8 @@ class ArbiterRulesTest
         assertEquals(Reason.NOT_PRIMARY,
             ArbiterRules.decide(record, request(Kind.REVOKE_BACKUP, "b", 1), 0, QOS, QOS).reason());
 
+        assertTrue(ArbiterRules.decide(record, request(Kind.REVOKE_BACKUP, "a", 1), 0, 0, QOS, false, true)
+            .isGranted(), "a backup that says it lost the primary agrees to be released");
         final ArbiterRules.Decision revoke = ArbiterRules.decide(record, request(Kind.REVOKE_BACKUP, "a", 1), 0, QOS,
             QOS);
         assertTrue(revoke.isGranted());

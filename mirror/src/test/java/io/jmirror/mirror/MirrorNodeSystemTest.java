@@ -311,6 +311,46 @@ class MirrorNodeSystemTest
     }
 
     @Test
+    void aCutBetweenPrimaryAndBackupOnlyPausesCommitsUntilTheArbiterReleasesTheBackup() throws IOException
+    {
+        final Arbiter arbiter = Arbiter.start(new ArbiterContext().dir(dir.resolve("arbiter")).insecure(true)
+            .qosTimeoutMs(QOS_MS).member(MIRROR, "node-a").member(MIRROR, "node-b"));
+        closeables.add(arbiter);
+        final io.jmirror.shipper.LoopbackProxy proxy = new io.jmirror.shipper.LoopbackProxy(addressA);
+        closeables.add(proxy);
+        final GlobalStore storeA = new GlobalStore();
+        final MirrorNode a = node("node-a", storeA, arbiter, true);
+        assertTrue(a.awaitRole(MirrorNode.Role.PRIMARY, 20_000), a.reason());
+        final MirrorNode b = MirrorNode.start(new MirrorNodeContext().mirrorName(MIRROR).memberName("node-b")
+            .dir(dir.resolve("node-b")).target(new StoreTarget(new GlobalStore())).insecure(true)
+            .failoverMember("node-a", addressA).failoverMember("node-b", addressB).route("node-a", proxy.address())
+            .arbiterAddress(arbiter.address()).qosTimeoutMs(QOS_MS).heartbeatIntervalMs(100)
+            .fileLength(4 * 1024 * 1024).workers(2));
+        closeables.add(b);
+        assertTrue(b.awaitRole(MirrorNode.Role.BACKUP, 20_000), b.reason());
+        await(() -> arbiter.record(MIRROR).backupActive(), "the arbiter holds the backup ACTIVE");
+        write(a, storeA, 1, 50);
+
+        proxy.stall(true);
+        proxy.cutAll();
+        final JournalAppender appender = a.journal().newAppender();
+        appender.set(0, G, SubscriptKey.of(51), bytes("v51"));
+        final long lsn = a.journal().tailLsn();
+        assertTrue(a.primary().awaitCommitted(lsn, TimeUnit.SECONDS.toNanos(20)),
+            "the arbiter released the cut-off backup, so commits go on");
+        assertEquals(MirrorNode.Role.PRIMARY, a.role(), "no failover: the arbiter still hears the primary");
+        assertEquals(MirrorNode.Role.BACKUP, b.role());
+        assertEquals(1, arbiter.record(MIRROR).epoch());
+        assertTrue(arbiter.record(MIRROR).revoked());
+
+        proxy.stall(false);
+        write(a, storeA, 52, 60);
+        final long end = a.journal().tailLsn();
+        await(() -> null != b.member() && null != b.member().dejournaler() &&
+            b.member().dejournaler().appliedLsn() >= end, "the backup catches up once the link heals");
+    }
+
+    @Test
     void withoutTheArbiterTheBackupDoesNotTakeOver()
     {
         final Arbiter arbiter = Arbiter.start(new ArbiterContext().dir(dir.resolve("arbiter")).insecure(true)

@@ -20,7 +20,7 @@ import java.nio.charset.StandardCharsets;
  *  +---------------+---------------+-------------------------------+
  *  |                         Request Kind                          |  8
  *  +---------------------------------------------------------------+
- *  |                Flags (bit 0: backup ACTIVE; bit 1: flag value)| 12
+ *  |  Flags (bit 0: backup ACTIVE; 1: flag value; 2: lost primary) | 12
  *  +---------------------------------------------------------------+
  *  |                  Epoch the member knows (8)                   | 16
  *  |                                                               |
@@ -101,6 +101,8 @@ public final class ArbiterProtocol
 
     public static final int FLAG_BACKUP_ACTIVE = 1;
     public static final int FLAG_VALUE = 2;
+    /** In a backup's POLL: it has lost its link to the primary, so it agrees the primary stops waiting for it. */
+    public static final int FLAG_LOST_PRIMARY = 4;
     public static final int FLAG_NO_FAILOVER = 2;
     public static final int FLAG_HANDED_OVER = 4;
 

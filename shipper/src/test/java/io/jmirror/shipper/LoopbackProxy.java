@@ -17,7 +17,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * A TCP proxy on 127.0.0.1 between a member and the primary that injects faults: cut every link, stall
  * forwarding, or flip one byte of the primary-to-member stream. Test tool; blocking sockets and daemon threads.
  */
-final class LoopbackProxy implements AutoCloseable
+public final class LoopbackProxy implements AutoCloseable
 {
     private final ServerSocket server;
     private final InetSocketAddress target;
@@ -29,7 +29,7 @@ final class LoopbackProxy implements AutoCloseable
     private final Thread acceptor;
     private volatile boolean isClosed;
 
-    LoopbackProxy(final InetSocketAddress target) throws IOException
+    public LoopbackProxy(final InetSocketAddress target) throws IOException
     {
         this.target = target;
         this.server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
@@ -38,13 +38,13 @@ final class LoopbackProxy implements AutoCloseable
         acceptor.start();
     }
 
-    InetSocketAddress address()
+    public InetSocketAddress address()
     {
         return new InetSocketAddress(InetAddress.getLoopbackAddress(), server.getLocalPort());
     }
 
     /** Close every current link; new connections are accepted as before. */
-    void cutAll()
+    public void cutAll()
     {
         for (final Socket socket : sockets)
         {
@@ -54,7 +54,7 @@ final class LoopbackProxy implements AutoCloseable
     }
 
     /** Stop or resume forwarding in both directions (a blackhole while true). */
-    void stall(final boolean stall)
+    public void stall(final boolean stall)
     {
         stalled.set(stall);
     }
