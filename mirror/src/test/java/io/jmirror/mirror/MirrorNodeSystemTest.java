@@ -351,6 +351,61 @@ class MirrorNodeSystemTest
     }
 
     @Test
+    void withEveryLinkCutNobodyTakesOverAndThePrimaryAcknowledgesNothingUntilTheyHeal() throws IOException
+    {
+        final Arbiter arbiter = Arbiter.start(new ArbiterContext().dir(dir.resolve("arbiter")).insecure(true)
+            .qosTimeoutMs(QOS_MS).member(MIRROR, "node-a").member(MIRROR, "node-b"));
+        closeables.add(arbiter);
+        final io.jmirror.shipper.LoopbackProxy toPrimary = new io.jmirror.shipper.LoopbackProxy(addressA);
+        final io.jmirror.shipper.LoopbackProxy arbiterOfA = new io.jmirror.shipper.LoopbackProxy(arbiter.address());
+        final io.jmirror.shipper.LoopbackProxy arbiterOfB = new io.jmirror.shipper.LoopbackProxy(arbiter.address());
+        closeables.add(toPrimary);
+        closeables.add(arbiterOfA);
+        closeables.add(arbiterOfB);
+        final GlobalStore storeA = new GlobalStore();
+        final MirrorNode a = MirrorNode.start(nodeContext("node-a", storeA, arbiterOfA.address()).initialPrimary(true));
+        closeables.add(a);
+        assertTrue(a.awaitRole(MirrorNode.Role.PRIMARY, 20_000), a.reason());
+        final MirrorNode b = MirrorNode.start(nodeContext("node-b", new GlobalStore(), arbiterOfB.address())
+            .route("node-a", toPrimary.address()));
+        closeables.add(b);
+        assertTrue(b.awaitRole(MirrorNode.Role.BACKUP, 20_000), b.reason());
+        await(() -> arbiter.record(MIRROR).backupActive(), "the arbiter holds the backup ACTIVE");
+        write(a, storeA, 1, 50);
+
+        for (final io.jmirror.shipper.LoopbackProxy proxy : List.of(toPrimary, arbiterOfA, arbiterOfB))
+        {
+            proxy.stall(true);
+            proxy.cutAll();
+        }
+        final JournalAppender appender = a.journal().newAppender();
+        appender.set(0, G, SubscriptKey.of(51), bytes("v51"));
+        final long lsn = a.journal().tailLsn();
+        assertFalse(a.primary().awaitCommitted(lsn, TimeUnit.MILLISECONDS.toNanos(4 * QOS_MS)),
+            "an isolated primary acknowledges nothing");
+        assertTrue(a.primary().isWaitingForBackupRelease());
+        assertEquals(MirrorNode.Role.BACKUP, b.role(), "no takeover without the arbiter");
+        assertEquals(1, arbiter.record(MIRROR).epoch());
+
+        for (final io.jmirror.shipper.LoopbackProxy proxy : List.of(toPrimary, arbiterOfA, arbiterOfB))
+        {
+            proxy.stall(false);
+        }
+        assertTrue(a.primary().awaitCommitted(lsn, TimeUnit.SECONDS.toNanos(20)), "healed: the backup acks it");
+        assertEquals(1, arbiter.record(MIRROR).epoch(), "healed in the same epoch");
+        assertEquals(MirrorNode.Role.PRIMARY, a.role());
+        assertEquals(MirrorNode.Role.BACKUP, b.role());
+    }
+
+    private MirrorNodeContext nodeContext(final String name, final GlobalStore store, final InetSocketAddress arbiter)
+    {
+        return new MirrorNodeContext().mirrorName(MIRROR).memberName(name).dir(dir.resolve(name))
+            .target(new StoreTarget(store)).insecure(true).failoverMember("node-a", addressA)
+            .failoverMember("node-b", addressB).arbiterAddress(arbiter).qosTimeoutMs(QOS_MS).heartbeatIntervalMs(100)
+            .fileLength(4 * 1024 * 1024).workers(2);
+    }
+
+    @Test
     void withoutTheArbiterTheBackupDoesNotTakeOver()
     {
         final Arbiter arbiter = Arbiter.start(new ArbiterContext().dir(dir.resolve("arbiter")).insecure(true)
