@@ -406,6 +406,63 @@ class MirrorNodeSystemTest
     }
 
     @Test
+    void aDoubleFailoverGoesBackToTheFirstNodeWithNothingLost()
+    {
+        final Arbiter arbiter = Arbiter.start(new ArbiterContext().dir(dir.resolve("arbiter")).insecure(true)
+            .qosTimeoutMs(QOS_MS).member(MIRROR, "node-a").member(MIRROR, "node-b"));
+        closeables.add(arbiter);
+        final GlobalStore storeA = new GlobalStore();
+        final GlobalStore storeB = new GlobalStore();
+        final MirrorNode a = node("node-a", storeA, arbiter, true);
+        assertTrue(a.awaitRole(MirrorNode.Role.PRIMARY, 20_000), a.reason());
+        final MirrorNode b = node("node-b", storeB, arbiter, false);
+        assertTrue(b.awaitRole(MirrorNode.Role.BACKUP, 20_000), b.reason());
+        await(() -> arbiter.record(MIRROR).backupActive(), "node-b ACTIVE");
+        write(a, storeA, 1, 100);
+        a.close();
+        assertTrue(b.awaitRole(MirrorNode.Role.PRIMARY, 20_000), b.reason());
+        write(b, storeB, 101, 200);
+
+        final GlobalStore storeA2 = new GlobalStore();
+        final MirrorNode a2 = node("node-a", storeA2, arbiter, true);
+        assertTrue(a2.awaitRole(MirrorNode.Role.BACKUP, 20_000), a2.role() + " " + a2.reason());
+        await(() -> arbiter.record(MIRROR).backupActive(), "node-a ACTIVE again");
+        write(b, storeB, 201, 300);
+        b.close();
+        assertTrue(a2.awaitRole(MirrorNode.Role.PRIMARY, 20_000), a2.reason());
+        assertEquals(3, a2.epoch());
+        for (long i = 1; i <= 300; i++)
+        {
+            assertNotNull(storeA2.get("USER", "Acct", SubscriptKey.of(i)), "acknowledged write lost: " + i);
+        }
+        assertEquals(storeB.digests(), storeA2.digests());
+        write(a2, storeA2, 301, 310);
+    }
+
+    @Test
+    void theNoFailoverFlagKeepsTheBackupFromTakingOver()
+    {
+        final Arbiter arbiter = Arbiter.start(new ArbiterContext().dir(dir.resolve("arbiter")).insecure(true)
+            .qosTimeoutMs(QOS_MS).member(MIRROR, "node-a").member(MIRROR, "node-b"));
+        closeables.add(arbiter);
+        final MirrorNode a = node("node-a", new GlobalStore(), arbiter, true);
+        assertTrue(a.awaitRole(MirrorNode.Role.PRIMARY, 20_000), a.reason());
+        final MirrorNode b = node("node-b", new GlobalStore(), arbiter, false);
+        assertTrue(b.awaitRole(MirrorNode.Role.BACKUP, 20_000), b.reason());
+        await(() -> arbiter.record(MIRROR).backupActive(), "node-b ACTIVE");
+        try (io.jmirror.shipper.ArbiterClient operator =
+            new io.jmirror.shipper.ArbiterClient(arbiter.address(), null, 5000))
+        {
+            assertTrue(operator.request(new io.jmirror.shipper.ArbiterRequest(
+                io.jmirror.shipper.ArbiterProtocol.Kind.SET_NO_FAILOVER, MIRROR, "node-a", 1,
+                io.jmirror.shipper.ArbiterProtocol.FLAG_VALUE)).isGranted());
+        }
+        a.close();
+        assertFalse(b.awaitRole(MirrorNode.Role.PRIMARY, 4 * QOS_MS), "took over despite the no-failover flag");
+        assertEquals(1, arbiter.record(MIRROR).epoch());
+    }
+
+    @Test
     void withoutTheArbiterTheBackupDoesNotTakeOver()
     {
         final Arbiter arbiter = Arbiter.start(new ArbiterContext().dir(dir.resolve("arbiter")).insecure(true)
