@@ -90,6 +90,7 @@ public final class MirrorNode implements AutoCloseable
     private volatile boolean isRevokeWanted;
     private volatile boolean isHandoverWanted;
     private volatile boolean isPromoteWanted;
+    private volatile boolean isRejoinWanted;
     private volatile String followed;
     private volatile String backupName;
     private volatile long revokedEpoch = -1;
@@ -137,6 +138,7 @@ public final class MirrorNode implements AutoCloseable
                 case CANDIDATE -> candidate();
                 case BACKUP -> backup(nowMs);
                 case ASYNC -> asAsync();
+                case FENCED -> rejoinAfterFence();
                 case PRIMARY -> asPrimary();
                 default ->
                 {
@@ -513,6 +515,58 @@ public final class MirrorNode implements AutoCloseable
         primary = null;
         CloseHelper.quietClose(journal);
         journal = null;
+        isRejoinWanted = true;
+    }
+
+    /**
+     * A primary fenced by a higher epoch, once the arbiter answers: undo on its store what it wrote beyond the new
+     * epoch's start (from before-images), keep those journal bytes in a file, cut them off and follow the new
+     * primary. If a record there has no before-image, the store cannot be undone: it stays FENCED, to be rebuilt.
+     */
+    private void rejoinAfterFence()
+    {
+        if (!isRejoinWanted)
+        {
+            return;
+        }
+        final List<EpochStart> history = diskHistory();
+        final long ownEpoch = history.isEmpty() ? 0 : history.get(history.size() - 1).epoch();
+        final ArbiterResponse next = ask(Kind.POLL, ownEpoch, 0);
+        if (null == next || null == next.primary() || ctx.memberName().equals(next.primary()) ||
+            next.epoch() <= ownEpoch)
+        {
+            return;
+        }
+        isRejoinWanted = false;
+        final long divergence = next.nextEpochLsn();
+        if (divergence < 0)
+        {
+            role(Role.FENCED, "the arbiter does not know where epoch " + next.epoch() + " started: this former " +
+                "primary must be rebuilt from " + next.primary());
+            return;
+        }
+        if (diskEndLsn() > divergence)
+        {
+            final io.jmirror.dejournal.DivergenceUndo.Result undone;
+            try (Journal onDisk = Journal.openReadOnly(ctx.journalContext().journalDir()))
+            {
+                undone = io.jmirror.dejournal.DivergenceUndo.undo(onDisk, divergence, ctx.target(),
+                    ctx.dir().resolve("undo-scratch"));
+            }
+            if (!undone.isUndone())
+            {
+                role(Role.FENCED, "records this former primary wrote beyond where epoch " + next.epoch() +
+                    " started carry no before-image, so its store cannot be undone: it must be rebuilt; lsns=" +
+                    undone.withoutBeforeImage());
+                return;
+            }
+            divergentBytes = io.jmirror.journal.JournalTruncation.truncate(ctx.journalContext().journalDir(),
+                divergence);
+            LOG.warn("fenced primary undid and cut its divergent records: member={} records={} keptIn={}",
+                ctx.memberName(), undone.recordsUndone(), divergentBytes);
+        }
+        epoch = next.epoch();
+        follow(next.primary(), MemberRole.BACKUP, Role.BACKUP);
     }
 
     private ArbiterResponse ask(final Kind kind, final long knownEpoch, final int flags)

@@ -406,6 +406,62 @@ class MirrorNodeSystemTest
     }
 
     @Test
+    void anIsolatedPrimaryIsReplacedAndOnHealUndoesCutsAndRejoins() throws IOException
+    {
+        final Arbiter arbiter = Arbiter.start(new ArbiterContext().dir(dir.resolve("arbiter")).insecure(true)
+            .qosTimeoutMs(QOS_MS).member(MIRROR, "node-a").member(MIRROR, "node-b"));
+        closeables.add(arbiter);
+        final io.jmirror.shipper.LoopbackProxy toPrimary = new io.jmirror.shipper.LoopbackProxy(addressA);
+        final io.jmirror.shipper.LoopbackProxy arbiterOfA = new io.jmirror.shipper.LoopbackProxy(arbiter.address());
+        closeables.add(toPrimary);
+        closeables.add(arbiterOfA);
+        final GlobalStore storeA = new GlobalStore();
+        final GlobalStore storeB = new GlobalStore();
+        final MirrorNode a = MirrorNode.start(nodeContext("node-a", storeA, arbiterOfA.address()).initialPrimary(true));
+        closeables.add(a);
+        assertTrue(a.awaitRole(MirrorNode.Role.PRIMARY, 20_000), a.reason());
+        final MirrorNode b = MirrorNode.start(nodeContext("node-b", storeB, arbiter.address())
+            .route("node-a", toPrimary.address()));
+        closeables.add(b);
+        assertTrue(b.awaitRole(MirrorNode.Role.BACKUP, 20_000), b.reason());
+        await(() -> arbiter.record(MIRROR).backupActive(), "node-b ACTIVE");
+        write(a, storeA, 1, 50);
+
+        // node-a loses node-b and the arbiter; node-b and the arbiter still see each other
+        for (final io.jmirror.shipper.LoopbackProxy proxy : List.of(toPrimary, arbiterOfA))
+        {
+            proxy.stall(true);
+            proxy.cutAll();
+        }
+        // its application goes on writing: nothing it writes now is acknowledged
+        final JournalAppender appender = a.journal().newAppender();
+        final BeforeImage before = new BeforeImage();
+        appender.tstart(77);
+        appender.set(77, G, SubscriptKey.of(10), bytes("isolated"), before.value(storeA.get("USER", "Acct",
+            SubscriptKey.of(10))));
+        storeA.set("USER", "Acct", SubscriptKey.of(10), bytes("isolated"));
+        appender.set(77, G, SubscriptKey.of(999), bytes("isolated"), before.undefined());
+        storeA.set("USER", "Acct", SubscriptKey.of(999), bytes("isolated"));
+        final long isolatedCommit = appender.tcommit(77);
+        assertFalse(a.primary().awaitCommitted(isolatedCommit, TimeUnit.MILLISECONDS.toNanos(3 * QOS_MS)),
+            "an isolated primary acknowledges nothing");
+        assertTrue(b.awaitRole(MirrorNode.Role.PRIMARY, 20_000), "node-b took over: " + b.reason());
+        write(b, storeB, 51, 60);
+
+        for (final io.jmirror.shipper.LoopbackProxy proxy : List.of(toPrimary, arbiterOfA))
+        {
+            proxy.stall(false);
+        }
+        assertTrue(a.awaitRole(MirrorNode.Role.BACKUP, 20_000), a.role() + " " + a.reason());
+        assertNotNull(a.divergentBytes(), "its divergent bytes are kept");
+        final long end = b.journal().tailLsn();
+        await(() -> null != a.member() && null != a.member().dejournaler() &&
+            a.member().dejournaler().appliedLsn() >= end, "node-a follows node-b");
+        assertNull(storeA.get("USER", "Acct", SubscriptKey.of(999)), "its unacknowledged write is undone");
+        assertEquals(storeB.digests(), storeA.digests());
+    }
+
+    @Test
     void aDoubleFailoverGoesBackToTheFirstNodeWithNothingLost()
     {
         final Arbiter arbiter = Arbiter.start(new ArbiterContext().dir(dir.resolve("arbiter")).insecure(true)
