@@ -48,8 +48,10 @@ import java.util.concurrent.locks.LockSupport;
  * <p>
  * A former primary that restarts finds, from the arbiter, where the epoch after its own started, keeps its journal
  * bytes beyond that in a file, cuts them off and follows as backup; if its store already holds records beyond that
- * point, or the point is unknown, it stops FENCED and says it must be rebuilt. A primary fenced while running stays
- * FENCED until restarted (its store has writes nobody else has). Not yet here: DR asyncs and promotion, TLS.
+ * point, or the point is unknown, it stops FENCED and says it must be rebuilt. A primary fenced while running
+ * undoes on its store, from before-images, what it wrote beyond that point once the arbiter answers again, then
+ * does the same; an async member follows whichever member is primary and is promoted only by the operator. Links
+ * run over mutual TLS ({@link MirrorNodeContext#tls}) or, on loopback only, plain TCP.
  */
 public final class MirrorNode implements AutoCloseable
 {
@@ -101,7 +103,7 @@ public final class MirrorNode implements AutoCloseable
     private MirrorNode(final MirrorNodeContext ctx)
     {
         this.ctx = ctx;
-        this.arbiter = new ArbiterClient(ctx.arbiterAddress(), null, (int)ctx.qosTimeoutMs());
+        this.arbiter = new ArbiterClient(ctx.arbiterAddress(), ctx.tls(), (int)ctx.qosTimeoutMs());
         this.runner = new AgentRunner(new SleepingMillisIdleStrategy(Math.max(1, ctx.heartbeatIntervalMs() / 4)),
             this::onError, null, new Control());
         AgentRunner.startOnThread(runner);
@@ -252,7 +254,8 @@ public final class MirrorNode implements AutoCloseable
     {
         member = Member.start(new MemberContext().target(ctx.target()).workers(ctx.workers())
             .receiverContext(new ReceiverContext().memberName(ctx.memberName()).role(memberRole)
-                .mirrorName(ctx.mirrorName()).primaryAddress(ctx.connectAddressOf(primaryName)).insecure(true)
+                .mirrorName(ctx.mirrorName()).primaryAddress(ctx.connectAddressOf(primaryName))
+                .insecure(null == ctx.tls()).tls(ctx.tls())
                 .heartbeatIntervalMs(ctx.heartbeatIntervalMs()).qosTimeoutMs(ctx.qosTimeoutMs())
                 .reconnectIntervalMs(Math.max(10, ctx.heartbeatIntervalMs() / 2))
                 .journalContext(ctx.journalContext())));
@@ -413,7 +416,8 @@ public final class MirrorNode implements AutoCloseable
             epoch = newEpoch;
             isRevokeWanted = false;
             journal = opened;
-            final PrimaryContext primaryContext = new PrimaryContext().journal(opened).insecure(true)
+            final PrimaryContext primaryContext = new PrimaryContext().journal(opened).insecure(null == ctx.tls())
+                .tls(ctx.tls())
                 .bindAddress(ctx.addressOf(ctx.memberName()));
             for (final String name : ctx.failoverMemberNames())
             {

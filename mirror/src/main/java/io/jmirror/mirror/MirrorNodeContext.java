@@ -24,6 +24,7 @@ public final class MirrorNodeContext
     private final Map<String, InetSocketAddress> routes = new LinkedHashMap<>();
     private InetSocketAddress arbiterAddress;
     private boolean insecure;
+    private io.jmirror.shipper.TlsConfig tls;
     private boolean initialPrimary;
     private long qosTimeoutMs = 8000;
     private long heartbeatIntervalMs = 1000;
@@ -47,17 +48,21 @@ public final class MirrorNodeContext
                 "failoverMembers=" + failoverMembers.keySet() + " asyncMembers=" + asyncMembers.keySet() +
                 " memberName=" + memberName);
         }
-        if (!insecure)
+        if ((null == tls) == !insecure)
         {
-            throw invalid("only insecure(true) on loopback is supported by MirrorNode so far");
+            throw invalid("set exactly one of tls(...) and insecure(true): tls=" + tls + " insecure=" + insecure);
         }
-        final java.util.List<InetSocketAddress> addresses = new java.util.ArrayList<>(failoverMembers.values());
-        addresses.addAll(asyncMembers.values());
-        for (final InetSocketAddress address : addresses)
+        if (insecure)
         {
-            if (!address.getAddress().isLoopbackAddress())
+            final java.util.List<InetSocketAddress> addresses = new java.util.ArrayList<>(failoverMembers.values());
+            addresses.addAll(asyncMembers.values());
+            addresses.add(arbiterAddress);
+            for (final InetSocketAddress address : addresses)
             {
-                throw invalid("insecure(true) is for loopback only: address=" + address);
+                if (!address.getAddress().isLoopbackAddress())
+                {
+                    throw invalid("insecure(true) is for loopback only: address=" + address);
+                }
             }
         }
         if (qosTimeoutMs <= 0 || heartbeatIntervalMs <= 0 || heartbeatIntervalMs >= qosTimeoutMs)
@@ -238,6 +243,22 @@ public final class MirrorNodeContext
     {
         this.insecure = insecure;
         return this;
+    }
+
+    /**
+     * @param tls mutual TLS for every link of this node (to the members and the arbiter): certificates' common names
+     *            are the member names.
+     * @return this.
+     */
+    public MirrorNodeContext tls(final io.jmirror.shipper.TlsConfig tls)
+    {
+        this.tls = tls;
+        return this;
+    }
+
+    public io.jmirror.shipper.TlsConfig tls()
+    {
+        return tls;
     }
 
     /**

@@ -462,6 +462,47 @@ class MirrorNodeSystemTest
     }
 
     @Test
+    void overMutualTlsTheBackupTakesOver() throws Exception
+    {
+        final io.jmirror.shipper.TestPki pki = io.jmirror.shipper.TestPki.create(
+            java.nio.file.Files.createDirectories(dir.resolve("pki")), "arbiter", "node-a", "node-b");
+        final Arbiter arbiter = Arbiter.start(new ArbiterContext().dir(dir.resolve("arbiter"))
+            .tls(pki.config("arbiter")).qosTimeoutMs(QOS_MS).member(MIRROR, "node-a").member(MIRROR, "node-b"));
+        closeables.add(arbiter);
+        final GlobalStore storeA = new GlobalStore();
+        final GlobalStore storeB = new GlobalStore();
+        final MirrorNode a = MirrorNode.start(tlsContext("node-a", storeA, arbiter, pki).initialPrimary(true));
+        closeables.add(a);
+        assertTrue(a.awaitRole(MirrorNode.Role.PRIMARY, 30_000), a.reason());
+        final MirrorNode b = MirrorNode.start(tlsContext("node-b", storeB, arbiter, pki));
+        closeables.add(b);
+        assertTrue(b.awaitRole(MirrorNode.Role.BACKUP, 30_000), b.reason());
+        await(() -> arbiter.record(MIRROR).backupActive(), "node-b ACTIVE over TLS");
+        write(a, storeA, 1, 50);
+        a.close();
+        assertTrue(b.awaitRole(MirrorNode.Role.PRIMARY, 30_000), b.reason());
+        assertEquals(storeA.digests(), storeB.digests());
+
+        // a member whose certificate names someone else is refused by the arbiter: it never becomes anything
+        final MirrorNode intruder = MirrorNode.start(new MirrorNodeContext().mirrorName(MIRROR)
+            .memberName("node-a").dir(dir.resolve("intruder")).target(new StoreTarget(new GlobalStore()))
+            .tls(pki.config("node-b")).failoverMember("node-a", freeAddress()).failoverMember("node-b", addressB)
+            .arbiterAddress(arbiter.address()).qosTimeoutMs(QOS_MS).heartbeatIntervalMs(100));
+        closeables.add(intruder);
+        assertFalse(intruder.awaitRole(MirrorNode.Role.BACKUP, 2 * QOS_MS), intruder.reason());
+        assertEquals(MirrorNode.Role.CANDIDATE, intruder.role());
+    }
+
+    private MirrorNodeContext tlsContext(
+        final String name, final GlobalStore store, final Arbiter arbiter, final io.jmirror.shipper.TestPki pki)
+    {
+        return new MirrorNodeContext().mirrorName(MIRROR).memberName(name).dir(dir.resolve(name))
+            .target(new StoreTarget(store)).tls(pki.config(name)).failoverMember("node-a", addressA)
+            .failoverMember("node-b", addressB).arbiterAddress(arbiter.address()).qosTimeoutMs(QOS_MS)
+            .heartbeatIntervalMs(100).fileLength(4 * 1024 * 1024).workers(2);
+    }
+
+    @Test
     void aDoubleFailoverGoesBackToTheFirstNodeWithNothingLost()
     {
         final Arbiter arbiter = Arbiter.start(new ArbiterContext().dir(dir.resolve("arbiter")).insecure(true)

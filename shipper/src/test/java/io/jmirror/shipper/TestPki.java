@@ -31,7 +31,7 @@ import java.util.concurrent.TimeUnit;
  * chain member, CA) with subject {@code CN=<name>,O=jmirror}, and an {@code intruder.p12} signed by a second,
  * unrelated CA, for negative tests. All stores use {@link #PASSWORD}.
  */
-final class TestPki
+public final class TestPki
 {
     static final String PASSWORD = "jmirror-test";
     static final String INTRUDER = "intruder";
@@ -54,7 +54,7 @@ final class TestPki
      * @param names member names; each gets a key store signed by the CA.
      * @return the PKI, with the intruder's key store as well.
      */
-    static TestPki create(final Path dir, final String... names) throws Exception
+    public static TestPki create(final Path dir, final String... names) throws Exception
     {
         final Path caStore = dir.resolve("ca.p12");
         final Path intruderCaStore = dir.resolve("intruder-ca.p12");
@@ -124,7 +124,7 @@ final class TestPki
     /**
      * @return a concluded config with the member's key store and the CA as trust.
      */
-    TlsConfig config(final String name)
+    public TlsConfig config(final String name)
     {
         return new TlsConfig().keyStore(keyStore(name), password()).trustStore(trustStore, password()).conclude();
     }
@@ -133,7 +133,7 @@ final class TestPki
      * @return a concluded config whose certificate comes from the other CA; it trusts the real CA, so the only
      * thing wrong with it is its own certificate.
      */
-    TlsConfig intruderConfig()
+    public TlsConfig intruderConfig()
     {
         return config(INTRUDER);
     }
