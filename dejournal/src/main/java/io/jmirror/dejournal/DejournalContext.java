@@ -33,6 +33,7 @@ public final class DejournalContext
     private long checkpointIntervalMs = CHECKPOINT_INTERVAL_MS_DEFAULT;
     private boolean verifyChecksums = VERIFY_CHECKSUMS_DEFAULT;
     private Supplier<WaitStrategy> waitStrategySupplier = ParkingWaitStrategy::new;
+    private long endLsn = Long.MAX_VALUE;
     private Supplier<IdleStrategy> idleStrategySupplier = JournalContext::defaultIdleStrategy;
 
     /**
@@ -145,6 +146,22 @@ public final class DejournalContext
     public int ringSize()
     {
         return ringSize;
+    }
+
+    /**
+     * @param endLsn apply no record at or beyond this LSN: a restore to a point in time. The applied LSN then stops
+     *               there. {@code Long.MAX_VALUE}, the default, follows the journal's end.
+     * @return this.
+     */
+    public DejournalContext endLsn(final long endLsn)
+    {
+        this.endLsn = endLsn;
+        return this;
+    }
+
+    public long endLsn()
+    {
+        return endLsn;
     }
 
     /**

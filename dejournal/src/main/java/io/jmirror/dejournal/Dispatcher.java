@@ -167,7 +167,7 @@ final class Dispatcher implements Agent, RecordHandler
         }
         this.workerMultiplier = modMultiplier(workers);
         this.consumer = journal.registerConsumer("dejournal", startLsn);
-        this.reader = journal.reader(startLsn).verifyChecksums(ctx.verifyChecksums());
+        this.reader = journal.reader(startLsn).verifyChecksums(ctx.verifyChecksums()).endLsn(ctx.endLsn());
         this.appliedLsn = startLsn;
     }
 

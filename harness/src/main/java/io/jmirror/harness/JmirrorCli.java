@@ -12,7 +12,7 @@ import picocli.CommandLine.Command;
 @Command(name = "jmirror", mixinStandardHelpOptions = true, version = "jmirror 0.1.0-SNAPSHOT",
     description = "Journal mirroring: ship a primary's journal to members and apply it there in parallel.",
     subcommands = {DemoCommand.class, SoakCommand.class, StatusCommand.class, CheckCommand.class,
-        JournalCommand.class, NodeCommand.class, ArbiterCommand.class, TakeoverTimeCommand.class,
+        JournalCommand.class, NodeCommand.class, ArbiterCommand.class, TakeoverTimeCommand.class, RestoreCommand.class,
         CommandLine.HelpCommand.class})
 public final class JmirrorCli implements Runnable
 {

@@ -26,6 +26,7 @@ public final class JournalReader implements AutoCloseable
     private ByteBuffer blockView;
     private long position;
     private boolean verifyChecksums = true;
+    private long endLsn = Long.MAX_VALUE;
 
     JournalReader(final Journal journal, final JournalFileSet files, final JournalConsumer consumer, final long lsn)
     {
@@ -50,6 +51,17 @@ public final class JournalReader implements AutoCloseable
     public JournalReader verifyChecksums(final boolean verifyChecksums)
     {
         this.verifyChecksums = verifyChecksums;
+        return this;
+    }
+
+    /**
+     * @param endLsn {@link #poll} delivers no record at or beyond this LSN (a restore that stops at a point in time);
+     *               {@code Long.MAX_VALUE}, the default, reads to the journal's end.
+     * @return this.
+     */
+    public JournalReader endLsn(final long endLsn)
+    {
+        this.endLsn = endLsn;
         return this;
     }
 
@@ -89,7 +101,7 @@ public final class JournalReader implements AutoCloseable
     public int poll(final RecordHandler handler, final int limit)
     {
         int count = 0;
-        while (count < limit)
+        while (count < limit && position < endLsn)
         {
             final JournalFile current = currentFile();
             if (null == current)
