@@ -1,5 +1,6 @@
 package io.jmirror.dejournal;
 
+import io.jmirror.journal.StatusCounterType;
 import io.jmirror.journal.StatusFile;
 import org.agrona.concurrent.status.AtomicCounter;
 
@@ -25,15 +26,14 @@ public final class DejournalCounters
      */
     public DejournalCounters(final StatusFile statusFile, final String member)
     {
-        final String prefix = "dejournal=" + member + " ";
-        state = statusFile.newCounter(prefix + "state");
-        appliedLsn = statusFile.newCounter(prefix + "appliedLsn");
-        journalEndLsn = statusFile.newCounter(prefix + "journalEndLsn");
-        bytesBehind = statusFile.newCounter(prefix + "bytesBehind");
-        msBehind = statusFile.newCounter(prefix + "msBehind");
-        recordsApplied = statusFile.newCounter(prefix + "recordsApplied");
-        applyRate = statusFile.newCounter(prefix + "applyRatePerSecond");
-        openTransactions = statusFile.newCounter(prefix + "openTransactions");
+        state = statusFile.newCounter(StatusCounterType.DEJOURNAL_STATE, member);
+        appliedLsn = statusFile.newCounter(StatusCounterType.DEJOURNAL_APPLIED_LSN, member);
+        journalEndLsn = statusFile.newCounter(StatusCounterType.DEJOURNAL_JOURNAL_END_LSN, member);
+        bytesBehind = statusFile.newCounter(StatusCounterType.DEJOURNAL_BYTES_BEHIND, member);
+        msBehind = statusFile.newCounter(StatusCounterType.DEJOURNAL_MS_BEHIND, member);
+        recordsApplied = statusFile.newCounter(StatusCounterType.DEJOURNAL_RECORDS_APPLIED, member);
+        applyRate = statusFile.newCounter(StatusCounterType.DEJOURNAL_APPLY_RATE, member);
+        openTransactions = statusFile.newCounter(StatusCounterType.DEJOURNAL_OPEN_TRANSACTIONS, member);
         state.setRelease(DejournalState.STARTING.ordinal());
     }
 

@@ -1,8 +1,10 @@
 package io.jmirror.harness;
 
 import io.jmirror.dejournal.DejournalState;
+import io.jmirror.journal.StatusCounter;
 import io.jmirror.journal.StatusFile;
 import io.jmirror.shipper.Receiver;
+import io.jmirror.shipper.RejectReason;
 import io.jmirror.shipper.TransferStatus;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -10,7 +12,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.LocalTime;
 import java.time.temporal.ChronoUnit;
-import java.util.Map;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -67,7 +69,7 @@ final class StatusCommand implements Callable<Integer>
             try (StatusFile file = StatusFile.openReadOnly(dir))
             {
                 out.println("status of " + dir + " at " + LocalTime.now().truncatedTo(ChronoUnit.SECONDS));
-                print(file.snapshot(), out);
+                print(file.counters(), out);
             }
             out.flush();
             printed++;
@@ -76,39 +78,47 @@ final class StatusCommand implements Callable<Integer>
         return 0;
     }
 
-    static void print(final Map<String, Long> counters, final PrintStream out)
+    static void print(final List<StatusCounter> counters, final PrintStream out)
     {
         int width = 0;
-        for (final String label : counters.keySet())
+        for (final StatusCounter counter : counters)
         {
-            width = Math.max(width, label.length());
+            width = Math.max(width, counter.label().length());
         }
-        for (final Map.Entry<String, Long> entry : counters.entrySet())
+        for (final StatusCounter counter : counters)
         {
-            out.printf("  %-" + width + "s  %s%n", entry.getKey(), render(entry.getKey(), entry.getValue()));
+            out.printf("  %-" + width + "s  %s%n", counter.label(), render(counter));
         }
     }
 
     /**
-     * @return the value as an operator reads it: states by name, the rest as numbers.
+     * @return the value as an operator reads it, by the counter's type: states by name, the rest as numbers.
      */
-    static String render(final String label, final long value)
+    static String render(final StatusCounter counter)
     {
-        if (label.endsWith(" transferStatus"))
+        final long value = counter.value();
+        if (null == counter.type())
         {
-            final TransferStatus status = TransferStatus.fromOrdinal(value);
-            return null == status ? "UNKNOWN(" + value + ")" : status.name();
+            return String.format("%,d", value);
         }
-        if (label.endsWith(" linkState"))
+        switch (counter.type())
         {
-            final Receiver.State[] states = Receiver.State.values();
-            return value >= 0 && value < states.length ? states[(int)value].name() : "UNKNOWN(" + value + ")";
+            case MEMBER_TRANSFER_STATUS:
+                return name(TransferStatus.fromOrdinal(value), value);
+            case RECEIVER_LINK_STATE:
+                final Receiver.State[] states = Receiver.State.values();
+                return value >= 0 && value < states.length ? states[(int)value].name() : "UNKNOWN(" + value + ")";
+            case DEJOURNAL_STATE:
+                return name(DejournalState.fromOrdinal(value), value);
+            case MEMBER_LAST_REJECT:
+                return 0 == value ? "-" : name(RejectReason.fromCode((int)value), value);
+            default:
+                return String.format("%,d", value);
         }
-        if (label.startsWith("dejournal=") && label.endsWith(" state"))
-        {
-            final DejournalState state = DejournalState.fromOrdinal(value);
-            return null == state ? "UNKNOWN(" + value + ")" : state.name();
-        }
-        return String.format("%,d", value);
+    }
+
+    private static String name(final Enum<?> state, final long value)
+    {
+        return null == state ? "UNKNOWN(" + value + ")" : state.name();
     }
 }

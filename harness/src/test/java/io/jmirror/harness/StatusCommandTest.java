@@ -101,7 +101,7 @@ class StatusCommandTest
     {
         try (io.jmirror.journal.StatusFile file = io.jmirror.journal.StatusFile.create(dir, 8))
         {
-            file.newCounter("member=x transferStatus").setRelease(3);
+            file.newCounter(io.jmirror.journal.StatusCounterType.MEMBER_TRANSFER_STATUS, "x").setRelease(3);
             final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
             final PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8);
             assertEquals(0, new CommandLine(new StatusCommand().output(out)).execute(dir.toString(), "--watch",
@@ -109,6 +109,23 @@ class StatusCommandTest
             final String text = bytes.toString(StandardCharsets.UTF_8);
             assertEquals(3, text.split("status of ", -1).length - 1, text);
             assertTrue(text.contains("TROUBLE"), text);
+        }
+    }
+
+    @Test
+    void statesAreDecodedByTypeIdAndKeyNotByLabel() throws Exception
+    {
+        try (io.jmirror.journal.StatusFile file = io.jmirror.journal.StatusFile.create(dir, 8))
+        {
+            final org.agrona.concurrent.status.CountersManager manager =
+                (org.agrona.concurrent.status.CountersManager)file.reader();
+            final int typeId = io.jmirror.journal.StatusCounterType.MEMBER_TRANSFER_STATUS.typeId();
+            manager.newCounter("a label that says linkState", typeId,
+                (key) -> io.jmirror.journal.StatusCounterDescriptor.encodeKey(key, "x", -1)).setRelease(2);
+            manager.newCounter("dejournal=x state", 999_999).setRelease(3);
+            final String text = status(dir);
+            assertTrue(text.matches("(?s).*a label that says linkState\\s+ACTIVE\n.*"), text);
+            assertTrue(text.matches("(?s).*dejournal=x state\\s+3\n.*"), text); // unknown type: a number
         }
     }
 

@@ -1,5 +1,6 @@
 package io.jmirror.shipper;
 
+import io.jmirror.journal.StatusCounterType;
 import io.jmirror.journal.StatusFile;
 import org.agrona.concurrent.status.AtomicCounter;
 
@@ -23,15 +24,14 @@ final class MemberStatusCounters implements AutoCloseable
     MemberStatusCounters(final StatusFile statusFile, final String member)
     {
         this.statusFile = statusFile;
-        final String prefix = "member=" + member + " ";
-        transferStatus = statusFile.newCounter(prefix + "transferStatus");
-        bytesRaw = statusFile.newCounter(prefix + "bytesRaw");
-        bytesSent = statusFile.newCounter(prefix + "bytesSent");
-        batches = statusFile.newCounter(prefix + "batches");
-        sentLsn = statusFile.newCounter(prefix + "sentLsn");
-        durableLsn = statusFile.newCounter(prefix + "durableLsn");
-        appliedLsn = statusFile.newCounter(prefix + "appliedLsn");
-        lagBytes = statusFile.newCounter(prefix + "lagBytes");
+        transferStatus = statusFile.newCounter(StatusCounterType.MEMBER_TRANSFER_STATUS, member);
+        bytesRaw = statusFile.newCounter(StatusCounterType.MEMBER_BYTES_RAW, member);
+        bytesSent = statusFile.newCounter(StatusCounterType.MEMBER_BYTES_SENT, member);
+        batches = statusFile.newCounter(StatusCounterType.MEMBER_BATCHES, member);
+        sentLsn = statusFile.newCounter(StatusCounterType.MEMBER_SENT_LSN, member);
+        durableLsn = statusFile.newCounter(StatusCounterType.MEMBER_DURABLE_LSN, member);
+        appliedLsn = statusFile.newCounter(StatusCounterType.MEMBER_APPLIED_LSN, member);
+        lagBytes = statusFile.newCounter(StatusCounterType.MEMBER_LAG_BYTES, member);
     }
 
     void onBatch(final int rawLength, final int wireLength, final long endLsn)

@@ -2,6 +2,7 @@ package io.jmirror.shipper;
 
 import io.jmirror.journal.Journal;
 import io.jmirror.journal.JournalConsumer;
+import io.jmirror.journal.StatusCounterType;
 import io.jmirror.journal.StatusFile;
 import org.agrona.CloseHelper;
 import org.agrona.concurrent.AgentRunner;
@@ -84,12 +85,12 @@ public final class Primary implements AutoCloseable
         this.ctx = ctx;
         this.journal = ctx.journal();
         this.statusFile = StatusFile.create(ctx.statusDir(), 256);
-        this.errorCounter = statusFile.newCounter("primary errors");
-        this.rejectionCounter = statusFile.newCounter("primary rejections");
-        this.completeLsnCounter = statusFile.newCounter("primary completeLsn");
-        this.durableLsnCounter = statusFile.newCounter("primary durableLsn");
-        this.epochCounter = statusFile.newCounter("primary epoch");
-        this.fencedEpochCounter = statusFile.newCounter("primary fencedEpoch");
+        this.errorCounter = statusFile.newCounter(StatusCounterType.PRIMARY_ERRORS, "");
+        this.rejectionCounter = statusFile.newCounter(StatusCounterType.PRIMARY_REJECTIONS, "");
+        this.completeLsnCounter = statusFile.newCounter(StatusCounterType.PRIMARY_COMPLETE_LSN, "");
+        this.durableLsnCounter = statusFile.newCounter(StatusCounterType.PRIMARY_DURABLE_LSN, "");
+        this.epochCounter = statusFile.newCounter(StatusCounterType.PRIMARY_EPOCH, "");
+        this.fencedEpochCounter = statusFile.newCounter(StatusCounterType.PRIMARY_FENCED_EPOCH, "");
         this.server = ServerSocketChannel.open();
         try
         {
