@@ -2,6 +2,7 @@ package io.jmirror.harness;
 
 import io.jmirror.dejournal.DejournalState;
 import io.jmirror.journal.StatusCounter;
+import io.jmirror.journal.StatusCounterType;
 import io.jmirror.journal.StatusFile;
 import io.jmirror.shipper.Receiver;
 import io.jmirror.shipper.RejectReason;
@@ -10,9 +11,14 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.time.LocalTime;
+import java.time.ZoneId;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -24,8 +30,10 @@ import picocli.CommandLine.Parameters;
 @Command(name = "status", mixinStandardHelpOptions = true,
     description = {"Print the counters of a running primary or member, read from the status file "
         + "(" + StatusFile.FILE_NAME + ") in its status directory.",
-        "States are shown by name: transferStatus (CONNECTING, CATCHUP, ACTIVE, TROUBLE, CLOSED), linkState and "
-            + "the dejournal state (STARTING, CAUGHT_UP, BEHIND, PAUSED, FAILED, CLOSED)."})
+        "Counters are grouped by whose they are: the primary, each configured member (connected or not), a "
+            + "member's receiver and dejournaler, and each dejournal worker.",
+        "States are shown by name: transferStatus (CONNECTING, CATCHUP, ACTIVE, TROUBLE, CLOSED, DOWN), linkState "
+            + "and the dejournal state (STARTING, CAUGHT_UP, BEHIND, PAUSED, FAILED, CLOSED)."})
 final class StatusCommand implements Callable<Integer>
 {
     @Parameters(index = "0", paramLabel = "DIR", description = "The node's status directory.")
@@ -78,16 +86,42 @@ final class StatusCommand implements Callable<Integer>
         return 0;
     }
 
+    /**
+     * Print the counters grouped by whose they are (the primary, each member, each worker), one field a line.
+     */
     static void print(final List<StatusCounter> counters, final PrintStream out)
     {
-        int width = 0;
+        final Map<String, List<StatusCounter>> groups = new LinkedHashMap<>();
         for (final StatusCounter counter : counters)
         {
-            width = Math.max(width, counter.label().length());
+            groups.computeIfAbsent(group(counter), (key) -> new ArrayList<>()).add(counter);
         }
-        for (final StatusCounter counter : counters)
+        for (final Map.Entry<String, List<StatusCounter>> group : groups.entrySet())
         {
-            out.printf("  %-" + width + "s  %s%n", counter.label(), render(counter));
+            out.println(group.getKey());
+            for (final StatusCounter counter : group.getValue())
+            {
+                out.printf("  %-24s %s%n", null == counter.type() ? counter.label() : counter.type().field(),
+                    render(counter));
+            }
+        }
+    }
+
+    private static String group(final StatusCounter counter)
+    {
+        final StatusCounterType type = counter.type();
+        if (null == type)
+        {
+            return "other";
+        }
+        switch (type.scope())
+        {
+            case PRIMARY:
+                return "primary";
+            case WORKER:
+                return "worker " + counter.name() + "/" + counter.workerIndex();
+            default:
+                return type.scope().word() + " " + counter.name();
         }
     }
 
@@ -112,6 +146,31 @@ final class StatusCommand implements Callable<Integer>
                 return name(DejournalState.fromOrdinal(value), value);
             case MEMBER_LAST_REJECT:
                 return 0 == value ? "-" : name(RejectReason.fromCode((int)value), value);
+            case PRIMARY_FENCED_EPOCH:
+                return 0 == value ? "not fenced" : "FENCED by epoch " + value;
+            default:
+                return render(counter.type().unit(), value);
+        }
+    }
+
+    private static String render(final StatusCounterType.Unit unit, final long value)
+    {
+        switch (unit)
+        {
+            case BYTES:
+                return String.format("%,d B", value);
+            case BYTES_PER_SECOND:
+                return String.format("%,d B/s", value);
+            case PER_SECOND:
+                return String.format("%,d /s", value);
+            case MS:
+                return value < 0 ? "-" : String.format("%,d ms", value);
+            case FLAG:
+                return 0 == value ? "no" : "yes";
+            case TIME_MS:
+                return 0 == value ? "never" : Instant.ofEpochMilli(value).atZone(ZoneId.systemDefault())
+                    .toLocalTime().truncatedTo(ChronoUnit.SECONDS) + " (" +
+                    Math.max(0, (System.currentTimeMillis() - value) / 1000) + "s ago)";
             default:
                 return String.format("%,d", value);
         }
