@@ -171,6 +171,11 @@ public final class Member implements AutoCloseable
         return dejournaler;
     }
 
+    MemberContext context()
+    {
+        return ctx;
+    }
+
     /**
      * @return the member's receiving and dejournal status together.
      */

@@ -14,6 +14,8 @@ import io.jmirror.journal.SyncPolicy;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.agrona.CloseHelper;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -105,6 +107,38 @@ class PrimaryStatusSystemTest
         await(() -> primary.memberStatus("dr-1").reason().contains("ROLE_MISMATCH"), WAIT_MS,
             () -> "" + primary.memberStatus());
         assertEquals("DOWN", primary.memberStatus("dr-1").transferStatus());
+    }
+
+    @Test
+    void theMeterBinderShowsLagAndTransferRatePerConfiguredMember()
+    {
+        journal = Journal.open(new JournalContext().journalDir(dir.resolve("primary")).fileLength(1024 * 1024)
+            .mirrorName("S").syncPolicy(SyncPolicy.NONE));
+        primary = Primary.start(new PrimaryContext().journal(journal).insecure(true)
+            .member(AllowedMember.of("backup", MemberRole.BACKUP))
+            .member(AllowedMember.of("dr-1", MemberRole.DR_ASYNC)));
+        final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        new PrimaryMeterBinder(primary).bindTo(registry);
+        assertEquals(0, registry.get("jmirror.member.up").tag("member", "dr-1").gauge().value());
+        assertEquals(0, registry.get("jmirror.primary.fenced").gauge().value());
+
+        receiver = Receiver.start(receiverContext("backup", MemberRole.BACKUP));
+        final JournalAppender appender = journal.newAppender();
+        for (int i = 0; i < 2000; i++)
+        {
+            appender.set(0, GlobalName.of("DB", "G"), SubscriptKey.of(i), new byte[64]);
+        }
+        final Gauge rawRate = registry.get("jmirror.member.transfer.rate").tags("member", "backup", "bytes", "raw")
+            .gauge();
+        final Gauge lagBytes = registry.get("jmirror.member.lag.bytes").tag("member", "backup").gauge();
+        await(() -> rawRate.value() > 0, WAIT_MS, () -> "no transfer rate: " + primary.memberStatus());
+        await(() -> 0 == lagBytes.value(), WAIT_MS, () -> "lag: " + primary.memberStatus());
+        assertEquals(1, registry.get("jmirror.member.up").tag("member", "backup").gauge().value());
+        assertTrue(registry.get("jmirror.member.transfer.rate").tags("member", "backup", "bytes", "sent").gauge()
+            .value() > 0);
+        assertEquals(journal.tailLsn(), registry.get("jmirror.member.transfer.bytes")
+            .tags("member", "backup", "bytes", "raw").functionCounter().count());
+        assertTrue(registry.get("jmirror.member.lag.ms").tag("member", "backup").gauge().value() >= 0);
     }
 
     private ReceiverContext receiverContext(final String name, final MemberRole role)
