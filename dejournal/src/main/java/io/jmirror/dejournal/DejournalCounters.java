@@ -1,11 +1,13 @@
 package io.jmirror.dejournal;
 
+import io.jmirror.journal.StatusCounterType;
 import io.jmirror.journal.StatusFile;
 import org.agrona.concurrent.status.AtomicCounter;
 
 /**
  * A member's dejournal status in its status file, so {@code jmirror status DIR} can read it from outside the process.
- * Labels are {@code dejournal=<member> <field>}. Public for the member wiring in the mirror module, which owns the
+ * Typed counters (see {@code StatusCounterType}): the dejournaler's, and
+ * records, busy time and queue depth per worker. Public for the member wiring in the mirror module, which owns the
  * status file.
  */
 public final class DejournalCounters
@@ -18,6 +20,10 @@ public final class DejournalCounters
     private final AtomicCounter recordsApplied;
     private final AtomicCounter applyRate;
     private final AtomicCounter openTransactions;
+    private final StatusFile statusFile;
+    private final String member;
+    /** Per worker: records, busyMs, queueDepth; allocated at the first status that lists the workers. */
+    private AtomicCounter[][] workers = new AtomicCounter[0][];
 
     /**
      * @param statusFile where the counters live.
@@ -25,15 +31,16 @@ public final class DejournalCounters
      */
     public DejournalCounters(final StatusFile statusFile, final String member)
     {
-        final String prefix = "dejournal=" + member + " ";
-        state = statusFile.newCounter(prefix + "state");
-        appliedLsn = statusFile.newCounter(prefix + "appliedLsn");
-        journalEndLsn = statusFile.newCounter(prefix + "journalEndLsn");
-        bytesBehind = statusFile.newCounter(prefix + "bytesBehind");
-        msBehind = statusFile.newCounter(prefix + "msBehind");
-        recordsApplied = statusFile.newCounter(prefix + "recordsApplied");
-        applyRate = statusFile.newCounter(prefix + "applyRatePerSecond");
-        openTransactions = statusFile.newCounter(prefix + "openTransactions");
+        this.statusFile = statusFile;
+        this.member = member;
+        state = statusFile.newCounter(StatusCounterType.DEJOURNAL_STATE, member);
+        appliedLsn = statusFile.newCounter(StatusCounterType.DEJOURNAL_APPLIED_LSN, member);
+        journalEndLsn = statusFile.newCounter(StatusCounterType.DEJOURNAL_JOURNAL_END_LSN, member);
+        bytesBehind = statusFile.newCounter(StatusCounterType.DEJOURNAL_BYTES_BEHIND, member);
+        msBehind = statusFile.newCounter(StatusCounterType.DEJOURNAL_MS_BEHIND, member);
+        recordsApplied = statusFile.newCounter(StatusCounterType.DEJOURNAL_RECORDS_APPLIED, member);
+        applyRate = statusFile.newCounter(StatusCounterType.DEJOURNAL_APPLY_RATE, member);
+        openTransactions = statusFile.newCounter(StatusCounterType.DEJOURNAL_OPEN_TRANSACTIONS, member);
         state.setRelease(DejournalState.STARTING.ordinal());
     }
 
@@ -43,9 +50,18 @@ public final class DejournalCounters
     public void publish(final DejournalStatus status)
     {
         long records = 0;
-        for (final DejournalStatus.WorkerStatus worker : status.workers())
+        final java.util.List<DejournalStatus.WorkerStatus> workerStatus = status.workers();
+        if (workers.length != workerStatus.size())
         {
+            allocateWorkers(workerStatus.size());
+        }
+        for (int i = 0; i < workerStatus.size(); i++)
+        {
+            final DejournalStatus.WorkerStatus worker = workerStatus.get(i);
             records += worker.records();
+            workers[i][0].setRelease(worker.records());
+            workers[i][1].setRelease(worker.busyMs());
+            workers[i][2].setRelease(worker.queueDepth());
         }
         state.setRelease(DejournalState.of(status).ordinal());
         appliedLsn.setRelease(status.appliedLsn());
@@ -55,6 +71,22 @@ public final class DejournalCounters
         recordsApplied.setRelease(records);
         applyRate.setRelease(Math.round(status.applyRatePerSecond()));
         openTransactions.setRelease(status.openTransactions());
+    }
+
+    private void allocateWorkers(final int count)
+    {
+        for (final AtomicCounter[] worker : workers)
+        {
+            org.agrona.CloseHelper.closeAll(worker);
+        }
+        workers = new AtomicCounter[count][];
+        for (int i = 0; i < count; i++)
+        {
+            workers[i] = new AtomicCounter[] {
+                statusFile.newCounter(StatusCounterType.WORKER_RECORDS, member, i),
+                statusFile.newCounter(StatusCounterType.WORKER_BUSY_MS, member, i),
+                statusFile.newCounter(StatusCounterType.WORKER_QUEUE_DEPTH, member, i)};
+        }
     }
 
     /**

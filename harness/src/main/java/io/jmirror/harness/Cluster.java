@@ -1,6 +1,7 @@
 package io.jmirror.harness;
 
 import io.jmirror.dejournal.DejournalState;
+import io.jmirror.journal.StatusCounterType;
 import io.jmirror.shipper.MemberRole;
 import io.jmirror.shipper.TransferStatus;
 import java.io.IOException;
@@ -162,8 +163,8 @@ final class Cluster implements AutoCloseable
     {
         final long nowMs = System.currentTimeMillis();
         final StatusSnapshot primaryStatus = StatusSnapshot.read(dir("primary"));
-        final long records = primaryStatus.get("workload records", 0);
-        final long primaryLsn = primaryStatus.get("primary completeLsn", 0);
+        final long records = primaryStatus.get(StatusCounterType.HARNESS_WORKLOAD_RECORDS, "primary", 0);
+        final long primaryLsn = primaryStatus.get(StatusCounterType.PRIMARY_COMPLETE_LSN, "", 0);
         final double rate = nowMs > lastSampleMs ? (records - lastRecords) * 1000.0 / (nowMs - lastSampleMs) : 0;
         lastRecords = records;
         lastSampleMs = nowMs;
@@ -175,21 +176,22 @@ final class Cluster implements AutoCloseable
             final boolean alive = null != process && process.isAlive();
             final StatusSnapshot status = alive ? StatusSnapshot.read(dir(name)) : StatusSnapshot.read(dir("none"));
             final TransferStatus transfer = TransferStatus.fromOrdinal(
-                primaryStatus.get("member=" + name + " transferStatus", -1));
+                primaryStatus.get(StatusCounterType.MEMBER_TRANSFER_STATUS, name, -1));
             final DejournalState dejournal = DejournalState.fromOrdinal(
-                status.get("dejournal=" + name + " state", -1));
-            final long applied = status.get("dejournal=" + name + " appliedLsn", 0);
+                status.get(StatusCounterType.DEJOURNAL_STATE, name, -1));
+            final long applied = status.get(StatusCounterType.DEJOURNAL_APPLIED_LSN, name, 0);
             samples.add(new ClusterSample.MemberSample(
                 name,
                 null == transfer ? "DOWN" : transfer.name(),
                 alive && null != dejournal ? dejournal.name() : "DOWN",
                 applied,
                 Math.max(0, primaryLsn - applied),
-                status.get("dejournal=" + name + " msBehind", 0),
-                pastViolations.get(name) + status.get("harness=" + name + " orderViolations", 0)));
+                status.get(StatusCounterType.DEJOURNAL_MS_BEHIND, name, 0),
+                pastViolations.get(name) + status.get(StatusCounterType.HARNESS_ORDER_VIOLATIONS, name, 0)));
         }
         return new ClusterSample(nowMs - startMs, records, rate, primaryLsn,
-            primaryStatus.get("workload commitTimeouts", 0), samples);
+            
+            primaryStatus.get(StatusCounterType.HARNESS_WORKLOAD_COMMIT_TIMEOUTS, "primary", 0), samples);
     }
 
     /**
@@ -254,7 +256,7 @@ final class Cluster implements AutoCloseable
 
     private long appliedLsn(final String name)
     {
-        return StatusSnapshot.read(dir(name)).get("dejournal=" + name + " appliedLsn", -1);
+        return StatusSnapshot.read(dir(name)).get(StatusCounterType.DEJOURNAL_APPLIED_LSN, name, -1);
     }
 
     private static String last(final List<String> lines)
@@ -269,8 +271,8 @@ final class Cluster implements AutoCloseable
      */
     void killMember(final String name)
     {
-        pastViolations.merge(name, StatusSnapshot.read(dir(name)).get("harness=" + name + " orderViolations", 0),
-            Long::sum);
+        pastViolations.merge(name,
+            StatusSnapshot.read(dir(name)).get(StatusCounterType.HARNESS_ORDER_VIOLATIONS, name, 0), Long::sum);
         members.get(name).kill();
     }
 

@@ -2,6 +2,7 @@ package io.jmirror.harness;
 
 import io.jmirror.dejournal.Dejournaler;
 import io.jmirror.journal.Journal;
+import io.jmirror.journal.StatusCounterType;
 import io.jmirror.mirror.Member;
 import io.jmirror.mirror.MemberContext;
 import io.jmirror.journal.JournalContext;
@@ -93,7 +94,7 @@ final class MemberNode implements Callable<Integer>
                     .fileLength(fileSize)))))
         {
             final AtomicCounter violations = member.receiver().statusFile()
-                .newCounter("harness=" + name + " orderViolations");
+                .newCounter(StatusCounterType.HARNESS_ORDER_VIOLATIONS, name);
             final Thread publisher = new Thread(() ->
             {
                 while (!Thread.currentThread().isInterrupted())

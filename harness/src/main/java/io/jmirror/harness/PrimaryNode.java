@@ -3,6 +3,7 @@ package io.jmirror.harness;
 import io.jmirror.dejournal.GlobalStore;
 import io.jmirror.journal.Journal;
 import io.jmirror.journal.JournalContext;
+import io.jmirror.journal.StatusCounterType;
 import io.jmirror.journal.JournalReader;
 import io.jmirror.shipper.AllowedMember;
 import io.jmirror.shipper.MemberRole;
@@ -71,8 +72,9 @@ final class PrimaryNode implements Callable<Integer>
             .mirrorName(mirror).fileLength(fileSize));
             Primary primary = Primary.start(ctx.journal(journal));
             Workload app = new Workload(journal, primary, store, workload,
-                primary.status().newCounter("workload records"),
-                primary.status().newCounter("workload commitTimeouts"), 3 * qosTimeoutMs))
+                primary.status().newCounter(StatusCounterType.HARNESS_WORKLOAD_RECORDS, "primary"),
+                primary.status().newCounter(
+                    StatusCounterType.HARNESS_WORKLOAD_COMMIT_TIMEOUTS, "primary"), 3 * qosTimeoutMs))
         {
             NodeControl.serve("port=" + primary.address().getPort(), (command, args, printer) ->
             {

@@ -1,15 +1,23 @@
 package io.jmirror.harness;
 
 import io.jmirror.dejournal.DejournalState;
+import io.jmirror.journal.StatusCounter;
+import io.jmirror.journal.StatusCounterType;
 import io.jmirror.journal.StatusFile;
 import io.jmirror.shipper.Receiver;
+import io.jmirror.shipper.RejectReason;
 import io.jmirror.shipper.TransferStatus;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.time.LocalTime;
+import java.time.ZoneId;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -22,8 +30,10 @@ import picocli.CommandLine.Parameters;
 @Command(name = "status", mixinStandardHelpOptions = true,
     description = {"Print the counters of a running primary or member, read from the status file "
         + "(" + StatusFile.FILE_NAME + ") in its status directory.",
-        "States are shown by name: transferStatus (CONNECTING, CATCHUP, ACTIVE, TROUBLE, CLOSED), linkState and "
-            + "the dejournal state (STARTING, CAUGHT_UP, BEHIND, PAUSED, FAILED, CLOSED)."})
+        "Counters are grouped by whose they are: the primary, each configured member (connected or not), a "
+            + "member's receiver and dejournaler, and each dejournal worker.",
+        "States are shown by name: transferStatus (CONNECTING, CATCHUP, ACTIVE, TROUBLE, CLOSED, DOWN), linkState "
+            + "and the dejournal state (STARTING, CAUGHT_UP, BEHIND, PAUSED, FAILED, CLOSED)."})
 final class StatusCommand implements Callable<Integer>
 {
     @Parameters(index = "0", paramLabel = "DIR", description = "The node's status directory.")
@@ -67,7 +77,7 @@ final class StatusCommand implements Callable<Integer>
             try (StatusFile file = StatusFile.openReadOnly(dir))
             {
                 out.println("status of " + dir + " at " + LocalTime.now().truncatedTo(ChronoUnit.SECONDS));
-                print(file.snapshot(), out);
+                print(file.counters(), out);
             }
             out.flush();
             printed++;
@@ -76,39 +86,98 @@ final class StatusCommand implements Callable<Integer>
         return 0;
     }
 
-    static void print(final Map<String, Long> counters, final PrintStream out)
+    /**
+     * Print the counters grouped by whose they are (the primary, each member, each worker), one field a line.
+     */
+    static void print(final List<StatusCounter> counters, final PrintStream out)
     {
-        int width = 0;
-        for (final String label : counters.keySet())
+        final Map<String, List<StatusCounter>> groups = new LinkedHashMap<>();
+        for (final StatusCounter counter : counters)
         {
-            width = Math.max(width, label.length());
+            groups.computeIfAbsent(group(counter), (key) -> new ArrayList<>()).add(counter);
         }
-        for (final Map.Entry<String, Long> entry : counters.entrySet())
+        for (final Map.Entry<String, List<StatusCounter>> group : groups.entrySet())
         {
-            out.printf("  %-" + width + "s  %s%n", entry.getKey(), render(entry.getKey(), entry.getValue()));
+            out.println(group.getKey());
+            for (final StatusCounter counter : group.getValue())
+            {
+                out.printf("  %-24s %s%n", null == counter.type() ? counter.label() : counter.type().field(),
+                    render(counter));
+            }
+        }
+    }
+
+    private static String group(final StatusCounter counter)
+    {
+        final StatusCounterType type = counter.type();
+        if (null == type)
+        {
+            return "other";
+        }
+        switch (type.scope())
+        {
+            case PRIMARY:
+                return "primary";
+            case WORKER:
+                return "worker " + counter.name() + "/" + counter.workerIndex();
+            default:
+                return type.scope().word() + " " + counter.name();
         }
     }
 
     /**
-     * @return the value as an operator reads it: states by name, the rest as numbers.
+     * @return the value as an operator reads it, by the counter's type: states by name, the rest as numbers.
      */
-    static String render(final String label, final long value)
+    static String render(final StatusCounter counter)
     {
-        if (label.endsWith(" transferStatus"))
+        final long value = counter.value();
+        if (null == counter.type())
         {
-            final TransferStatus status = TransferStatus.fromOrdinal(value);
-            return null == status ? "UNKNOWN(" + value + ")" : status.name();
+            return String.format("%,d", value);
         }
-        if (label.endsWith(" linkState"))
+        switch (counter.type())
         {
-            final Receiver.State[] states = Receiver.State.values();
-            return value >= 0 && value < states.length ? states[(int)value].name() : "UNKNOWN(" + value + ")";
+            case MEMBER_TRANSFER_STATUS:
+                return name(TransferStatus.fromOrdinal(value), value);
+            case RECEIVER_LINK_STATE:
+                final Receiver.State[] states = Receiver.State.values();
+                return value >= 0 && value < states.length ? states[(int)value].name() : "UNKNOWN(" + value + ")";
+            case DEJOURNAL_STATE:
+                return name(DejournalState.fromOrdinal(value), value);
+            case MEMBER_LAST_REJECT:
+                return 0 == value ? "-" : name(RejectReason.fromCode((int)value), value);
+            case PRIMARY_FENCED_EPOCH:
+                return 0 == value ? "not fenced" : "FENCED by epoch " + value;
+            default:
+                return render(counter.type().unit(), value);
         }
-        if (label.startsWith("dejournal=") && label.endsWith(" state"))
+    }
+
+    private static String render(final StatusCounterType.Unit unit, final long value)
+    {
+        switch (unit)
         {
-            final DejournalState state = DejournalState.fromOrdinal(value);
-            return null == state ? "UNKNOWN(" + value + ")" : state.name();
+            case BYTES:
+                return String.format("%,d B", value);
+            case BYTES_PER_SECOND:
+                return String.format("%,d B/s", value);
+            case PER_SECOND:
+                return String.format("%,d /s", value);
+            case MS:
+                return value < 0 ? "-" : String.format("%,d ms", value);
+            case FLAG:
+                return 0 == value ? "no" : "yes";
+            case TIME_MS:
+                return 0 == value ? "never" : Instant.ofEpochMilli(value).atZone(ZoneId.systemDefault())
+                    .toLocalTime().truncatedTo(ChronoUnit.SECONDS) + " (" +
+                    Math.max(0, (System.currentTimeMillis() - value) / 1000) + "s ago)";
+            default:
+                return String.format("%,d", value);
         }
-        return String.format("%,d", value);
+    }
+
+    private static String name(final Enum<?> state, final long value)
+    {
+        return null == state ? "UNKNOWN(" + value + ")" : state.name();
     }
 }

@@ -45,7 +45,8 @@ class StatusCommandTest
         try (Journal journal = Journal.open(new JournalContext().journalDir(primaryDir.resolve("journal"))
             .fileLength(1024 * 1024).mirrorName("S").syncPolicy(SyncPolicy.NONE));
             Primary primary = Primary.start(new PrimaryContext().journal(journal).insecure(true).statusDir(primaryDir)
-                .member(AllowedMember.of("backup", MemberRole.BACKUP)));
+                .member(AllowedMember.of("backup", MemberRole.BACKUP))
+                .member(AllowedMember.of("dr-1", MemberRole.DR_ASYNC)));
             Member member = Member.start(new MemberContext().target(new StoreTarget(new GlobalStore())).workers(2)
                 .receiverContext(new ReceiverContext().memberName("backup").role(MemberRole.BACKUP).mirrorName("S")
                     .primaryAddress(primary.address()).insecure(true).statusDir(memberDir)
@@ -58,6 +59,7 @@ class StatusCommandTest
                 appender.set(0, GlobalName.of("DB", "G" + (i % 7)), SubscriptKey.of(i), new byte[32]);
             }
             final long end = journal.tailLsn();
+            final String endText = String.format("%,d", end);
             String memberOut = "";
             String primaryOut = "";
             final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
@@ -65,25 +67,58 @@ class StatusCommandTest
             {
                 memberOut = status(memberDir);
                 primaryOut = status(primaryDir);
-                if (memberOut.matches("(?s).*dejournal=backup state\\s+CAUGHT_UP.*") &&
-                    memberOut.matches("(?s).*dejournal=backup appliedLsn\\s+" + String.format("%,d", end)
-                        .replace(",", "\\,") + "\\n.*") &&
-                    primaryOut.matches("(?s).*member=backup transferStatus\\s+ACTIVE.*") &&
-                    primaryOut.matches("(?s).*primary completeLsn\\s+" + String.format("%,d", end)
-                        .replace(",", "\\,") + "\\n.*"))
+                if ("CAUGHT_UP".equals(field(memberOut, "dejournal backup", "state")) &&
+                    endText.equals(field(memberOut, "dejournal backup", "appliedLsn")) &&
+                    "ACTIVE".equals(field(primaryOut, "member backup", "transferStatus")) &&
+                    endText.equals(field(primaryOut, "primary", "completeLsn")))
                 {
                     break;
                 }
                 Thread.sleep(50);
             }
-            assertTrue(memberOut.matches("(?s).*receiver=backup linkState\\s+STREAMING.*"), memberOut);
-            assertTrue(memberOut.matches("(?s).*dejournal=backup state\\s+CAUGHT_UP.*"), memberOut);
-            assertTrue(memberOut.matches("(?s).*dejournal=backup appliedLsn\\s+" + String.format("%,d", end)
-                .replace(",", "\\,") + "\\n.*"), memberOut);
-            assertTrue(primaryOut.matches("(?s).*member=backup transferStatus\\s+ACTIVE.*"), primaryOut);
-            assertTrue(primaryOut.matches("(?s).*primary completeLsn\\s+" + String.format("%,d", end)
-                .replace(",", "\\,") + "\\n.*"), primaryOut);
+            assertEquals("STREAMING", field(memberOut, "receiver backup", "linkState"), memberOut);
+            assertEquals("CAUGHT_UP", field(memberOut, "dejournal backup", "state"), memberOut);
+            assertEquals(endText, field(memberOut, "dejournal backup", "appliedLsn"), memberOut);
+            long workerRecords = 0;
+            for (int worker = 0; worker < 2; worker++)
+            {
+                workerRecords += Long.parseLong(field(memberOut, "worker backup/" + worker, "records")
+                    .replace(",", ""));
+                assertTrue(field(memberOut, "worker backup/" + worker, "queueDepth").matches("[0-9,]+"), memberOut);
+            }
+            assertEquals(field(memberOut, "dejournal backup", "recordsApplied"), String.format("%,d", workerRecords),
+                "per-worker records add up: " + memberOut);
+
+            assertEquals("ACTIVE", field(primaryOut, "member backup", "transferStatus"), primaryOut);
+            assertEquals(endText, field(primaryOut, "primary", "completeLsn"), primaryOut);
+            assertEquals("not fenced", field(primaryOut, "primary", "fencedEpoch"), primaryOut);
+            assertEquals("no", field(primaryOut, "primary", "waitingForBackupRelease"), primaryOut);
+            assertTrue(field(primaryOut, "member backup", "rawBytesPerSecond").endsWith(" B/s"), primaryOut);
+            assertTrue(field(primaryOut, "member backup", "lastSeen").endsWith("s ago)"), primaryOut);
+            assertEquals("0 B", field(primaryOut, "member backup", "lagBytes"), primaryOut);
+            assertEquals("DOWN", field(primaryOut, "member dr-1", "transferStatus"), "never connected: " + primaryOut);
+            assertEquals("never", field(primaryOut, "member dr-1", "lastSeen"), primaryOut);
         }
+    }
+
+    /**
+     * @return the value of {@code name} in the block headed {@code group} of the status output, or null.
+     */
+    private static String field(final String text, final String group, final String name)
+    {
+        boolean inGroup = false;
+        for (final String line : text.split("\n"))
+        {
+            if (!line.startsWith(" "))
+            {
+                inGroup = line.equals(group);
+            }
+            else if (inGroup && line.trim().startsWith(name + " "))
+            {
+                return line.trim().substring(name.length()).trim();
+            }
+        }
+        return null;
     }
 
     @Test
@@ -101,7 +136,7 @@ class StatusCommandTest
     {
         try (io.jmirror.journal.StatusFile file = io.jmirror.journal.StatusFile.create(dir, 8))
         {
-            file.newCounter("member=x transferStatus").setRelease(3);
+            file.newCounter(io.jmirror.journal.StatusCounterType.MEMBER_TRANSFER_STATUS, "x").setRelease(3);
             final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
             final PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8);
             assertEquals(0, new CommandLine(new StatusCommand().output(out)).execute(dir.toString(), "--watch",
@@ -109,6 +144,23 @@ class StatusCommandTest
             final String text = bytes.toString(StandardCharsets.UTF_8);
             assertEquals(3, text.split("status of ", -1).length - 1, text);
             assertTrue(text.contains("TROUBLE"), text);
+        }
+    }
+
+    @Test
+    void statesAreDecodedByTypeIdAndKeyNotByLabel() throws Exception
+    {
+        try (io.jmirror.journal.StatusFile file = io.jmirror.journal.StatusFile.create(dir, 8))
+        {
+            final org.agrona.concurrent.status.CountersManager manager =
+                (org.agrona.concurrent.status.CountersManager)file.reader();
+            final int typeId = io.jmirror.journal.StatusCounterType.MEMBER_TRANSFER_STATUS.typeId();
+            manager.newCounter("a label that says linkState", typeId,
+                (key) -> io.jmirror.journal.StatusCounterDescriptor.encodeKey(key, "x", -1)).setRelease(2);
+            manager.newCounter("dejournal=x state", 999_999).setRelease(3);
+            final String text = status(dir);
+            assertEquals("ACTIVE", field(text, "member x", "transferStatus"), text);
+            assertEquals("3", field(text, "other", "dejournal=x state"), text); // unknown type: a number by its label
         }
     }
 

@@ -10,6 +10,7 @@ import io.jmirror.journal.Journal;
 import io.jmirror.journal.JournalContext;
 import io.jmirror.journal.JournalReader;
 import io.jmirror.journal.RecordType;
+import io.jmirror.journal.StatusCounterType;
 import io.jmirror.journal.StatusFile;
 import io.jmirror.journal.SyncPolicy;
 import java.nio.file.Path;
@@ -39,8 +40,9 @@ class WorkloadTest
         try (Journal journal = Journal.open(new JournalContext().journalDir(dir.resolve("journal"))
             .fileLength(1024 * 1024).mirrorName("W").syncPolicy(SyncPolicy.NONE));
             StatusFile status = StatusFile.create(dir, 16);
-            Workload workload = new Workload(journal, null, store, options, status.newCounter("records"),
-                status.newCounter("timeouts"), 1000))
+            Workload workload = new Workload(journal, null, store, options,
+                status.newCounter(StatusCounterType.HARNESS_WORKLOAD_RECORDS, "p"),
+                status.newCounter(StatusCounterType.HARNESS_WORKLOAD_COMMIT_TIMEOUTS, "p"), 1000))
         {
             workload.resume();
             Thread.sleep(700);
@@ -85,8 +87,9 @@ class WorkloadTest
         try (Journal journal = Journal.open(new JournalContext().journalDir(dir.resolve("journal"))
             .fileLength(1024 * 1024).mirrorName("W").syncPolicy(SyncPolicy.NONE));
             StatusFile status = StatusFile.create(dir, 16);
-            Workload workload = new Workload(journal, null, new GlobalStore(), options, status.newCounter("records"),
-                status.newCounter("timeouts"), 1000))
+            Workload workload = new Workload(journal, null, new GlobalStore(), options,
+                status.newCounter(StatusCounterType.HARNESS_WORKLOAD_RECORDS, "p"),
+                status.newCounter(StatusCounterType.HARNESS_WORKLOAD_COMMIT_TIMEOUTS, "p"), 1000))
         {
             workload.resume();
             Thread.sleep(1000);

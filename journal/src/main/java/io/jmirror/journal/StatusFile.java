@@ -13,12 +13,15 @@ import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
  * A process's status counters in a memory-mapped file, so a {@code status} command in another process can read
- * them while the process runs. The counters are Agrona counters: each has a label and a 64-bit value written with
+ * them while the process runs. The counters are Agrona counters: each has a type id and key
+ * ({@link StatusCounterDescriptor}, {@link StatusCounterType}), a label for humans, and a 64-bit value written with
  * release semantics by the component that owns it.
  * <pre>
  *  +------------------------------------------+
@@ -53,6 +56,7 @@ public final class StatusFile implements AutoCloseable
     private final CountersReader reader;
     private final CountersManager manager;
     private final Path path;
+    private final UnsafeBuffer keyBuffer = new UnsafeBuffer(new byte[CountersReader.MAX_KEY_LENGTH]);
     private boolean isClosed;
 
     private StatusFile(final Path path, final MappedByteBuffer mapped, final AtomicBuffer metadata,
@@ -156,16 +160,36 @@ public final class StatusFile implements AutoCloseable
     }
 
     /**
-     * @param label what the counter counts, e.g. {@code member=backup-1 bytesRaw}.
+     * @param type what the counter counts.
+     * @param name whose it is (a member's name; empty for the primary's own).
      * @return a new counter; close it when its owner goes away.
      */
-    public synchronized AtomicCounter newCounter(final String label)
+    public AtomicCounter newCounter(final StatusCounterType type, final String name)
+    {
+        return newCounter(type, name, StatusCounterDescriptor.NO_WORKER);
+    }
+
+    /**
+     * @param type        what the counter counts.
+     * @param name        whose it is (a member's name; empty for the primary's own).
+     * @param workerIndex the dejournal worker's index, for a {@link StatusCounterType.Scope#WORKER} counter.
+     * @return a new counter, keyed as {@link StatusCounterDescriptor} draws; close it when its owner goes away.
+     */
+    public synchronized AtomicCounter newCounter(final StatusCounterType type, final String name,
+        final int workerIndex)
     {
         if (null == manager)
         {
             throw new JournalException(JournalException.Code.CLOSED, "status file is read-only: file=" + path);
         }
-        return manager.newCounter(label);
+        if ((type.scope() == StatusCounterType.Scope.WORKER) != (workerIndex >= 0))
+        {
+            throw new JournalException(JournalException.Code.INVALID_CONFIG, "worker index " +
+                "is for worker counters only: type=" + type + " workerIndex=" + workerIndex);
+        }
+        StatusCounterDescriptor.encodeKey(keyBuffer, name, workerIndex); // checks the name before allocating
+        return manager.newCounter(type.label(name, workerIndex), type.typeId(),
+            (key) -> StatusCounterDescriptor.encodeKey(key, name, workerIndex));
     }
 
     /**
@@ -177,13 +201,41 @@ public final class StatusFile implements AutoCloseable
     }
 
     /**
-     * @return every allocated counter's label and value, in slot order.
+     * @return every allocated counter's label and value, in slot order: for humans and logs; code reads
+     * {@link #counters()}.
      */
     public Map<String, Long> snapshot()
     {
         final Map<String, Long> values = new LinkedHashMap<>();
         reader.forEach((value, counterId, label) -> values.put(label, value));
         return values;
+    }
+
+    /**
+     * @return every allocated counter, decoded by type id and key, in slot order.
+     */
+    public List<StatusCounter> counters()
+    {
+        final List<StatusCounter> counters = new ArrayList<>();
+        reader.forEach((counterId, typeId, key, label) -> counters.add(new StatusCounter(typeId,
+            StatusCounterType.of(typeId), StatusCounterDescriptor.name(key), StatusCounterDescriptor.workerIndex(key),
+            reader.getCounterValue(counterId), label)));
+        return counters;
+    }
+
+    /**
+     * @return the value of the first counter of {@code type} whose key names {@code name}, or {@code absent}.
+     */
+    public long value(final StatusCounterType type, final String name, final long absent)
+    {
+        for (final StatusCounter counter : counters())
+        {
+            if (counter.type() == type && counter.name().equals(name))
+            {
+                return counter.value();
+            }
+        }
+        return absent;
     }
 
     /**

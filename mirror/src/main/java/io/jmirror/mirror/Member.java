@@ -6,6 +6,7 @@ import io.jmirror.dejournal.DejournalStatus;
 import io.jmirror.dejournal.Dejournaler;
 import io.jmirror.dejournal.Target;
 import io.jmirror.journal.Journal;
+import io.jmirror.journal.StatusCounterType;
 import io.jmirror.shipper.Receiver;
 import io.jmirror.shipper.ReceiverStatus;
 import org.agrona.CloseHelper;
@@ -49,8 +50,8 @@ public final class Member implements AutoCloseable
         this.ctx = ctx;
         this.receiver = Receiver.start(ctx.receiverContext());
         this.counters = new DejournalCounters(receiver.statusFile(), ctx.receiverContext().memberName());
-        this.wiringErrors = receiver.statusFile().newCounter(
-            "member=" + ctx.receiverContext().memberName() + " wiringErrors");
+        this.wiringErrors = receiver.statusFile().newCounter(StatusCounterType.DEJOURNAL_WIRING_ERRORS,
+            ctx.receiverContext().memberName());
         this.wiringRunner = new AgentRunner(new SleepingMillisIdleStrategy(1), this::onWiringError, null, new Wiring());
         AgentRunner.startOnThread(wiringRunner);
     }
@@ -168,6 +169,11 @@ public final class Member implements AutoCloseable
     public Dejournaler dejournaler()
     {
         return dejournaler;
+    }
+
+    MemberContext context()
+    {
+        return ctx;
     }
 
     /**

@@ -66,6 +66,8 @@ final class MemberSession implements Agent
     private final AtomicLong commitWaitLsn = new AtomicLong(-1);
     private JournalWaiter journalWaiter;
     private MemberStatusCounters counters;
+    /** The name its HELLO gave, null before; its REJECT is counted against that member if it is configured. */
+    private String helloName;
     private BatchCompressor compressor;
     private AllowedMember member;
     private Codec codec = Codec.NONE;
@@ -173,6 +175,10 @@ final class MemberSession implements Agent
         catch (final ShipperException | JournalException ex)
         {
             primary.countError();
+            if (null != member)
+            {
+                primary.onMemberError(member.name(), ex.getMessage());
+            }
             close("link failed: " + ex.getMessage());
             return 1;
         }
@@ -497,6 +503,7 @@ final class MemberSession implements Agent
             throw new ShipperException(ShipperException.Code.PROTOCOL, "second HELLO: member=" + memberName());
         }
         final String memberName = decoder.helloMemberName();
+        helloName = memberName;
         final String mirrorName = decoder.helloMirrorName();
         final MemberRole role = MemberRole.fromCode(decoder.helloRoleCode());
         final AllowedMember allowed = ctx.members().get(memberName);
@@ -594,7 +601,7 @@ final class MemberSession implements Agent
         }
         codec = chosen;
         zstdLevel = allowed.compression().zstdLevel();
-        counters = new MemberStatusCounters(primary.statusFile(), memberName);
+        counters = primary.memberCounters(memberName);
         // A single record larger than a batch travels alone, so the compressor takes the largest record too.
         compressor = new BatchCompressor(Math.max(ctx.maxBatchBytes(), journal.context().maxRecordLength()));
         sentLsn = resumeLsn;
@@ -711,6 +718,7 @@ final class MemberSession implements Agent
         primary.countRejection();
         LOG.warn("member refused: reason={} {} peer={}", why, message, transport.peerAddress());
         reason = "rejected " + why + ": " + message;
+        primary.onRejected(helloName, why, reason);
         frameWriter.offer(encoder.reject(why, lsn, message), null);
         closeAfterFlush = true;
     }
@@ -768,7 +776,7 @@ final class MemberSession implements Agent
         {
             lastAckProgressNs = nowNs;
         }
-        counters.lagBytes(Math.max(0, journal.tailLsn() - durable));
+        counters.lag(Math.max(0, journal.tailLsn() - durable), lagMs(durable));
         final TransferStatus current = state;
         if (current == TransferStatus.ACTIVE && nowNs - lastAckProgressNs > qosTimeoutNs)
         {
@@ -802,11 +810,11 @@ final class MemberSession implements Agent
         final TransferStatus previous = state;
         state = next;
         reason = why;
-        if (null != counters)
-        {
-            counters.onState(next);
-        }
         primary.onStateChange(this, previous, next);
+        if (null != counters && primary.isRegistered(this))
+        {
+            counters.onState(next); // a replaced session does not overwrite its successor's state
+        }
         LOG.info("member session: member={} {} -> {} reason={}", memberName(), previous, next, why);
     }
 
@@ -850,10 +858,6 @@ final class MemberSession implements Agent
         if (null != compressor)
         {
             compressor.close();
-        }
-        if (null != counters)
-        {
-            counters.close();
         }
         if (null != journalWaiter)
         {
@@ -902,12 +906,25 @@ final class MemberSession implements Agent
         final long tail = journal.tailLsn();
         final long durable = ackedDurableLsn;
         final TransferStatus current = state;
-        final long lagMs = current == TransferStatus.ACTIVE && durable >= sentLsn ? 0 :
-            Math.max(0, System.currentTimeMillis() - lastCaughtUpMs);
         return new MemberStatus(memberName(), null == member ? null : member.role(), current.name(),
             transport.peerAddress(), codec, sentLsn, ackedReceivedLsn, durable, ackedAppliedLsn,
-            Math.max(0, tail - durable), 0 == lastCaughtUpMs ? -1 : lagMs,
+            Math.max(0, tail - durable), lagMs(durable),
             null == counters ? 0 : counters.bytesRaw(), null == counters ? 0 : counters.bytesSent(),
-            null == counters ? 0 : counters.batches(), memberEpoch, reason);
+            null == counters ? 0 : counters.batches(), memberEpoch, reason,
+            null == counters ? 0 : counters.lastSeenMs(), null == counters ? 0 : counters.rawBytesPerSecond(),
+            null == counters ? 0 : counters.sentBytesPerSecond());
+    }
+
+    /**
+     * @return how long since the member was last in step, 0 while it is, -1 when it never was.
+     */
+    private long lagMs(final long durable)
+    {
+        if (0 == lastCaughtUpMs)
+        {
+            return -1;
+        }
+        return state == TransferStatus.ACTIVE && durable >= sentLsn ? 0 :
+            Math.max(0, System.currentTimeMillis() - lastCaughtUpMs);
     }
 }

@@ -5,7 +5,7 @@ package io.jmirror.shipper;
  *
  * @param name             member name.
  * @param role             its role, null before its HELLO was accepted.
- * @param transferStatus   CONNECTING, CATCHUP, ACTIVE, TROUBLE or CLOSED.
+ * @param transferStatus   CONNECTING, CATCHUP, ACTIVE, TROUBLE, CLOSED, or DOWN when it has no session.
  * @param peer             address of its connection.
  * @param codec            how batches to it are compressed.
  * @param sentLsn          end of what was sent.
@@ -18,7 +18,10 @@ package io.jmirror.shipper;
  * @param bytesSent        bytes on the wire (compressed payloads and batch headers).
  * @param batches          batches shipped.
  * @param epoch            the epoch the member last sent (HELLO, ACK, HEARTBEAT), -1 before its HELLO.
- * @param reason           why it is in its status (the last state change, or the REJECT reason).
+ * @param reason           why it is in its status (the last state change, the REJECT reason or the error).
+ * @param lastSeenMs       wall-clock time the member was last heard from, 0 when never.
+ * @param rawBytesPerSecond  journal bytes shipped per second, over the last second.
+ * @param sentBytesPerSecond bytes on the wire per second (compressed), over the last second.
  */
 public record MemberStatus(
     String name,
@@ -36,7 +39,10 @@ public record MemberStatus(
     long bytesSent,
     long batches,
     long epoch,
-    String reason)
+    String reason,
+    long lastSeenMs,
+    long rawBytesPerSecond,
+    long sentBytesPerSecond)
 {
     /**
      * @return raw bytes per wire byte: 1 without compression, higher with.

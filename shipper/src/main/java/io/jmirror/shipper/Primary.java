@@ -2,6 +2,7 @@ package io.jmirror.shipper;
 
 import io.jmirror.journal.Journal;
 import io.jmirror.journal.JournalConsumer;
+import io.jmirror.journal.StatusCounterType;
 import io.jmirror.journal.StatusFile;
 import org.agrona.CloseHelper;
 import org.agrona.concurrent.AgentRunner;
@@ -49,6 +50,8 @@ public final class Primary implements AutoCloseable
     private static final long COMMIT_WAIT_MAX_PARK_NS = TimeUnit.MILLISECONDS.toNanos(1);
     /** Park of a commit waiter that found no free slot and so polls the ack. */
     private static final long COMMIT_WAIT_POLL_NS = TimeUnit.MICROSECONDS.toNanos(50);
+    /** How often the transfer rates are computed from the byte counters. */
+    private static final long RATE_SAMPLE_INTERVAL_MS = 1000;
 
     private final PrimaryContext ctx;
     private final Journal journal;
@@ -69,6 +72,12 @@ public final class Primary implements AutoCloseable
     private final AtomicCounter durableLsnCounter;
     private final AtomicCounter epochCounter;
     private final AtomicCounter fencedEpochCounter;
+    private final AtomicCounter waitingForReleaseCounter;
+    /** Every configured member's counters, from start to close, connected or not. */
+    private final Map<String, MemberStatusCounters> memberCounters = new HashMap<>();
+    /** Why each configured member last left, was refused or failed; guarded by this. */
+    private final Map<String, String> lastReasons = new HashMap<>();
+    private long lastRateSampleMs;
     private final CommitWaiters commitWaiters = new CommitWaiters(COMMIT_WAITERS_MAX);
     private volatile MemberSession backup;
     private final BackupGate backupGate = new BackupGate();
@@ -84,12 +93,18 @@ public final class Primary implements AutoCloseable
         this.ctx = ctx;
         this.journal = ctx.journal();
         this.statusFile = StatusFile.create(ctx.statusDir(), 256);
-        this.errorCounter = statusFile.newCounter("primary errors");
-        this.rejectionCounter = statusFile.newCounter("primary rejections");
-        this.completeLsnCounter = statusFile.newCounter("primary completeLsn");
-        this.durableLsnCounter = statusFile.newCounter("primary durableLsn");
-        this.epochCounter = statusFile.newCounter("primary epoch");
-        this.fencedEpochCounter = statusFile.newCounter("primary fencedEpoch");
+        this.errorCounter = statusFile.newCounter(StatusCounterType.PRIMARY_ERRORS, "");
+        this.rejectionCounter = statusFile.newCounter(StatusCounterType.PRIMARY_REJECTIONS, "");
+        this.completeLsnCounter = statusFile.newCounter(StatusCounterType.PRIMARY_COMPLETE_LSN, "");
+        this.durableLsnCounter = statusFile.newCounter(StatusCounterType.PRIMARY_DURABLE_LSN, "");
+        this.epochCounter = statusFile.newCounter(StatusCounterType.PRIMARY_EPOCH, "");
+        this.fencedEpochCounter = statusFile.newCounter(StatusCounterType.PRIMARY_FENCED_EPOCH, "");
+        this.waitingForReleaseCounter = statusFile.newCounter(
+            StatusCounterType.PRIMARY_WAITING_FOR_BACKUP_RELEASE, "");
+        for (final String name : ctx.members().keySet())
+        {
+            memberCounters.put(name, new MemberStatusCounters(statusFile, name));
+        }
         this.server = ServerSocketChannel.open();
         try
         {
@@ -235,8 +250,13 @@ public final class Primary implements AutoCloseable
     {
         if (null != session.member() && registered.get(session.memberName()) == session)
         {
+            final long nowMs = System.currentTimeMillis();
             registered.remove(session.memberName());
-            lastSeenMs.put(session.memberName(), System.currentTimeMillis());
+            lastSeenMs.put(session.memberName(), nowMs);
+            lastReasons.put(session.memberName(), session.status().reason());
+            final MemberStatusCounters counters = memberCounters.get(session.memberName());
+            counters.onSeen(nowMs);
+            counters.onState(TransferStatus.DOWN);
         }
         if (backup == session)
         {
@@ -250,7 +270,9 @@ public final class Primary implements AutoCloseable
      */
     synchronized void onMemberSeen(final String name, final long durableLsn)
     {
-        lastSeenMs.put(name, System.currentTimeMillis());
+        final long nowMs = System.currentTimeMillis();
+        lastSeenMs.put(name, nowMs);
+        memberCounters.get(name).onSeen(nowMs);
         final JournalConsumer consumer = memberConsumers.get(name);
         if (null == consumer)
         {
@@ -622,9 +644,23 @@ public final class Primary implements AutoCloseable
     }
 
     /**
-     * @return the transfer status of every open member session.
+     * @return the status of every configured member (the allow-list), connected or not: a member without a session
+     * is DOWN, with when it was last seen and why it left, was refused or failed.
      */
     public List<MemberStatus> memberStatus()
+    {
+        final List<MemberStatus> statuses = new ArrayList<>();
+        for (final String name : ctx.members().keySet())
+        {
+            statuses.add(memberStatus(name));
+        }
+        return statuses;
+    }
+
+    /**
+     * @return the transfer status of every open member session.
+     */
+    public List<MemberStatus> sessionStatus()
     {
         final List<MemberStatus> statuses = new ArrayList<>();
         for (final MemberSession session : sessions)
@@ -637,18 +673,73 @@ public final class Primary implements AutoCloseable
         return statuses;
     }
 
+    private MemberStatus downStatus(final String name, final String reason)
+    {
+        final MemberStatusCounters counters = memberCounters.get(name);
+        final long durable = counters.durableLsn();
+        return new MemberStatus(name, ctx.members().get(name).role(), TransferStatus.DOWN.name(), null, null,
+            counters.sentLsn(), -1, durable, counters.appliedLsn(), durable < 0 ? -1 : Math.max(0,
+            journal.tailLsn() - durable), -1, counters.bytesRaw(), counters.bytesSent(), counters.batches(), -1,
+            null == reason ? "never connected" : reason, counters.lastSeenMs(), 0, 0);
+    }
+
+    MemberStatusCounters memberCounters(final String name)
+    {
+        return memberCounters.get(name);
+    }
+
+    synchronized boolean isRegistered(final MemberSession session)
+    {
+        return null != session.member() && registered.get(session.memberName()) == session;
+    }
+
+    /**
+     * A REJECT was sent to a member that gave {@code name} in its HELLO; counted against it if it is configured.
+     */
+    void onRejected(final String name, final RejectReason why, final String reason)
+    {
+        final MemberStatusCounters counters = null == name ? null : memberCounters.get(name);
+        if (null != counters)
+        {
+            counters.onReject(why);
+            synchronized (this)
+            {
+                lastReasons.put(name, reason);
+            }
+        }
+    }
+
+    void onMemberError(final String name, final String reason)
+    {
+        final MemberStatusCounters counters = memberCounters.get(name);
+        if (null != counters)
+        {
+            counters.onError();
+            synchronized (this)
+            {
+                lastReasons.put(name, "link failed: " + reason);
+            }
+        }
+    }
+
     /**
      * @param name a member name.
-     * @return the member's current session status, or null when it is not connected.
+     * @return the member's current session status, DOWN when it has no session, or null when it is not configured.
      */
     public MemberStatus memberStatus(final String name)
     {
+        if (!ctx.members().containsKey(name))
+        {
+            return null;
+        }
         final MemberSession session;
+        final String reason;
         synchronized (this)
         {
             session = registered.get(name);
+            reason = lastReasons.get(name);
         }
-        return null == session ? null : session.status();
+        return null == session ? downStatus(name, reason) : session.status();
     }
 
     /**
@@ -683,6 +774,16 @@ public final class Primary implements AutoCloseable
         durableLsnCounter.setRelease(journal.durableLsn());
         epochCounter.setRelease(journal.epoch());
         checkBackupGate();
+        waitingForReleaseCounter.setRelease(backupGate.isWaitingForRelease() ? 1 : 0);
+        final long nowMs = System.currentTimeMillis();
+        if (nowMs - lastRateSampleMs >= RATE_SAMPLE_INTERVAL_MS)
+        {
+            lastRateSampleMs = nowMs;
+            for (final MemberStatusCounters counters : memberCounters.values())
+            {
+                counters.sampleRates(nowMs);
+            }
+        }
     }
 
     void countError()
@@ -762,6 +863,7 @@ public final class Primary implements AutoCloseable
             }
             memberConsumers.clear();
         }
+        CloseHelper.closeAll(memberCounters.values());
         CloseHelper.quietClose(statusFile);
         LOG.info("primary closed: address={}", address);
     }

@@ -5,6 +5,7 @@ import io.jmirror.journal.JournalContext;
 import io.jmirror.journal.JournalException;
 import io.jmirror.journal.JournalReplicator;
 import io.jmirror.journal.JournalWaiter;
+import io.jmirror.journal.StatusCounterType;
 import io.jmirror.journal.StatusFile;
 import org.agrona.CloseHelper;
 import org.agrona.concurrent.Agent;
@@ -125,14 +126,13 @@ public final class Receiver implements Agent, AutoCloseable
         this.heartbeatIntervalNs = TimeUnit.MILLISECONDS.toNanos(ctx.heartbeatIntervalMs());
         this.reconnectIntervalNs = TimeUnit.MILLISECONDS.toNanos(ctx.reconnectIntervalMs());
         this.statusFile = StatusFile.create(ctx.statusDir(), 64);
-        final String prefix = "receiver=" + ctx.memberName() + " ";
-        this.linkStateCounter = statusFile.newCounter(prefix + "linkState");
-        this.receivedLsnCounter = statusFile.newCounter(prefix + "receivedLsn");
-        this.durableLsnCounter = statusFile.newCounter(prefix + "durableLsn");
-        this.bytesCounter = statusFile.newCounter(prefix + "bytesReceived");
-        this.badBatchesCounter = statusFile.newCounter(prefix + "badBatches");
-        this.connectsCounter = statusFile.newCounter(prefix + "connects");
-        this.knownEpochCounter = statusFile.newCounter(prefix + "knownEpoch");
+        this.linkStateCounter = statusFile.newCounter(StatusCounterType.RECEIVER_LINK_STATE, ctx.memberName());
+        this.receivedLsnCounter = statusFile.newCounter(StatusCounterType.RECEIVER_RECEIVED_LSN, ctx.memberName());
+        this.durableLsnCounter = statusFile.newCounter(StatusCounterType.RECEIVER_DURABLE_LSN, ctx.memberName());
+        this.bytesCounter = statusFile.newCounter(StatusCounterType.RECEIVER_BYTES_RECEIVED, ctx.memberName());
+        this.badBatchesCounter = statusFile.newCounter(StatusCounterType.RECEIVER_BAD_BATCHES, ctx.memberName());
+        this.connectsCounter = statusFile.newCounter(StatusCounterType.RECEIVER_CONNECTS, ctx.memberName());
+        this.knownEpochCounter = statusFile.newCounter(StatusCounterType.RECEIVER_KNOWN_EPOCH, ctx.memberName());
         if (ctx.knownEpoch() > 0)
         {
             learned = new Learned(ctx.knownEpoch(), ctx.knownPrimaryName());

@@ -1,8 +1,8 @@
 package io.jmirror.shipper;
 
 /**
- * Journal transfer status of a member, seen from the primary. Written to the status file as the ordinal, so the
- * order of the constants is part of the status file format.
+ * Journal transfer status of a member, seen from the primary: a session's state, or DOWN without one. Written to
+ * the status file as the ordinal, so the order of the constants is part of the status file format.
  */
 public enum TransferStatus
 {
@@ -15,7 +15,9 @@ public enum TransferStatus
     /** Acks stopped arriving within the QoS timeout; the backup no longer gates commits. */
     TROUBLE,
     /** The link is closed; the member will reconnect. */
-    CLOSED;
+    CLOSED,
+    /** A configured member with no session: never connected since the primary started, or gone. */
+    DOWN;
 
     private static final TransferStatus[] VALUES = values();
 

@@ -4,6 +4,7 @@ import io.jmirror.journal.GlobalName;
 import io.jmirror.journal.Journal;
 import io.jmirror.journal.JournalAppender;
 import io.jmirror.journal.JournalContext;
+import io.jmirror.journal.StatusCounterType;
 import io.jmirror.journal.SubscriptKey;
 import io.jmirror.journal.SyncPolicy;
 import org.agrona.CloseHelper;
@@ -178,9 +179,11 @@ class EpochSystemTest
         assertEquals(5, backup.knownEpoch());
         await(primary::isFenced, WAIT_MS, () -> "primary not fenced: " + primary.memberStatus());
         assertEquals(5, primary.fencedEpoch());
+        // the handler is told after the fence is published, on the session's thread
+        await(() -> !higherEpochs.isEmpty(), WAIT_MS, () -> "handler not told");
         assertEquals(1, higherEpochs.size(), "handler told once");
         assertEquals(5, higherEpochs.get(0)[0]);
-        assertEquals(5L, primary.status().snapshot().get("primary fencedEpoch"));
+        assertEquals(5L, primary.status().value(StatusCounterType.PRIMARY_FENCED_EPOCH, "", -1));
 
         assertTrue(primary.awaitCommitted(committed, TimeUnit.SECONDS.toNanos(1)), "committed before the fence");
         final long after = commit();
@@ -192,7 +195,7 @@ class EpochSystemTest
 
         // every link ends with a STALE_EPOCH naming epoch 5; nothing more is shipped to anyone
         await(() -> 5 == dr.knownEpoch(), WAIT_MS, () -> "dr-1 not told of epoch 5: " + dr.status());
-        await(() -> primary.memberStatus().isEmpty(), WAIT_MS, () -> "links open: " + primary.memberStatus());
+        await(() -> primary.sessionStatus().isEmpty(), WAIT_MS, () -> "links open: " + primary.sessionStatus());
         final long drEnd = dr.receivedLsn();
         append(appender, 500);
         pause(300);

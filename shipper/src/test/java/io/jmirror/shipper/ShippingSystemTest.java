@@ -6,6 +6,7 @@ import io.jmirror.journal.JournalAppender;
 import io.jmirror.journal.JournalContext;
 import io.jmirror.journal.JournalFileDescriptor;
 import io.jmirror.journal.JournalReader;
+import io.jmirror.journal.StatusCounterType;
 import io.jmirror.journal.SubscriptKey;
 import io.jmirror.journal.SyncPolicy;
 import org.agrona.CloseHelper;
@@ -510,17 +511,19 @@ class ShippingSystemTest
         try (io.jmirror.journal.StatusFile view = io.jmirror.journal.StatusFile.openReadOnly(
             dir.resolve("primary-status")))
         {
-            await(() -> Long.valueOf(tail).equals(view.snapshot().get("member=dr-1 sentLsn")), WAIT_MS,
-                () -> "counters: " + view.snapshot());
-            assertTrue(view.snapshot().get("member=dr-1 bytesRaw") > 0);
-            await(() -> Long.valueOf(TransferStatus.ACTIVE.ordinal())
-                .equals(view.snapshot().get("member=dr-1 transferStatus")), WAIT_MS,
-                () -> "counters: " + view.snapshot());
+            await(() -> tail == view.value(StatusCounterType.MEMBER_SENT_LSN, "dr-1", -1), WAIT_MS,
+                () -> "counters: " + view.counters());
+            assertTrue(view.value(StatusCounterType.MEMBER_BYTES_RAW, "dr-1", -1) > 0);
+            await(() -> TransferStatus.ACTIVE.ordinal() ==
+                view.value(StatusCounterType.MEMBER_TRANSFER_STATUS, "dr-1", -1), WAIT_MS,
+                () -> "counters: " + view.counters());
+            assertEquals(TransferStatus.DOWN.ordinal(),
+                view.value(StatusCounterType.MEMBER_TRANSFER_STATUS, "backup-2", -1), "a member never connected");
         }
         try (io.jmirror.journal.StatusFile view = io.jmirror.journal.StatusFile.openReadOnly(
             dir.resolve("dr-1-status")))
         {
-            assertEquals(tail, view.snapshot().get("receiver=dr-1 receivedLsn").longValue());
+            assertEquals(tail, view.value(StatusCounterType.RECEIVER_RECEIVED_LSN, "dr-1", -1));
         }
     }
 
