@@ -255,7 +255,7 @@ public final class MirrorNode implements AutoCloseable
         member = Member.start(new MemberContext().target(ctx.target()).workers(ctx.workers())
             .receiverContext(new ReceiverContext().memberName(ctx.memberName()).role(memberRole)
                 .mirrorName(ctx.mirrorName()).primaryAddress(ctx.connectAddressOf(primaryName))
-                .insecure(null == ctx.tls()).tls(ctx.tls())
+                .insecure(null == ctx.tls()).tls(ctx.tls()).primaryName(primaryName)
                 .heartbeatIntervalMs(ctx.heartbeatIntervalMs()).qosTimeoutMs(ctx.qosTimeoutMs())
                 .reconnectIntervalMs(Math.max(10, ctx.heartbeatIntervalMs() / 2))
                 .journalContext(ctx.journalContext())));

@@ -65,8 +65,9 @@ public final class Receiver implements Agent, AutoCloseable
     private final CRC32C crc = new CRC32C();
     private final int maxRawLength;
     private final ByteBuffer payloadView;
-    private final long qosTimeoutNs;
-    private final long heartbeatIntervalNs;
+    /** The link's timings: the member's own until a WELCOME gives the primary's, which both sides then share. */
+    private long qosTimeoutNs;
+    private long heartbeatIntervalNs;
     private final long reconnectIntervalNs;
     private final StatusFile statusFile;
     private final AtomicCounter linkStateCounter;
@@ -284,6 +285,19 @@ public final class Receiver implements Agent, AutoCloseable
             transport.flush();
             return 0;
         }
+        if (null != ctx.tls() && null != ctx.primaryName())
+        {
+            // A certificate of the mirror's CA is not enough: it must be the primary's.
+            final String certified = TlsConfig.commonName(transport.peerSubject());
+            if (!ctx.primaryName().equals(certified))
+            {
+                disconnect("primary certificate names another member: certified=" + certified + " expected=" +
+                    ctx.primaryName() + " primary=" + ctx.primaryAddress(), nowNs);
+                return 1;
+            }
+        }
+        qosTimeoutNs = TimeUnit.MILLISECONDS.toNanos(ctx.qosTimeoutMs());
+        heartbeatIntervalNs = TimeUnit.MILLISECONDS.toNanos(ctx.heartbeatIntervalMs());
         final long journalId = null == journal ? 0 : journal.journalId();
         final long resumeLsn = null == replicator ? -1 : replicator.endLsn();
         frameWriter.reset();
@@ -528,6 +542,12 @@ public final class Receiver implements Agent, AutoCloseable
                 startLsn + " endLsn=" + replicator.endLsn());
         }
         primaryTailLsn = decoder.welcomeTailLsn();
+        if (decoder.welcomeHeartbeatMs() > 0 && decoder.welcomeQosTimeoutMs() > decoder.welcomeHeartbeatMs())
+        {
+            // One timing per link: the primary's, so neither side drops a link the other still thinks healthy.
+            heartbeatIntervalNs = TimeUnit.MILLISECONDS.toNanos(decoder.welcomeHeartbeatMs());
+            qosTimeoutNs = TimeUnit.MILLISECONDS.toNanos(decoder.welcomeQosTimeoutMs());
+        }
         connects++;
         connectsCounter.setRelease(connects);
         lastError = null;

@@ -26,6 +26,7 @@ public final class ReceiverContext
     private long qosTimeoutMs = QOS_TIMEOUT_MS_DEFAULT;
     private long reconnectIntervalMs = RECONNECT_INTERVAL_MS_DEFAULT;
     private TlsConfig tls;
+    private String primaryName;
     private boolean insecure;
     private java.nio.file.Path statusDir;
     private Supplier<IdleStrategy> idleStrategySupplier = ShipperDefaults::linkIdleStrategy;
@@ -274,6 +275,23 @@ public final class ReceiverContext
     public TlsConfig tls()
     {
         return tls;
+    }
+
+    /**
+     * @param primaryName with TLS, the member name the primary's certificate must carry (its common name); a link to
+     *                    a peer whose certificate names anyone else is dropped, however trusted its CA. Null (the
+     *                    default) accepts any certificate of the mirror's CA.
+     * @return this.
+     */
+    public ReceiverContext primaryName(final String primaryName)
+    {
+        this.primaryName = primaryName;
+        return this;
+    }
+
+    public String primaryName()
+    {
+        return primaryName;
     }
 
     /**

@@ -301,6 +301,22 @@ class ShippingSystemTest
     }
 
     @Test
+    void aMemberTakesTheLinkTimingsFromTheWelcome() throws InterruptedException
+    {
+        startPrimary(CompressionMode.lz4(), (ctx) -> ctx.heartbeatIntervalMs(100).qosTimeoutMs(600));
+        // The member's own heartbeat (1 s) is longer than the primary's QoS timeout (600 ms): an idle link kept on
+        // the member's timing would be dropped by the primary over and over. The WELCOME gives it the primary's.
+        final Receiver member = startReceiver(receiverContext("dr-1", MemberRole.DR_ASYNC, primary.address())
+            .heartbeatIntervalMs(1000).qosTimeoutMs(20_000));
+        append(50);
+        awaitCaughtUp(member);
+        final long connects = member.status().connects();
+        Thread.sleep(3_000);
+        assertEquals(connects, member.status().connects(), "an idle link was dropped: " + member.status());
+        assertEquals(Receiver.State.STREAMING, member.state());
+    }
+
+    @Test
     void aSilentActiveBackupHoldsCommitsUntilItIsReleased()
     {
         final AtomicBoolean released = new AtomicBoolean();

@@ -94,6 +94,29 @@ class TlsShippingSystemTest
     }
 
     @Test
+    void aMemberRefusesAPrimaryWhoseCertificateNamesSomeoneElse()
+    {
+        final Receiver receiver = Receiver.start(new ReceiverContext().memberName("backup-1").role(MemberRole.BACKUP)
+            .mirrorName("TLS").primaryAddress(primary.address()).tls(pki.config("backup-1")).primaryName("dr-1")
+            .reconnectIntervalMs(50).journalContext(new JournalContext().journalDir(dir.resolve("checking"))
+                .mirrorName("TLS").syncPolicy(SyncPolicy.NONE)));
+        closeables.add(receiver);
+        Await.await(() -> null != receiver.status().lastError() &&
+            receiver.status().lastError().contains("primary certificate names another member: certified=primary " +
+            "expected=dr-1"), 30_000, () -> "not refused: " + receiver.status());
+        assertNull(receiver.journal(), "not a byte was taken from it");
+
+        final Receiver right = Receiver.start(new ReceiverContext().memberName("backup-1").role(MemberRole.BACKUP)
+            .mirrorName("TLS").primaryAddress(primary.address()).tls(pki.config("backup-1")).primaryName("primary")
+            .reconnectIntervalMs(50).journalContext(new JournalContext().journalDir(dir.resolve("right"))
+                .mirrorName("TLS").syncPolicy(SyncPolicy.NONE)));
+        closeables.add(right);
+        final long tail = journal.tailLsn();
+        Await.await(() -> right.receivedLsn() >= tail, 30_000, () -> "the named primary not followed: " +
+            right.status());
+    }
+
+    @Test
     void anAllowedMemberReceivesTheJournalOverMutualTls() throws Exception
     {
         final Receiver receiver = receiver("backup-1", MemberRole.BACKUP, pki.config("backup-1"));
