@@ -100,9 +100,7 @@ class MirrorNodeSystemTest
     @Test
     void theBackupTakesOverWithEveryAcknowledgedCommitAndRollsBackTheOpenTransaction() throws IOException
     {
-        final Arbiter arbiter = Arbiter.start(new ArbiterContext().dir(dir.resolve("arbiter")).insecure(true)
-            .qosTimeoutMs(QOS_MS).member(MIRROR, "node-a").member(MIRROR, "node-b"));
-        closeables.add(arbiter);
+        final Arbiter arbiter = startArbiter();
         final GlobalStore storeA = new GlobalStore();
         final GlobalStore storeB = new GlobalStore();
         final MirrorNode a = node("node-a", storeA, arbiter, true);
@@ -231,6 +229,31 @@ class MirrorNodeSystemTest
         assertEquals(storeB.digests(), storeA.digests());
     }
 
+    private Arbiter startArbiter()
+    {
+        final Arbiter arbiter = Arbiter.start(new ArbiterContext().dir(dir.resolve("arbiter")).insecure(true)
+            .qosTimeoutMs(QOS_MS).member(MIRROR, "node-a").member(MIRROR, "node-b"));
+        closeables.add(arbiter);
+        return arbiter;
+    }
+
+    /** node-a, started as the first primary. */
+    private MirrorNode primaryNode(final GlobalStore store, final Arbiter arbiter)
+    {
+        final MirrorNode a = node("node-a", store, arbiter, true);
+        assertTrue(a.awaitRole(MirrorNode.Role.PRIMARY, 20_000), a.reason());
+        return a;
+    }
+
+    /** node-b, started as backup and waited for until the arbiter holds it ACTIVE. */
+    private MirrorNode activeBackupNode(final GlobalStore store, final Arbiter arbiter)
+    {
+        final MirrorNode b = node("node-b", store, arbiter, false);
+        assertTrue(b.awaitRole(MirrorNode.Role.BACKUP, 20_000), b.reason());
+        await(() -> arbiter.record(MIRROR).backupActive(), "the arbiter holds the backup ACTIVE");
+        return b;
+    }
+
     private Arbiter arbiterWithAsync()
     {
         final Arbiter arbiter = Arbiter.start(new ArbiterContext().dir(dir.resolve("arbiter")).insecure(true)
@@ -313,9 +336,7 @@ class MirrorNodeSystemTest
     @Test
     void aCutBetweenPrimaryAndBackupOnlyPausesCommitsUntilTheArbiterReleasesTheBackup() throws IOException
     {
-        final Arbiter arbiter = Arbiter.start(new ArbiterContext().dir(dir.resolve("arbiter")).insecure(true)
-            .qosTimeoutMs(QOS_MS).member(MIRROR, "node-a").member(MIRROR, "node-b"));
-        closeables.add(arbiter);
+        final Arbiter arbiter = startArbiter();
         final io.jmirror.shipper.LoopbackProxy proxy = new io.jmirror.shipper.LoopbackProxy(addressA);
         closeables.add(proxy);
         final GlobalStore storeA = new GlobalStore();
@@ -353,9 +374,7 @@ class MirrorNodeSystemTest
     @Test
     void withEveryLinkCutNobodyTakesOverAndThePrimaryAcknowledgesNothingUntilTheyHeal() throws IOException
     {
-        final Arbiter arbiter = Arbiter.start(new ArbiterContext().dir(dir.resolve("arbiter")).insecure(true)
-            .qosTimeoutMs(QOS_MS).member(MIRROR, "node-a").member(MIRROR, "node-b"));
-        closeables.add(arbiter);
+        final Arbiter arbiter = startArbiter();
         final io.jmirror.shipper.LoopbackProxy toPrimary = new io.jmirror.shipper.LoopbackProxy(addressA);
         final io.jmirror.shipper.LoopbackProxy arbiterOfA = new io.jmirror.shipper.LoopbackProxy(arbiter.address());
         final io.jmirror.shipper.LoopbackProxy arbiterOfB = new io.jmirror.shipper.LoopbackProxy(arbiter.address());
@@ -408,9 +427,7 @@ class MirrorNodeSystemTest
     @Test
     void anIsolatedPrimaryIsReplacedAndOnHealUndoesCutsAndRejoins() throws IOException
     {
-        final Arbiter arbiter = Arbiter.start(new ArbiterContext().dir(dir.resolve("arbiter")).insecure(true)
-            .qosTimeoutMs(QOS_MS).member(MIRROR, "node-a").member(MIRROR, "node-b"));
-        closeables.add(arbiter);
+        final Arbiter arbiter = startArbiter();
         final io.jmirror.shipper.LoopbackProxy toPrimary = new io.jmirror.shipper.LoopbackProxy(addressA);
         final io.jmirror.shipper.LoopbackProxy arbiterOfA = new io.jmirror.shipper.LoopbackProxy(arbiter.address());
         closeables.add(toPrimary);
@@ -505,16 +522,11 @@ class MirrorNodeSystemTest
     @Test
     void aDoubleFailoverGoesBackToTheFirstNodeWithNothingLost()
     {
-        final Arbiter arbiter = Arbiter.start(new ArbiterContext().dir(dir.resolve("arbiter")).insecure(true)
-            .qosTimeoutMs(QOS_MS).member(MIRROR, "node-a").member(MIRROR, "node-b"));
-        closeables.add(arbiter);
+        final Arbiter arbiter = startArbiter();
         final GlobalStore storeA = new GlobalStore();
         final GlobalStore storeB = new GlobalStore();
-        final MirrorNode a = node("node-a", storeA, arbiter, true);
-        assertTrue(a.awaitRole(MirrorNode.Role.PRIMARY, 20_000), a.reason());
-        final MirrorNode b = node("node-b", storeB, arbiter, false);
-        assertTrue(b.awaitRole(MirrorNode.Role.BACKUP, 20_000), b.reason());
-        await(() -> arbiter.record(MIRROR).backupActive(), "node-b ACTIVE");
+        final MirrorNode a = primaryNode(storeA, arbiter);
+        final MirrorNode b = activeBackupNode(storeB, arbiter);
         write(a, storeA, 1, 100);
         a.close();
         assertTrue(b.awaitRole(MirrorNode.Role.PRIMARY, 20_000), b.reason());
@@ -539,14 +551,9 @@ class MirrorNodeSystemTest
     @Test
     void theNoFailoverFlagKeepsTheBackupFromTakingOver()
     {
-        final Arbiter arbiter = Arbiter.start(new ArbiterContext().dir(dir.resolve("arbiter")).insecure(true)
-            .qosTimeoutMs(QOS_MS).member(MIRROR, "node-a").member(MIRROR, "node-b"));
-        closeables.add(arbiter);
-        final MirrorNode a = node("node-a", new GlobalStore(), arbiter, true);
-        assertTrue(a.awaitRole(MirrorNode.Role.PRIMARY, 20_000), a.reason());
-        final MirrorNode b = node("node-b", new GlobalStore(), arbiter, false);
-        assertTrue(b.awaitRole(MirrorNode.Role.BACKUP, 20_000), b.reason());
-        await(() -> arbiter.record(MIRROR).backupActive(), "node-b ACTIVE");
+        final Arbiter arbiter = startArbiter();
+        final MirrorNode a = primaryNode(new GlobalStore(), arbiter);
+        final MirrorNode b = activeBackupNode(new GlobalStore(), arbiter);
         try (io.jmirror.shipper.ArbiterClient operator =
             new io.jmirror.shipper.ArbiterClient(arbiter.address(), null, 5000))
         {
@@ -562,14 +569,9 @@ class MirrorNodeSystemTest
     @Test
     void withoutTheArbiterTheBackupDoesNotTakeOver()
     {
-        final Arbiter arbiter = Arbiter.start(new ArbiterContext().dir(dir.resolve("arbiter")).insecure(true)
-            .qosTimeoutMs(QOS_MS).member(MIRROR, "node-a").member(MIRROR, "node-b"));
-        closeables.add(arbiter);
-        final MirrorNode a = node("node-a", new GlobalStore(), arbiter, true);
-        assertTrue(a.awaitRole(MirrorNode.Role.PRIMARY, 20_000), a.reason());
-        final MirrorNode b = node("node-b", new GlobalStore(), arbiter, false);
-        assertTrue(b.awaitRole(MirrorNode.Role.BACKUP, 20_000), b.reason());
-        await(() -> arbiter.record(MIRROR).backupActive(), "the arbiter holds the backup ACTIVE");
+        final Arbiter arbiter = startArbiter();
+        final MirrorNode a = primaryNode(new GlobalStore(), arbiter);
+        final MirrorNode b = activeBackupNode(new GlobalStore(), arbiter);
 
         arbiter.close();
         a.close();
