@@ -153,13 +153,36 @@ final class EpochHistory
      */
     synchronized void add(final EpochStart start)
     {
-        if (start.epoch() <= currentEpoch)
+        final long previous = starts.isEmpty() ? 0 : starts.get(starts.size() - 1).epoch();
+        if (start.epoch() <= previous || start.epoch() < currentEpoch)
         {
             throw new JournalException(JournalException.Code.CORRUPT_FRAME, "epoch goes backward: lsn=" +
-                start.lsn() + " epoch=" + start.epoch() + " previousEpoch=" + currentEpoch);
+                start.lsn() + " epoch=" + start.epoch() + " previousEpoch=" + Math.max(previous, currentEpoch));
         }
         starts.add(start);
         currentEpoch = start.epoch();
+    }
+
+    /**
+     * Make {@code epoch} the current epoch before its {@code EPOCH_START} is appended, so that nothing reading the
+     * journal can see the record while {@link #currentEpoch()} still names the epoch before it (a primary's session
+     * would otherwise ship it in a batch of the old epoch, and a member that read it would call the primary stale).
+     *
+     * @return the epoch that was current, to give back to {@link #abandon} if the append fails.
+     */
+    synchronized long begin(final long epoch)
+    {
+        final long previous = currentEpoch;
+        currentEpoch = Math.max(currentEpoch, epoch);
+        return previous;
+    }
+
+    /**
+     * The append of a begun epoch failed: the current epoch is the one before it again.
+     */
+    synchronized void abandon(final long previous)
+    {
+        currentEpoch = previous;
     }
 
     /**

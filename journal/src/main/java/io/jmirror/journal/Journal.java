@@ -199,6 +199,7 @@ public final class Journal implements AutoCloseable
                 " currentEpoch=" + current + " dir=" + files.dir());
         }
         files.tailEpoch(epoch);
+        final long previous = epochs.begin(epoch);
         final long lsn;
         try
         {
@@ -207,6 +208,7 @@ public final class Journal implements AutoCloseable
         catch (final RuntimeException ex)
         {
             files.tailEpoch(current);
+            epochs.abandon(previous);
             throw ex;
         }
         if (lsn % files.capacity() == 0)
