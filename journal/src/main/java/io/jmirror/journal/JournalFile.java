@@ -86,16 +86,7 @@ final class JournalFile
         catch (final IOException | InternalError ex)
         {
             // An InternalError is how the JVM reports a fault while touching a mapped page, e.g. a full disk.
-            try
-            {
-                Files.deleteIfExists(tmp);
-            }
-            catch (final IOException suppressed)
-            {
-                ex.addSuppressed(suppressed);
-            }
-            throw new JournalException(JournalException.Code.IO_ERROR,
-                "cannot create journal file: file=" + path + " fileLength=" + fileLength + " reason=" + ex, ex);
+            throw failed(ex, tmp, "cannot create journal file: file=" + path + " fileLength=" + fileLength);
         }
     }
 
@@ -141,17 +132,24 @@ final class JournalFile
             {
                 IoUtil.unmap(mapped);
             }
-            try
-            {
-                Files.deleteIfExists(free);
-            }
-            catch (final IOException suppressed)
-            {
-                ex.addSuppressed(suppressed);
-            }
-            throw new JournalException(JournalException.Code.IO_ERROR, "cannot reuse journal file: file=" + free +
-                " as=" + path + " reason=" + ex, ex);
+            throw failed(ex, free, "cannot reuse journal file: file=" + free + " as=" + path);
         }
+    }
+
+    /**
+     * A file that could not be made a journal file: delete what is left of it, and say what failed.
+     */
+    private static JournalException failed(final Throwable ex, final Path leftover, final String what)
+    {
+        try
+        {
+            Files.deleteIfExists(leftover);
+        }
+        catch (final IOException suppressed)
+        {
+            ex.addSuppressed(suppressed);
+        }
+        return new JournalException(JournalException.Code.IO_ERROR, what + " reason=" + ex, ex);
     }
 
     private static MappedByteBuffer map(final Path free, final long fileLength) throws IOException

@@ -300,12 +300,18 @@ class JournalEpochTest
     /** Rewrite a file header's epoch and its checksum, as a wrong but well-formed header. */
     static void rewriteHeaderEpoch(final Path file, final long epoch) throws Exception
     {
+        rewriteHeader(file, (view) -> view.putLong(JournalFileDescriptor.EPOCH_OFFSET, epoch));
+    }
+
+    /** Change a file header in place and recompute its checksum, so only the change is wrong. */
+    static void rewriteHeader(final Path file, final java.util.function.Consumer<ByteBuffer> change) throws Exception
+    {
         try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "rw"))
         {
             final byte[] header = new byte[JournalFileDescriptor.HEADER_LENGTH];
             raf.readFully(header);
             final ByteBuffer view = ByteBuffer.wrap(header).order(ByteOrder.LITTLE_ENDIAN);
-            view.putLong(JournalFileDescriptor.EPOCH_OFFSET, epoch);
+            change.accept(view);
             final CRC32C crc = new CRC32C();
             crc.update(header, 0, JournalFileDescriptor.HEADER_CHECKSUM_OFFSET);
             view.putInt(JournalFileDescriptor.HEADER_CHECKSUM_OFFSET, (int)crc.getValue());

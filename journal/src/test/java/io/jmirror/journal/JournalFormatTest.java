@@ -10,7 +10,6 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.zip.CRC32C;
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -195,17 +194,7 @@ class JournalFormatTest
 
     private static void rewriteVersion(final Path file, final int version) throws Exception
     {
-        try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "rw"))
-        {
-            final byte[] header = new byte[JournalFileDescriptor.HEADER_LENGTH];
-            raf.readFully(header);
-            final ByteBuffer view = ByteBuffer.wrap(header).order(ByteOrder.LITTLE_ENDIAN);
-            view.putInt(JournalFileDescriptor.FORMAT_VERSION_OFFSET, version);
-            final CRC32C crc = new CRC32C();
-            crc.update(header, 0, JournalFileDescriptor.HEADER_CHECKSUM_OFFSET);
-            view.putInt(JournalFileDescriptor.HEADER_CHECKSUM_OFFSET, (int)crc.getValue());
-            raf.seek(0);
-            raf.write(header);
-        }
+        JournalEpochTest.rewriteHeader(file,
+            (view) -> view.putInt(JournalFileDescriptor.FORMAT_VERSION_OFFSET, version));
     }
 }
