@@ -11,8 +11,10 @@ import org.slf4j.LoggerFactory;
  * <p>
  * Written by the primary's session and listener threads, read by every committing thread: the fields are volatile
  * and the answers monotonic enough that a stale read only makes a committer wait a little longer.
+ * <p>
+ * Public so that the deterministic simulation drives this same gate; an embedder has no use for it.
  */
-final class BackupGate
+public final class BackupGate
 {
     private static final Logger LOG = LoggerFactory.getLogger(BackupGate.class);
 
@@ -24,7 +26,7 @@ final class BackupGate
     /**
      * The backup's session became ACTIVE: from now on commits wait for its acks.
      */
-    synchronized void onActive(final String name, final long durableLsn)
+    public synchronized void onActive(final String name, final long durableLsn)
     {
         if (!isGating || !name.equals(backupName))
         {
@@ -40,7 +42,7 @@ final class BackupGate
     /**
      * The backup acknowledged up to {@code durableLsn}.
      */
-    void onAck(final String name, final long durableLsn)
+    public void onAck(final String name, final long durableLsn)
     {
         if (name.equals(backupName) && durableLsn > ackedDurableLsn)
         {
@@ -53,7 +55,7 @@ final class BackupGate
      *
      * @return true when this call let go of the backup.
      */
-    synchronized boolean onNotActive(final BackupRelease release, final long epoch)
+    public synchronized boolean onNotActive(final BackupRelease release, final long epoch)
     {
         if (!isGating)
         {
@@ -79,7 +81,7 @@ final class BackupGate
     /**
      * @return true while commits wait for the backup's acks.
      */
-    boolean isGating()
+    public boolean isGating()
     {
         return isGating;
     }
@@ -87,7 +89,7 @@ final class BackupGate
     /**
      * @return true while the backup is gating but not ACTIVE: commits wait for it or for its release.
      */
-    boolean isWaitingForRelease()
+    public boolean isWaitingForRelease()
     {
         return isWaitingForRelease;
     }
@@ -95,7 +97,7 @@ final class BackupGate
     /**
      * @return how far the gating backup has acknowledged.
      */
-    long ackedDurableLsn()
+    public long ackedDurableLsn()
     {
         return ackedDurableLsn;
     }
@@ -103,7 +105,7 @@ final class BackupGate
     /**
      * @return the gating backup's name, or null.
      */
-    String backupName()
+    public String backupName()
     {
         return backupName;
     }

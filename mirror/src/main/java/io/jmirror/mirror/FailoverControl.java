@@ -1,0 +1,540 @@
+package io.jmirror.mirror;
+
+import io.jmirror.journal.EpochStart;
+import io.jmirror.shipper.ArbiterProtocol;
+import io.jmirror.shipper.ArbiterProtocol.Kind;
+import io.jmirror.shipper.ArbiterRequest;
+import io.jmirror.shipper.ArbiterResponse;
+import io.jmirror.shipper.BackupRelease;
+import io.jmirror.shipper.MemberRole;
+import org.agrona.concurrent.EpochClock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * A failover member's decisions, once per heartbeat ({@link #onBeat}), over the {@link MirrorNode.Role} state
+ * machine:
+ * <pre>
+ *   CANDIDATE --arbiter: I am (or may become) primary--> PRIMARY --a higher epoch--> FENCED
+ *       |
+ *       +--arbiter: the partner is primary--> BACKUP --primary lost, arbiter grants TAKEOVER--> TAKING_OVER --> PRIMARY
+ * </pre>
+ * It takes its clock, its arbiter and the heavy work (journal, store, primary, receiver) through
+ * {@link EpochClock}, {@link ArbiterLink} and {@link FailoverEnvironment}, and holds no thread, socket or file: the
+ * same decisions run in a {@link MirrorNode} and, on one thread from a seed, in the deterministic simulation.
+ * <p>
+ * A candidate accepts no write until the arbiter has confirmed the epoch (a restarted primary too). As backup it
+ * asks the arbiter to take over once it has lost the primary; the arbiter grants it only if the backup was ACTIVE and
+ * it has lost the primary too. A backup that cannot apply what it receives neither asks for nor accepts a takeover.
+ * The takeover, each step safe to crash in and repeat: apply every record received, open as primary in the granted
+ * epoch. As primary, its {@link #mayRelease} tells the commit gate whether commits may stop waiting for an ACTIVE
+ * backup (only once the arbiter granted REVOKE_BACKUP in this epoch, failover rule 1); a primary that learns of a
+ * higher epoch stops at once (FENCED) and rejoins as backup once the arbiter says where the next epoch started.
+ * <p>
+ * Role, reason and epoch are read from other threads; the operator's wishes (hand over, promote) are set from them.
+ */
+public final class FailoverControl implements BackupRelease
+{
+    private static final Logger LOG = LoggerFactory.getLogger(FailoverControl.class);
+
+    private final FailoverSettings settings;
+    private final EpochClock clock;
+    private final ArbiterLink arbiter;
+    private final FailoverEnvironment env;
+    private volatile MirrorNode.Role role = MirrorNode.Role.CANDIDATE;
+    private volatile String reason = "started";
+    private volatile long epoch;
+    private volatile Path divergentBytes;
+    private volatile boolean isRevokeWanted;
+    private volatile boolean isHandoverWanted;
+    private volatile boolean isPromoteWanted;
+    private volatile boolean isRejoinWanted;
+    private volatile String followed;
+    private volatile String backupName;
+    private volatile long revokedEpoch = -1;
+    private volatile long takeovers;
+    private volatile long lastTakeoverMs = -1;
+    private long lastStreamingMs;
+
+    /**
+     * @param settings the member's names and kind.
+     * @param clock    time for the takeover figures and how long the primary was lost.
+     * @param arbiter  the link to the arbiter.
+     * @param env      the heavy work.
+     */
+    public FailoverControl(
+        final FailoverSettings settings, final EpochClock clock, final ArbiterLink arbiter,
+        final FailoverEnvironment env)
+    {
+        this.settings = settings;
+        this.clock = clock;
+        this.arbiter = arbiter;
+        this.env = env;
+        this.lastStreamingMs = clock.time();
+    }
+
+    /**
+     * One heartbeat: talk to the arbiter and act on the role.
+     *
+     * @param nowMs the time now.
+     */
+    public void onBeat(final long nowMs)
+    {
+        switch (role)
+        {
+            case CANDIDATE -> candidate();
+            case BACKUP -> backup(nowMs);
+            case ASYNC -> asAsync();
+            case FENCED -> rejoinAfterFence();
+            case PRIMARY -> asPrimary();
+            default ->
+            {
+            }
+        }
+    }
+
+    private void candidate()
+    {
+        final List<EpochStart> history = env.journalEpochHistory();
+        final long diskEpoch = history.isEmpty() ? 0 : history.get(history.size() - 1).epoch();
+        final ArbiterResponse poll = ask(Kind.POLL, diskEpoch, 0);
+        if (null == poll || !poll.isGranted())
+        {
+            return;
+        }
+        final String me = settings.memberName();
+        if (settings.isAsync() && !me.equals(poll.primary()))
+        {
+            if (null != poll.primary())
+            {
+                epoch = poll.epoch();
+                follow(poll.primary(), MemberRole.DR_ASYNC, MirrorNode.Role.ASYNC);
+            }
+            return;
+        }
+        if ((null == poll.primary() && settings.initialPrimary()) || me.equals(poll.primary()))
+        {
+            final ArbiterResponse claim = ask(Kind.CLAIM_PRIMARY, Math.max(diskEpoch, poll.epoch()), 0,
+                history.isEmpty() && !env.journalExists() ? 0 : env.journalEndLsn());
+            if (null != claim && claim.isGranted())
+            {
+                becomePrimary(claim.epoch(), "the arbiter names this node primary: epoch=" + claim.epoch());
+            }
+        }
+        else if (null != poll.primary())
+        {
+            final EpochStart last = history.isEmpty() ? null : history.get(history.size() - 1);
+            if (null != last && me.equals(last.memberName()) && !rejoin(last.epoch(), poll))
+            {
+                return;
+            }
+            epoch = poll.epoch();
+            follow(poll.primary(), MemberRole.BACKUP, MirrorNode.Role.BACKUP);
+        }
+    }
+
+    /**
+     * This node was primary in {@code ownEpoch} and another member is primary now: its journal may hold records the
+     * new primary never had. Cut them off at the start of the next epoch (keeping them in a file beside the journal)
+     * so it can follow, if its store holds none of them; otherwise it must be rebuilt.
+     *
+     * @return true when it may follow now.
+     */
+    private boolean rejoin(final long ownEpoch, final ArbiterResponse poll)
+    {
+        final ArbiterResponse next = ask(Kind.POLL, ownEpoch, 0);
+        final long divergence = null == next ? -1 : next.nextEpochLsn();
+        if (divergence < 0)
+        {
+            role(MirrorNode.Role.FENCED, "this node was primary in epoch " + ownEpoch + " and " + poll.primary() +
+                " is primary in epoch " + poll.epoch() + ", but the arbiter does not know where the next epoch " +
+                "starts: this former primary must be rebuilt from the primary");
+            return false;
+        }
+        final long storeLsn = env.storeRecoveredLsn();
+        if (storeLsn > divergence)
+        {
+            role(MirrorNode.Role.FENCED, "this former primary's store holds records up to " + storeLsn +
+                ", beyond where epoch " + (ownEpoch + 1) + " started (" + divergence + "): it must be rebuilt from " +
+                "the primary");
+            return false;
+        }
+        final Path kept = env.truncateJournal(Math.min(divergence, env.journalEndLsn()));
+        LOG.warn("former primary rejoins: member={} ownEpoch={} divergenceLsn={} divergentBytesKeptIn={}",
+            settings.memberName(), ownEpoch, divergence, kept);
+        divergentBytes = kept;
+        return true;
+    }
+
+    private void follow(final String primaryName, final MemberRole memberRole, final MirrorNode.Role next)
+    {
+        env.follow(primaryName, memberRole, epoch);
+        lastStreamingMs = clock.time();
+        followed = primaryName;
+        role(next, "following " + primaryName + " in epoch " + epoch);
+    }
+
+    /**
+     * An async member: follow whoever the arbiter names primary, cutting off what the old primary sent beyond the new
+     * epoch's start; be promoted when the operator asks.
+     */
+    private void asAsync()
+    {
+        final ArbiterResponse poll = ask(Kind.POLL, epoch, 0);
+        if (null == poll)
+        {
+            return;
+        }
+        if (isPromoteWanted)
+        {
+            final ArbiterResponse promote = ask(Kind.PROMOTE, poll.epoch(), ArbiterProtocol.FLAG_VALUE,
+                env.receivedTailLsn());
+            if (null != promote && promote.isGranted())
+            {
+                isPromoteWanted = false;
+                takeover(promote.epoch(), "promoted by the operator with data loss accepted: epoch=" + promote.epoch());
+                return;
+            }
+        }
+        if (null == poll.primary() || poll.primary().equals(followed) || poll.epoch() <= epoch)
+        {
+            return;
+        }
+        // A failover: the new primary's journal may lack what the old one sent this member last.
+        final long followedEpoch = epoch;
+        final long applied = env.appliedLsn();
+        env.stopFollowing();
+        final ArbiterResponse next = ask(Kind.POLL, followedEpoch, 0);
+        final long divergence = null == next ? -1 : next.nextEpochLsn();
+        final long end = env.journalEndLsn();
+        if (divergence >= 0 && end > divergence)
+        {
+            final long inStore = Math.max(applied, env.storeRecoveredLsn());
+            if (inStore > divergence)
+            {
+                role(MirrorNode.Role.FENCED, "this async member applied records up to " + inStore + ", beyond where " +
+                    "epoch " + poll.epoch() + " started (" + divergence + "): it must be rebuilt from the primary");
+                return;
+            }
+            divergentBytes = env.truncateJournal(divergence);
+        }
+        epoch = poll.epoch();
+        follow(poll.primary(), MemberRole.DR_ASYNC, MirrorNode.Role.ASYNC);
+    }
+
+    private void backup(final long nowMs)
+    {
+        final boolean isStreaming = env.isStreaming();
+        if (isStreaming)
+        {
+            lastStreamingMs = nowMs;
+        }
+        final String failure = env.followerFailure();
+        final ArbiterResponse poll = ask(Kind.POLL, epoch, isStreaming ? 0 : ArbiterProtocol.FLAG_LOST_PRIMARY);
+        if (null != failure)
+        {
+            // Its store cannot reach its journal's end, so as primary it would serve (and ship on) a wrong store.
+            final String why = "FAILED: this backup cannot apply what it receives, so it neither asks for nor " +
+                "accepts a takeover: " + failure;
+            if (!why.equals(reason))
+            {
+                LOG.error("mirror node: member={} role={} epoch={} reason={}", settings.memberName(), role, epoch, why);
+                reason = why;
+            }
+            if (null != poll && poll.epoch() > epoch)
+            {
+                epoch = poll.epoch();
+            }
+            return;
+        }
+        if (null != poll && poll.isGranted() && settings.memberName().equals(poll.primary()))
+        {
+            takeover(poll.epoch(), "the arbiter already names this node primary: epoch=" + poll.epoch());
+            return;
+        }
+        if (null != poll && poll.epoch() > epoch)
+        {
+            epoch = poll.epoch();
+        }
+        if (!isStreaming)
+        {
+            // The arbiter grants only if it has lost the primary too and this node was ACTIVE.
+            final ArbiterResponse takeover = ask(Kind.TAKEOVER, epoch, 0, env.receivedTailLsn());
+            if (null != takeover && takeover.isGranted())
+            {
+                takeover(takeover.epoch(), "takeover granted: epoch=" + takeover.epoch() + " primaryLostForMs=" +
+                    (nowMs - lastStreamingMs));
+            }
+        }
+    }
+
+    /**
+     * Take over as primary of {@code newEpoch}: apply all received, stop receiving, then open as primary.
+     */
+    private void takeover(final long newEpoch, final String why)
+    {
+        final long startMs = clock.time();
+        role(MirrorNode.Role.TAKING_OVER, why);
+        if (!env.applyAllReceived())
+        {
+            role(MirrorNode.Role.FENCED, "cannot apply what was received before taking over: " +
+                env.followerFailure());
+            return;
+        }
+        env.stopFollowing();
+        try
+        {
+            becomePrimary(newEpoch, why);
+        }
+        catch (final RuntimeException ex)
+        {
+            // The arbiter names this node primary of newEpoch: as a candidate it claims the role again next beat.
+            role(MirrorNode.Role.CANDIDATE, "takeover failed, retrying as candidate: " + ex);
+            throw ex;
+        }
+        takeovers++;
+        lastTakeoverMs = clock.time() - startMs;
+    }
+
+    private void becomePrimary(final long newEpoch, final String why)
+    {
+        final String opened = env.openAsPrimary(newEpoch, this);
+        epoch = newEpoch;
+        isRevokeWanted = false;
+        role(MirrorNode.Role.PRIMARY, why + " " + opened);
+    }
+
+    private void asPrimary()
+    {
+        final String fencedBy = env.primaryFencedBy();
+        if (null != fencedBy)
+        {
+            fence("a member knows a higher epoch: " + fencedBy);
+            return;
+        }
+        final String backupMember = null != backupName ? backupName :
+            (settings.isAsync() ? null : settings.partnerName());
+        final boolean isBackupActive = null != backupMember && env.isMemberActive(backupMember);
+        if (isHandoverWanted && isBackupActive && env.memberDurableLsn(backupMember) >= env.primaryTailLsn())
+        {
+            final ArbiterResponse handover = ask(Kind.HANDOVER, epoch, 0);
+            if (null != handover && handover.isGranted())
+            {
+                isHandoverWanted = false;
+                final long end = env.primaryTailLsn();
+                env.closePrimary();
+                role(MirrorNode.Role.CANDIDATE, "handed over to " + backupMember + " at lsn=" + end +
+                    ": it takes over, then this node follows it");
+                return;
+            }
+        }
+        final ArbiterResponse poll = ask(Kind.POLL, epoch, isBackupActive ? ArbiterProtocol.FLAG_BACKUP_ACTIVE : 0);
+        if (null != poll && null != poll.backup())
+        {
+            backupName = poll.backup();
+        }
+        if (null != poll && poll.epoch() > epoch)
+        {
+            fence("the arbiter is in a higher epoch: epoch=" + poll.epoch() + " primary=" + poll.primary());
+            return;
+        }
+        if (isRevokeWanted && revokedEpoch != epoch)
+        {
+            final ArbiterResponse revoke = ask(Kind.REVOKE_BACKUP, epoch, 0);
+            if (null != revoke && revoke.isGranted())
+            {
+                revokedEpoch = epoch;
+                isRevokeWanted = false;
+            }
+        }
+    }
+
+    /**
+     * The primary's {@link BackupRelease}: true once the arbiter granted REVOKE_BACKUP in this epoch; otherwise asks
+     * the next beat to request it. Never blocks.
+     */
+    @Override
+    public boolean mayRelease(final String backupName, final long primaryEpoch)
+    {
+        if (revokedEpoch == primaryEpoch)
+        {
+            return true;
+        }
+        isRevokeWanted = true;
+        return false;
+    }
+
+    private void fence(final String why)
+    {
+        role(MirrorNode.Role.FENCED, why);
+        env.closePrimary();
+        isRejoinWanted = true;
+    }
+
+    /**
+     * A primary fenced by a higher epoch, once the arbiter answers: undo on its store what it wrote beyond the new
+     * epoch's start (from before-images), keep those journal bytes in a file, cut them off and follow the new
+     * primary. If a record there has no before-image, the store cannot be undone: it stays FENCED, to be rebuilt.
+     */
+    private void rejoinAfterFence()
+    {
+        if (!isRejoinWanted)
+        {
+            return;
+        }
+        final List<EpochStart> history = env.journalEpochHistory();
+        final long ownEpoch = history.isEmpty() ? 0 : history.get(history.size() - 1).epoch();
+        final ArbiterResponse next = ask(Kind.POLL, ownEpoch, 0);
+        if (null == next || null == next.primary() || settings.memberName().equals(next.primary()) ||
+            next.epoch() <= ownEpoch)
+        {
+            return;
+        }
+        isRejoinWanted = false;
+        final long divergence = next.nextEpochLsn();
+        if (divergence < 0)
+        {
+            role(MirrorNode.Role.FENCED, "the arbiter does not know where epoch " + next.epoch() + " started: this " +
+                "former primary must be rebuilt from " + next.primary());
+            return;
+        }
+        if (env.journalEndLsn() > divergence)
+        {
+            final List<Long> withoutBeforeImage = env.undoBeyond(divergence);
+            if (null != withoutBeforeImage)
+            {
+                role(MirrorNode.Role.FENCED, "records this former primary wrote beyond where epoch " + next.epoch() +
+                    " started carry no before-image, so its store cannot be undone: it must be rebuilt; lsns=" +
+                    withoutBeforeImage);
+                return;
+            }
+            divergentBytes = env.truncateJournal(divergence);
+            LOG.warn("fenced primary undid and cut its divergent records: member={} divergenceLsn={} keptIn={}",
+                settings.memberName(), divergence, divergentBytes);
+        }
+        epoch = next.epoch();
+        follow(next.primary(), MemberRole.BACKUP, MirrorNode.Role.BACKUP);
+    }
+
+    private ArbiterResponse ask(final Kind kind, final long knownEpoch, final int flags)
+    {
+        return ask(kind, knownEpoch, flags, -1);
+    }
+
+    private ArbiterResponse ask(final Kind kind, final long knownEpoch, final int flags, final long lsn)
+    {
+        final ArbiterResponse response = arbiter.request(
+            new ArbiterRequest(kind, settings.mirrorName(), settings.memberName(), knownEpoch, flags, lsn));
+        if (null == response)
+        {
+            LOG.debug("arbiter unreachable: member={} request={}", settings.memberName(), kind);
+        }
+        else if (!response.isGranted() && kind != Kind.TAKEOVER)
+        {
+            LOG.info("arbiter refused: member={} request={} {}", settings.memberName(), kind, response);
+        }
+        return response;
+    }
+
+    private void role(final MirrorNode.Role next, final String why)
+    {
+        final MirrorNode.Role previous = role;
+        role = next;
+        reason = why;
+        LOG.info("mirror node: member={} {} -> {} epoch={} reason={}", settings.memberName(), previous, next, epoch,
+            why);
+    }
+
+    /**
+     * A beat failed: say so in {@link #reason()}; the next beat tries again.
+     *
+     * @param ex what failed.
+     */
+    public void onError(final Throwable ex)
+    {
+        LOG.error("mirror node failed: member={} role={}", settings.memberName(), role, ex);
+        reason = "failed: " + ex;
+    }
+
+    /**
+     * The member is closing: no further beat acts.
+     */
+    public void close()
+    {
+        if (role != MirrorNode.Role.CLOSED)
+        {
+            role(MirrorNode.Role.CLOSED, "closed");
+        }
+    }
+
+    /**
+     * Planned switch: once the backup is ACTIVE and has every record durable, hand the role over.
+     *
+     * @param wanted true to hand over on a coming beat, false to give up the wish.
+     */
+    public void handoverWanted(final boolean wanted)
+    {
+        isHandoverWanted = wanted;
+    }
+
+    /**
+     * Operator command for an async member: ask the arbiter to promote it on a coming beat.
+     *
+     * @param wanted true to ask, false to give up the wish.
+     */
+    public void promoteWanted(final boolean wanted)
+    {
+        isPromoteWanted = wanted;
+    }
+
+    /**
+     * @return the role.
+     */
+    public MirrorNode.Role role()
+    {
+        return role;
+    }
+
+    /**
+     * @return why the member is in its role.
+     */
+    public String reason()
+    {
+        return reason;
+    }
+
+    /**
+     * @return the epoch the member is in (as primary) or follows (as backup).
+     */
+    public long epoch()
+    {
+        return epoch;
+    }
+
+    /**
+     * @return the file holding the journal bytes cut off when it rejoined as a former primary, or null.
+     */
+    public Path divergentBytes()
+    {
+        return divergentBytes;
+    }
+
+    /**
+     * @return takeovers made.
+     */
+    public long takeovers()
+    {
+        return takeovers;
+    }
+
+    /**
+     * @return how long the last takeover took, from the grant to open for writes, in ms; -1 before any.
+     */
+    public long lastTakeoverMs()
+    {
+        return lastTakeoverMs;
+    }
+}

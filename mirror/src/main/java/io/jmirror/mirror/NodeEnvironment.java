@@ -1,0 +1,316 @@
+package io.jmirror.mirror;
+
+import io.jmirror.dejournal.DejournalContext;
+import io.jmirror.dejournal.DejournalStatus;
+import io.jmirror.dejournal.Dejournaler;
+import io.jmirror.dejournal.DivergenceUndo;
+import io.jmirror.dejournal.TransactionRollback;
+import io.jmirror.journal.EpochStart;
+import io.jmirror.journal.Journal;
+import io.jmirror.journal.JournalContext;
+import io.jmirror.journal.JournalTruncation;
+import io.jmirror.shipper.AllowedMember;
+import io.jmirror.shipper.BackupRelease;
+import io.jmirror.shipper.MemberRole;
+import io.jmirror.shipper.MemberStatus;
+import io.jmirror.shipper.Primary;
+import io.jmirror.shipper.PrimaryContext;
+import io.jmirror.shipper.Receiver;
+import io.jmirror.shipper.ReceiverContext;
+import io.jmirror.shipper.TransferStatus;
+import org.agrona.CloseHelper;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A {@link MirrorNode}'s real environment: the journal files, the embedder's store, a {@link Primary} shipping over
+ * TCP and a {@link Member} receiving and applying. {@link FailoverControl} decides; this does the I/O.
+ */
+final class NodeEnvironment implements FailoverEnvironment
+{
+    private static final Logger LOG = LoggerFactory.getLogger(NodeEnvironment.class);
+
+    private final MirrorNodeContext ctx;
+    private volatile Journal journal;
+    private volatile Primary primary;
+    private volatile Member member;
+    private volatile boolean isFencedByPeer;
+    private volatile boolean isClosing;
+
+    NodeEnvironment(final MirrorNodeContext ctx)
+    {
+        this.ctx = ctx;
+    }
+
+    @Override
+    public List<EpochStart> journalEpochHistory()
+    {
+        final JournalContext journalContext = ctx.journalContext();
+        if (!Journal.exists(journalContext.journalDir()))
+        {
+            return List.of();
+        }
+        try (Journal onDisk = Journal.openReadOnly(journalContext.journalDir()))
+        {
+            return onDisk.epochHistory();
+        }
+    }
+
+    @Override
+    public boolean journalExists()
+    {
+        return Journal.exists(ctx.journalContext().journalDir());
+    }
+
+    @Override
+    public long journalEndLsn()
+    {
+        try (Journal onDisk = Journal.openReadOnly(ctx.journalContext().journalDir()))
+        {
+            return onDisk.tailLsn();
+        }
+    }
+
+    @Override
+    public long storeRecoveredLsn()
+    {
+        return ctx.target().recoveredLsn();
+    }
+
+    @Override
+    public String openAsPrimary(final long epoch, final BackupRelease release)
+    {
+        final Journal opened = Journal.open(ctx.journalContext());
+        try
+        {
+            if (opened.epoch() < epoch)
+            {
+                opened.startEpoch(epoch, ctx.memberName());
+            }
+            final TransactionRollback.Result rollback =
+                TransactionRollback.rollBackOpenTransactions(opened, opened.startLsn());
+            if (!rollback.withoutBeforeImage().isEmpty())
+            {
+                LOG.error("open transactions held records without before-images; they stay applied: lsns={}",
+                    rollback.withoutBeforeImage());
+            }
+            try (Dejournaler apply = Dejournaler.start(new DejournalContext().journal(opened).target(ctx.target())
+                .workers(ctx.workers())))
+            {
+                while (!apply.awaitApplied(opened.tailLsn(), TimeUnit.SECONDS.toNanos(1)))
+                {
+                    LOG.info("bringing the store up to the journal before opening for writes: {}", apply.status());
+                }
+            }
+            final PrimaryContext primaryContext = new PrimaryContext().journal(opened).insecure(null == ctx.tls())
+                .tls(ctx.tls())
+                .bindAddress(ctx.addressOf(ctx.memberName()));
+            for (final String name : ctx.failoverMemberNames())
+            {
+                if (!name.equals(ctx.memberName()))
+                {
+                    primaryContext.member(AllowedMember.of(name, MemberRole.BACKUP));
+                }
+            }
+            for (final String name : ctx.asyncMemberNames())
+            {
+                if (!name.equals(ctx.memberName()))
+                {
+                    primaryContext.member(AllowedMember.of(name, MemberRole.DR_ASYNC));
+                }
+            }
+            // The flag belongs to this primary: one fenced earlier and since rejoined starts clean.
+            isFencedByPeer = false;
+            journal = opened;
+            primary = Primary.start(primaryContext
+                .qosTimeoutMs(ctx.qosTimeoutMs()).heartbeatIntervalMs(ctx.heartbeatIntervalMs())
+                .backupRelease(release)
+                .higherEpochHandler((higher, name) -> isFencedByPeer = true));
+            return "rolledBack=" + rollback.transactions();
+        }
+        catch (final RuntimeException ex)
+        {
+            CloseHelper.quietClose(opened);
+            journal = null;
+            throw ex;
+        }
+    }
+
+    @Override
+    public void closePrimary()
+    {
+        CloseHelper.quietClose(primary);
+        primary = null;
+        CloseHelper.quietClose(journal);
+        journal = null;
+    }
+
+    @Override
+    public long primaryTailLsn()
+    {
+        return journal.tailLsn();
+    }
+
+    @Override
+    public boolean isMemberActive(final String memberName)
+    {
+        final MemberStatus status = primary.memberStatus(memberName);
+        return null != status && TransferStatus.ACTIVE.name().equals(status.transferStatus());
+    }
+
+    @Override
+    public long memberDurableLsn(final String memberName)
+    {
+        final MemberStatus status = primary.memberStatus(memberName);
+        return null == status ? -1 : status.durableLsn();
+    }
+
+    @Override
+    public String primaryFencedBy()
+    {
+        final Primary current = primary;
+        if (isFencedByPeer || current.isFenced())
+        {
+            return "fencedEpoch=" + current.fencedEpoch() + " primary=" + current.fencedPrimaryName();
+        }
+        return null;
+    }
+
+    @Override
+    public void follow(final String primaryName, final MemberRole role, final long epoch)
+    {
+        member = Member.start(new MemberContext().target(ctx.target()).workers(ctx.workers())
+            .receiverContext(new ReceiverContext().memberName(ctx.memberName()).role(role)
+                .mirrorName(ctx.mirrorName()).primaryAddress(ctx.connectAddressOf(primaryName))
+                .insecure(null == ctx.tls()).tls(ctx.tls()).primaryName(primaryName)
+                .heartbeatIntervalMs(ctx.heartbeatIntervalMs()).qosTimeoutMs(ctx.qosTimeoutMs())
+                .reconnectIntervalMs(Math.max(10, ctx.heartbeatIntervalMs() / 2))
+                .journalContext(ctx.journalContext())));
+    }
+
+    @Override
+    public void stopFollowing()
+    {
+        CloseHelper.quietClose(member);
+        member = null;
+    }
+
+    @Override
+    public boolean isStreaming()
+    {
+        return member.receiver().state() == Receiver.State.STREAMING;
+    }
+
+    @Override
+    public long receivedTailLsn()
+    {
+        final Journal received = member.receiver().journal();
+        return null == received ? 0 : received.tailLsn();
+    }
+
+    @Override
+    public long appliedLsn()
+    {
+        final Member current = member;
+        return null == current || null == current.dejournaler() ? -1 : current.dejournaler().appliedLsn();
+    }
+
+    @Override
+    public String followerFailure()
+    {
+        final Member current = member;
+        if (null == current)
+        {
+            return null;
+        }
+        if (null != current.lastWiringError())
+        {
+            return "member cannot start or feed its dejournaler: " + current.lastWiringError();
+        }
+        final Dejournaler dejournaler = current.dejournaler();
+        if (null != dejournaler)
+        {
+            final DejournalStatus status = dejournaler.status();
+            if ("FAILED".equals(status.state()))
+            {
+                return "dejournaler FAILED: " + status.failure();
+            }
+        }
+        return null;
+    }
+
+    @Override
+    public boolean applyAllReceived()
+    {
+        final Member current = member;
+        final Journal received = current.receiver().journal();
+        if (null == received)
+        {
+            return true;
+        }
+        while (null == current.dejournaler() ||
+            !current.dejournaler().awaitApplied(received.tailLsn(), TimeUnit.MILLISECONDS.toNanos(100)))
+        {
+            if (null != followerFailure() || isClosing)
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    @Override
+    public Path truncateJournal(final long lsn)
+    {
+        return JournalTruncation.truncate(ctx.journalContext().journalDir(), lsn);
+    }
+
+    @Override
+    public List<Long> undoBeyond(final long lsn)
+    {
+        final DivergenceUndo.Result undone;
+        try (Journal onDisk = Journal.openReadOnly(ctx.journalContext().journalDir()))
+        {
+            undone = DivergenceUndo.undo(onDisk, lsn, ctx.target(), ctx.dir().resolve("undo-scratch"));
+        }
+        LOG.info("undid divergent records on the store: member={} fromLsn={} records={} withoutBeforeImage={}",
+            ctx.memberName(), lsn, undone.recordsUndone(), undone.withoutBeforeImage());
+        return undone.isUndone() ? null : undone.withoutBeforeImage();
+    }
+
+    /**
+     * The node is closing: stop waiting for applies.
+     */
+    void closing()
+    {
+        isClosing = true;
+    }
+
+    Journal journal()
+    {
+        return journal;
+    }
+
+    Primary primary()
+    {
+        return primary;
+    }
+
+    Member member()
+    {
+        return member;
+    }
+
+    /**
+     * Close what is open. Safe to call twice.
+     */
+    void close()
+    {
+        closePrimary();
+        stopFollowing();
+    }
+}
