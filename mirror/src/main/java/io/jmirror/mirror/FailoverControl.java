@@ -146,7 +146,12 @@ public final class FailoverControl implements BackupRelease
     private boolean rejoin(final long ownEpoch, final ArbiterResponse poll)
     {
         final ArbiterResponse next = ask(Kind.POLL, ownEpoch, 0);
-        final long divergence = null == next ? -1 : next.nextEpochLsn();
+        if (null == next)
+        {
+            // No answer is not "unknown": ask again next beat rather than call this member lost for good.
+            return false;
+        }
+        final long divergence = next.nextEpochLsn();
         if (divergence < 0)
         {
             role(MirrorNode.Role.FENCED, "this node was primary in epoch " + ownEpoch + " and " + poll.primary() +
@@ -205,10 +210,15 @@ public final class FailoverControl implements BackupRelease
         }
         // A failover: the new primary's journal may lack what the old one sent this member last.
         final long followedEpoch = epoch;
+        final ArbiterResponse next = ask(Kind.POLL, followedEpoch, 0);
+        if (null == next)
+        {
+            // Without the answer it cannot know where to cut: keep following as before and ask again next beat.
+            return;
+        }
+        final long divergence = next.nextEpochLsn();
         final long applied = env.appliedLsn();
         env.stopFollowing();
-        final ArbiterResponse next = ask(Kind.POLL, followedEpoch, 0);
-        final long divergence = null == next ? -1 : next.nextEpochLsn();
         final long end = env.journalEndLsn();
         if (divergence >= 0 && end > divergence)
         {

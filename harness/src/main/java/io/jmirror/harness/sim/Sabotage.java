@@ -1,0 +1,14 @@
+package io.jmirror.harness.sim;
+
+/**
+ * Known mistakes the simulation can reintroduce, in the harness only, to show that its checkers catch them.
+ */
+public enum Sabotage
+{
+    /** None: the production rules. */
+    NONE,
+    /** The primary stops waiting for an ACTIVE backup without the arbiter's grant (a release that always says yes). */
+    RELEASE_WITHOUT_GRANT,
+    /** The backup takes over whenever it asks, as if the arbiter had granted it (not ACTIVE, primary alive). */
+    TAKEOVER_WITHOUT_GRANT
+}

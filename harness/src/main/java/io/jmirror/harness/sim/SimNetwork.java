@@ -1,0 +1,145 @@
+package io.jmirror.harness.sim;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.PriorityQueue;
+import java.util.TreeSet;
+import java.util.random.RandomGenerator;
+
+/**
+ * The simulated network: every message is delayed, and may be dropped, duplicated (and so reordered); a link can be
+ * cut in one direction or both. Deterministic: delivery is ordered by time, then by sending order.
+ */
+final class SimNetwork
+{
+    /** The arbiter's address on the simulated network. */
+    static final String ARBITER = "arbiter";
+
+    private final RandomGenerator random;
+    private final PriorityQueue<InFlight> inFlight = new PriorityQueue<>();
+    private final TreeSet<String> cut = new TreeSet<>();
+    private long sequence;
+    private double dropRate;
+    private double duplicateRate;
+    private long maxDelayMs;
+    private long sent;
+    private long dropped;
+
+    record InFlight(long deliverAtMs, long sequence, String from, String to, SimMessage message)
+        implements Comparable<InFlight>
+    {
+        @Override
+        public int compareTo(final InFlight other)
+        {
+            final int byTime = Long.compare(deliverAtMs, other.deliverAtMs);
+            return 0 != byTime ? byTime : Long.compare(sequence, other.sequence);
+        }
+    }
+
+    SimNetwork(final RandomGenerator random)
+    {
+        this.random = random;
+    }
+
+    /**
+     * @param dropRate      share of messages lost.
+     * @param duplicateRate share of messages delivered twice.
+     * @param maxDelayMs    the longest delay.
+     */
+    void conditions(final double dropRate, final double duplicateRate, final long maxDelayMs)
+    {
+        this.dropRate = dropRate;
+        this.duplicateRate = duplicateRate;
+        this.maxDelayMs = maxDelayMs;
+    }
+
+    static String link(final String from, final String to)
+    {
+        return from + "->" + to;
+    }
+
+    void cut(final String from, final String to)
+    {
+        cut.add(link(from, to));
+    }
+
+    void heal(final String from, final String to)
+    {
+        cut.remove(link(from, to));
+    }
+
+    void healAll()
+    {
+        cut.clear();
+    }
+
+    boolean isCut(final String from, final String to)
+    {
+        return cut.contains(link(from, to));
+    }
+
+    TreeSet<String> cutLinks()
+    {
+        return cut;
+    }
+
+    /**
+     * @return true when the message left (it may still be lost on the way); false when the link is cut.
+     */
+    boolean send(final long nowMs, final String from, final String to, final SimMessage message)
+    {
+        sent++;
+        if (isCut(from, to) || random.nextDouble() < dropRate)
+        {
+            dropped++;
+            return false;
+        }
+        inFlight.add(new InFlight(nowMs + 1 + random.nextLong(Math.max(1, maxDelayMs)), sequence++, from, to,
+            message));
+        if (random.nextDouble() < duplicateRate)
+        {
+            inFlight.add(new InFlight(nowMs + 1 + random.nextLong(Math.max(1, maxDelayMs * 2)), sequence++, from, to,
+                message));
+        }
+        return true;
+    }
+
+    /**
+     * A message held up on the way (a request that reaches the arbiter after its sender gave up on it): it passes a
+     * cut that heals before {@code delayMs} runs out.
+     */
+    void sendLate(final long nowMs, final String from, final String to, final SimMessage message, final long delayMs)
+    {
+        sent++;
+        inFlight.add(new InFlight(nowMs + delayMs, sequence++, from, to, message));
+    }
+
+    /**
+     * Take the messages due by {@code nowMs}; a message on a link cut meanwhile is lost.
+     */
+    List<InFlight> due(final long nowMs)
+    {
+        final List<InFlight> due = new ArrayList<>();
+        while (!inFlight.isEmpty() && inFlight.peek().deliverAtMs() <= nowMs)
+        {
+            final InFlight next = inFlight.poll();
+            if (isCut(next.from(), next.to()))
+            {
+                dropped++;
+                continue;
+            }
+            due.add(next);
+        }
+        return due;
+    }
+
+    long sent()
+    {
+        return sent;
+    }
+
+    long dropped()
+    {
+        return dropped;
+    }
+}
