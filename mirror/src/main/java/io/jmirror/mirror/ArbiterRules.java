@@ -18,6 +18,9 @@ import io.jmirror.shipper.ArbiterRequest;
  *   <li>TAKEOVER is granted to the backup of the current epoch only while it is ACTIVE, the no-failover flag is off,
  *   and the arbiter has lost the primary (or the primary handed over); it starts the next epoch. So for one epoch
  *   the arbiter grants at most one of the two.</li>
+ *   <li>CLAIM_PRIMARY from the primary of the current epoch (it restarted) confirms it and clears backup-ACTIVE: the
+ *   restarted primary's commits wait for the backup only once it is ACTIVE again there (and reported so), so until
+ *   then the backup, which may lack what the restarted primary acknowledged, cannot take over.</li>
  *   <li>A request naming an older epoch is refused STALE_EPOCH with the current epoch and primary; repeating a
  *   granted TAKEOVER (the new primary crashed before it heard the answer) is granted again.</li>
  * </ul>
@@ -131,7 +134,11 @@ public final class ArbiterRules
                 }
                 if (member.equals(record.primary()))
                 {
-                    return granted(record, "primary confirmed: epoch=" + record.epoch());
+                    // A restarted primary's commits do not wait for the backup until it is ACTIVE again there, so
+                    // until then the backup must not take over: it may lack what the restarted primary acknowledges.
+                    return granted(record.backupActive() ? record.withBackupActive(false) : record,
+                        "primary confirmed: epoch=" + record.epoch() + (record.backupActive() ?
+                        " backupActive=false until the backup is ACTIVE again at the restarted primary" : ""));
                 }
                 return refused(Reason.NOT_PRIMARY, record, "another member is primary: primary=" + record.primary() +
                     " epoch=" + record.epoch());

@@ -60,6 +60,22 @@ class ArbiterRulesTest
     }
 
     @Test
+    void aRestartedPrimaryClearsBackupActiveUntilTheBackupIsActiveAgainThere()
+    {
+        // The restarted primary acknowledges commits before its backup reconnects; were the backup still held ACTIVE,
+        // it could take over without them once the primary died again.
+        final ArbiterRecord restarted = ArbiterRules.decide(running(), request(Kind.CLAIM_PRIMARY, "a", 1), 0, 0, QOS)
+            .record();
+        assertEquals(1, restarted.epoch());
+        assertFalse(restarted.backupActive());
+        assertEquals(Reason.BACKUP_NOT_ACTIVE,
+            ArbiterRules.decide(restarted, request(Kind.TAKEOVER, "b", 1), QOS, 0, QOS).reason());
+        final ArbiterRecord activeAgain = ArbiterRules.decide(restarted, activePoll("a", 1), 0, 0, QOS).record();
+        assertTrue(activeAgain.backupActive());
+        assertTrue(ArbiterRules.decide(activeAgain, request(Kind.TAKEOVER, "b", 1), QOS, 0, QOS).isGranted());
+    }
+
+    @Test
     void theBackupTakesOverOnlyWhenActiveAndThePrimaryIsLost()
     {
         ArbiterRecord record = ArbiterRules.decide(null, request(Kind.CLAIM_PRIMARY, "a", 0), 0, 0, QOS).record();

@@ -4,7 +4,6 @@ import io.jmirror.mirror.Arbiter;
 import io.jmirror.mirror.ArbiterContext;
 import io.jmirror.mirror.ArbiterRecord;
 import io.jmirror.mirror.ArbiterStore;
-import io.jmirror.shipper.ArbiterProtocol;
 import io.jmirror.shipper.ArbiterRequest;
 import io.jmirror.shipper.ArbiterResponse;
 import org.agrona.concurrent.EpochClock;
@@ -105,10 +104,5 @@ final class SimArbiter
     ArbiterRecord persisted()
     {
         return store.saved.get(mirrorName);
-    }
-
-    static boolean isTakeover(final ArbiterRequest request)
-    {
-        return request.kind() == ArbiterProtocol.Kind.TAKEOVER;
     }
 }

@@ -8,7 +8,8 @@ import java.util.SplittableRandom;
  * The faults of the fault phase, drawn from the run's random source each step: member crashes (process kills; with
  * {@link SimOptions#machineCrashes()} also machine crashes, losing what was not durable, perhaps with a torn tail),
  * arbiter crashes, stalled members (a paused VM that resumes later), links cut
- * one way or both and healed.
+ * one way or both and healed, and a bit flipped at rest in a following member's journal, in a record it has not
+ * applied yet (its apply must detect it and stop, never apply it).
  */
 final class SimFaults
 {
@@ -16,6 +17,25 @@ final class SimFaults
 
     private SimFaults()
     {
+    }
+
+    private static void flipBit(final Simulation sim, final SimNode node)
+    {
+        if (!node.isUp() || null == node.followerSide() || null != node.primarySide())
+        {
+            return;
+        }
+        final SimJournal journal = node.journal();
+        final int from = journal.indexAt(node.store().appliedLsn());
+        if (from < 0)
+        {
+            return;
+        }
+        final int index = from + sim.random().nextInt(journal.records().size() - from);
+        final int bit = sim.random().nextInt(64);
+        sim.trace("fault: flip bit " + bit + " at rest in " + node.name() + "'s journal, record at lsn=" +
+            journal.records().get(index).lsn());
+        journal.flipBit(index, bit);
     }
 
     static void inject(final Simulation sim)
@@ -40,6 +60,10 @@ final class SimFaults
                 sim.trace("fault: stall " + node.name() + " for " + stallMs + "ms");
                 node.pause(sim.nowMs() + stallMs);
             }
+        }
+        if (random.nextInt(2000) == 0)
+        {
+            flipBit(sim, nodes.get(random.nextInt(nodes.size())));
         }
         if (random.nextInt(3000) == 0)
         {

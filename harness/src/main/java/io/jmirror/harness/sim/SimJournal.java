@@ -176,6 +176,14 @@ final class SimJournal
         }
     }
 
+    /**
+     * Damage at rest: flip one bit of the record at {@code index}, its checksum left as written.
+     */
+    void flipBit(final int index, final int bit)
+    {
+        records.set(index, records.get(index).withBitFlipped(bit));
+    }
+
     void clear()
     {
         records.clear();

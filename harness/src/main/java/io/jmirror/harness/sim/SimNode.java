@@ -66,6 +66,30 @@ final class SimNode
             " journalTail=" + journal.tailLsn());
     }
 
+    /**
+     * The operator rebuilds a member that cannot apply its journal: a new, empty journal and store, then it starts
+     * and copies the primary's journal again.
+     */
+    void rebuild()
+    {
+        trace("rebuilt by the operator: " + control.reason());
+        control = null;
+        primarySide = null;
+        followerSide = null;
+        store.clear();
+        journal.clear();
+        start();
+    }
+
+    /**
+     * @return true when this member says it cannot go on without an operator: its apply FAILED, or it must be
+     * rebuilt.
+     */
+    boolean needsRebuild()
+    {
+        return isUp() && (control.reason().startsWith("FAILED") || control.reason().contains("must be rebuilt"));
+    }
+
     void pause(final long untilMs)
     {
         pausedUntilMs = untilMs;
@@ -85,6 +109,11 @@ final class SimNode
     boolean isRunning()
     {
         return isUp() && sim.nowMs() >= pausedUntilMs;
+    }
+
+    long stalledForMs()
+    {
+        return Math.max(1, pausedUntilMs - sim.nowMs());
     }
 
     boolean isStalled()

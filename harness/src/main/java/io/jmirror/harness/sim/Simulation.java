@@ -37,6 +37,7 @@ public final class Simulation
     private long crashes;
     private long corruption;
     private long nextValue;
+    private long rebuilds;
 
     /**
      * @param options the run.
@@ -74,9 +75,13 @@ public final class Simulation
             {
                 SimFaults.inject(this);
             }
-            else if (step == options.steps())
+            else
             {
-                heal();
+                if (step == options.steps())
+                {
+                    heal();
+                }
+                operatorRepairs();
             }
             restartDue();
             deliver();
@@ -116,7 +121,7 @@ public final class Simulation
             trace("VIOLATION: " + violation);
         }
         return new SimResult(options.seed(), violation, null == violation ? -1 : step - 1, step, failovers,
-            acked.size(), crashes, corruption, traceHash, List.copyOf(trace));
+            acked.size(), crashes, corruption, rebuilds, traceHash, List.copyOf(trace));
     }
 
     /**
@@ -170,6 +175,23 @@ public final class Simulation
         }
     }
 
+    /**
+     * In the heal phase the operator rebuilds a member that says it cannot go on (its apply FAILED on a damaged
+     * record, or it must be rebuilt).
+     */
+    private void operatorRepairs()
+    {
+        for (final SimNode node : nodes)
+        {
+            if (node.needsRebuild())
+            {
+                node.rebuild();
+                invariants.forget(node.name() + " journal");
+                rebuilds++;
+            }
+        }
+    }
+
     private void restartDue()
     {
         for (int i = 0; i < nodes.size(); i++)
@@ -201,7 +223,12 @@ public final class Simulation
                 continue;
             }
             final SimNode to = node(message.to());
-            if (null != to && to.isRunning())
+            if (null != to && to.isStalled())
+            {
+                // A stalled machine's socket buffers hold what arrives; it reads them when it resumes.
+                network.sendLate(nowMs, message.from(), message.to(), message.message(), to.stalledForMs());
+            }
+            else if (null != to && to.isRunning())
             {
                 to.deliver(message.from(), message.message());
             }
