@@ -9,13 +9,18 @@
  * {@link io.jmirror.mirror.ArbiterStore}), and the primary's commit gate {@link io.jmirror.shipper.BackupGate} asked
  * through the control's {@link io.jmirror.shipper.BackupRelease}.
  * <p>
- * <b>Modelled here:</b> journals (records with LSN, epoch, checksum and a durable point; a crash keeps what was
- * durable and perhaps part of the rest, torn, and recovery cuts at the first bad record), the store (in memory, lost
- * in a crash, rebuilt from the journal), shipping (HELLO, batches, heartbeats, acks and STALE_EPOCH as messages;
- * the primary's per-member sessions CATCHUP/ACTIVE/TROUBLE), the commit rule of {@code Primary.isCommittedNow}, and
- * the network (delay, loss, duplication and so reordering, links cut one way or both, arbiter requests delivered
- * after their sender gave up, answers lost). Transactions (and so rollback of open ones) and async members are not
- * modelled yet, nor bits flipped at rest.
+ * <b>Modelled here:</b> journals (records with LSN, epoch, checksum and a durable point; a process kill keeps every
+ * record written, a machine crash ({@link io.jmirror.harness.sim.SimOptions#machineCrashes()}) keeps what was
+ * durable and perhaps part of the rest, torn, and recovery cuts at the first bad record; a bit flipped at rest in a
+ * record a member has not applied yet must be caught by the apply's checksum check, which then stops FAILED), the
+ * store (in memory, lost in a crash, rebuilt from the journal; undo beyond a divergence point is modelled as a replay
+ * of the journal below it), shipping (HELLO, batches, heartbeats, acks and STALE_EPOCH as messages; the primary's
+ * per-member sessions CATCHUP/ACTIVE/TROUBLE; a refused HELLO as in {@code MemberSession}), the commit rule of
+ * {@code Primary.isCommittedNow}, stalled members (they run nothing and read what arrived when they resume, their
+ * clock jumped), the network (delay, loss, duplication and so reordering, links cut one way or both, arbiter requests
+ * delivered after their sender gave up, answers lost), and the operator, who in the heal phase rebuilds a member
+ * that says it cannot go on (FAILED, or must be rebuilt). Transactions (and so rollback of open ones) and async
+ * members are not modelled yet.
  * <p>
  * After every step {@link io.jmirror.harness.sim.SimInvariants} checks: no acknowledged commit lost; at most one
  * member accepts writes in an epoch; epochs never go backward (member journals, the arbiter); journals agree below
