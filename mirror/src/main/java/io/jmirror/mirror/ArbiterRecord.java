@@ -37,8 +37,10 @@ public record ArbiterRecord(
      *
      * @param epoch  the epoch.
      * @param lsn    the LSN of its {@code EPOCH_START}, as the primary announced it.
-     * @param forced an async member was promoted with both failover members lost: commits they acknowledged and
-     *               it never received are lost, and the operator accepted that.
+     * @param forced the epoch was forced by the operator, who accepted that acknowledged commits may be lost: an
+     *               async member promoted with both failover members lost (commits they acknowledged and it never
+     *               received), or a primary forced on without its backup (commits it acknowledged alone, if the
+     *               backup took over).
      */
     public record Start(long epoch, long lsn, boolean forced)
     {
@@ -101,6 +103,38 @@ public record ArbiterRecord(
         }
         return new ArbiterRecord(mirrorName, epoch, primary, backup, backupActive, noFailover, handedOver, revoked,
             java.util.List.copyOf(next));
+    }
+
+    /**
+     * @param forcedEpoch an epoch whose primary the operator forced on without its backup.
+     * @return a copy with that epoch's start marked forced (unchanged if it is not among the starts kept or already
+     * marked).
+     */
+    public ArbiterRecord withForced(final long forcedEpoch)
+    {
+        final java.util.List<Start> next = new java.util.ArrayList<>(starts.size());
+        for (final Start start : starts)
+        {
+            next.add(start.epoch() == forcedEpoch ? new Start(start.epoch(), start.lsn(), true) : start);
+        }
+        return new ArbiterRecord(mirrorName, epoch, primary, backup, backupActive, noFailover, handedOver, revoked,
+            java.util.List.copyOf(next));
+    }
+
+    /**
+     * @param anEpoch an epoch.
+     * @return whether its start is recorded as forced.
+     */
+    public boolean isForced(final long anEpoch)
+    {
+        for (final Start start : starts)
+        {
+            if (start.epoch() == anEpoch)
+            {
+                return start.forced();
+            }
+        }
+        return false;
     }
 
     /**

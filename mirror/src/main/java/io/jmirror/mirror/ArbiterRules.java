@@ -227,6 +227,10 @@ public final class ArbiterRules
     private static Decision poll(final ArbiterRecord record, final ArbiterRequest request)
     {
         final String member = request.memberName();
+        if (request.has(ArbiterProtocol.FLAG_FORCED) && !record.isForced(request.epoch()))
+        {
+            return forced(record, request);
+        }
         if (member.equals(record.primary()))
         {
             if (request.epoch() == record.epoch() && request.has(ArbiterProtocol.FLAG_BACKUP_ACTIVE) &&
@@ -241,6 +245,33 @@ public final class ArbiterRules
             return granted(record.withBackup(member), "backup registered: backup=" + member);
         }
         return granted(record, "member heard");
+    }
+
+    /**
+     * A primary the operator forced on without its backup reports it: record the epoch as forced and, while it is
+     * still the epoch in force, revoke the backup (it lacks what the forced primary acknowledged alone, so it must
+     * not take over in this epoch). A report of an older epoch (the backup took over meanwhile) only records it.
+     */
+    private static Decision forced(final ArbiterRecord record, final ArbiterRequest request)
+    {
+        final String member = request.memberName();
+        final boolean isCurrent = member.equals(record.primary()) && request.epoch() == record.epoch();
+        // The record names only the current members; a report of an older epoch comes from the other one.
+        final boolean mayReport = isCurrent || (request.epoch() < record.epoch() &&
+            (member.equals(record.primary()) || member.equals(record.backup())));
+        if (!mayReport)
+        {
+            return refused(Reason.NOT_PRIMARY, record, "only the primary of an epoch reports it was forced: epoch=" +
+                request.epoch() + " member=" + member + " primary=" + record.primary());
+        }
+        final ArbiterRecord marked = record.withForced(request.epoch());
+        if (isCurrent)
+        {
+            return granted(marked.revoked() ? marked : marked.withRevoked(), "primary forced on without its " +
+                "backup by the operator: epoch=" + request.epoch() + " backup=" + record.backup() + " revoked");
+        }
+        return granted(marked, "a former primary reports it was forced on without its backup: epoch=" +
+            request.epoch() + "; what it acknowledged alone beyond epoch " + record.epoch() + "'s start is lost");
     }
 
     private static Decision revokeBackup(

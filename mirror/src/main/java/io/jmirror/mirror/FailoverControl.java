@@ -55,6 +55,9 @@ public final class FailoverControl implements BackupRelease
     private volatile String followed;
     private volatile String backupName;
     private volatile long revokedEpoch = -1;
+    private volatile long forcedEpoch = -1;
+    private volatile boolean isForceUnreported;
+    private volatile long forces;
     private volatile long takeovers;
     private volatile long lastTakeoverMs = -1;
     private long lastStreamingMs;
@@ -369,7 +372,7 @@ public final class FailoverControl implements BackupRelease
     @Override
     public boolean mayRelease(final String backupName, final long primaryEpoch)
     {
-        if (revokedEpoch == primaryEpoch)
+        if (revokedEpoch == primaryEpoch || forcedEpoch == primaryEpoch)
         {
             return true;
         }
@@ -436,8 +439,16 @@ public final class FailoverControl implements BackupRelease
 
     private ArbiterResponse ask(final Kind kind, final long knownEpoch, final int flags, final long lsn)
     {
-        final ArbiterResponse response = arbiter.request(
-            new ArbiterRequest(kind, settings.mirrorName(), settings.memberName(), knownEpoch, flags, lsn));
+        // Until the arbiter has heard of the operator's force, every poll of the forced epoch tells it.
+        final boolean isForceReport = isForceUnreported && kind == Kind.POLL && knownEpoch == forcedEpoch;
+        final ArbiterResponse response = arbiter.request(new ArbiterRequest(kind, settings.mirrorName(),
+            settings.memberName(), knownEpoch, isForceReport ? flags | ArbiterProtocol.FLAG_FORCED : flags, lsn));
+        if (isForceReport && null != response && response.isGranted())
+        {
+            isForceUnreported = false;
+            LOG.warn("the arbiter recorded the operator's force: member={} epoch={} {}", settings.memberName(),
+                forcedEpoch, response);
+        }
         if (null == response)
         {
             LOG.debug("arbiter unreachable: member={} request={}", settings.memberName(), kind);
@@ -488,6 +499,49 @@ public final class FailoverControl implements BackupRelease
     public void handoverWanted(final boolean wanted)
     {
         isHandoverWanted = wanted;
+    }
+
+    /**
+     * Operator command for an isolated primary (failover rule 3): commits stop waiting for the backup in this epoch
+     * without the arbiter's grant. The operator accepts that if the backup takes over meanwhile (the arbiter and the
+     * backup may still see each other), commits acknowledged from now on may be lost. Logged, counted, shown in
+     * {@link #reason()}, and reported to the arbiter when it answers again, which revokes the backup for the epoch and
+     * records the epoch as forced in its epoch history.
+     *
+     * @param why the operator's reason, for the log.
+     * @throws IllegalStateException when this member is not primary.
+     */
+    public void forceWithoutBackup(final String why)
+    {
+        final long primaryEpoch = epoch;
+        if (role != MirrorNode.Role.PRIMARY)
+        {
+            throw new IllegalStateException("only a primary can be forced on without its backup: member=" +
+                settings.memberName() + " role=" + role + " epoch=" + primaryEpoch);
+        }
+        forcedEpoch = primaryEpoch;
+        isForceUnreported = true;
+        forces++;
+        reason = "PRIMARY forced on without its backup by the operator: epoch=" + primaryEpoch + " why=" + why;
+        LOG.warn("operator forced the primary on without its backup: member={} epoch={} backup={} why={}; commits " +
+            "acknowledged from now on are lost if the backup takes over", settings.memberName(), primaryEpoch,
+            backupName, why);
+    }
+
+    /**
+     * @return how many times the operator forced this member on without its backup.
+     */
+    public long forces()
+    {
+        return forces;
+    }
+
+    /**
+     * @return the epoch the operator forced this member on in without its backup, or -1.
+     */
+    public long forcedEpoch()
+    {
+        return forcedEpoch;
     }
 
     /**

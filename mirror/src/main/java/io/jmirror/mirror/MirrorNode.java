@@ -126,8 +126,29 @@ public final class MirrorNode implements AutoCloseable
                 return 0;
             }
             nextMs = nowMs + ctx.heartbeatIntervalMs();
+            serveOperator();
             control.onBeat(nowMs);
             return 1;
+        }
+
+        private void serveOperator()
+        {
+            final String request;
+            try
+            {
+                request = OperatorRequests.take(ctx.dir());
+                if (null != request)
+                {
+                    final String answer = operate(request);
+                    LOG.warn("operator request: member={} request={} answer={}", ctx.memberName(), request, answer);
+                    OperatorRequests.answer(ctx.dir(), answer);
+                }
+            }
+            catch (final java.io.IOException ex)
+            {
+                control.onError(new java.io.UncheckedIOException("cannot serve an operator request: dir=" +
+                    ctx.dir(), ex));
+            }
         }
 
         @Override
@@ -268,6 +289,64 @@ public final class MirrorNode implements AutoCloseable
         final boolean promoted = awaitRole(Role.PRIMARY, timeoutMs);
         control.promoteWanted(false);
         return promoted;
+    }
+
+    /**
+     * Operator command for a primary that lost both its backup and the arbiter (failover rule 3): its commits stop
+     * waiting for the backup in this epoch. Commits it acknowledges from now on are lost if the backup takes over
+     * meanwhile; the force is logged, counted ({@link FailoverControl#forces()}) and, once the arbiter answers
+     * again, recorded there: the epoch is marked forced in its epoch history and the backup revoked for the epoch.
+     *
+     * @param why the operator's reason, for the log.
+     * @throws IllegalStateException when this node is not primary.
+     */
+    public void forceWithoutBackup(final String why)
+    {
+        control.forceWithoutBackup(why);
+    }
+
+    /**
+     * @param request an operator request ({@link OperatorRequests}).
+     * @return what was done, or why not.
+     */
+    private String operate(final String request)
+    {
+        final int space = request.indexOf(' ');
+        final String action = space < 0 ? request : request.substring(0, space);
+        final String why = space < 0 ? "" : request.substring(space + 1).trim();
+        final Role now = control.role();
+        switch (action)
+        {
+            case "force":
+                try
+                {
+                    control.forceWithoutBackup(why.isEmpty() ? "operator request" : why);
+                    return "forced: member=" + ctx.memberName() + " epoch=" + control.epoch() + " commits no longer " +
+                        "wait for the backup in this epoch";
+                }
+                catch (final IllegalStateException ex)
+                {
+                    return "refused: " + ex.getMessage();
+                }
+            case "handover":
+                if (now != Role.PRIMARY)
+                {
+                    return "refused: only a primary hands over: member=" + ctx.memberName() + " role=" + now;
+                }
+                control.handoverWanted(true);
+                return "handover requested: member=" + ctx.memberName() + " epoch=" + control.epoch() + " (it " +
+                    "hands over once its backup is ACTIVE with every record)";
+            case "promote":
+                if (now != Role.ASYNC)
+                {
+                    return "refused: only an async member is promoted: member=" + ctx.memberName() + " role=" + now;
+                }
+                control.promoteWanted(true);
+                return "promotion requested: member=" + ctx.memberName() + " (granted only with both failover " +
+                    "members lost; acknowledged commits it never received are lost)";
+            default:
+                return "refused: unknown request '" + action + "' (force WHY, handover, promote)";
+        }
     }
 
     /**

@@ -136,6 +136,38 @@ class ArbiterRulesTest
     }
 
     @Test
+    void aForcedPrimaryRevokesItsBackupForTheEpochAndTheEpochIsRecordedForced()
+    {
+        final ArbiterRecord record = running();
+        final ArbiterRequest forcedPoll = new ArbiterRequest(Kind.POLL, MIRROR, "a", 1, ArbiterProtocol.FLAG_FORCED);
+        final ArbiterRules.Decision forced = ArbiterRules.decide(record, forcedPoll, 0, 0, QOS);
+        assertTrue(forced.isGranted(), forced.message());
+        assertTrue(forced.record().isForced(1));
+        assertTrue(forced.record().revoked());
+        assertFalse(forced.record().backupActive());
+        assertEquals(Reason.BACKUP_NOT_ACTIVE, ArbiterRules.decide(forced.record(), request(Kind.TAKEOVER, "b", 1),
+            QOS, 0, QOS).reason(), "the backup lacks what the forced primary acknowledged alone");
+        assertSame(forced.record(), ArbiterRules.decide(forced.record(), forcedPoll, 0, 0, QOS).record(),
+            "told twice, recorded once");
+
+        final ArbiterRules.Decision byBackup = ArbiterRules.decide(record,
+            new ArbiterRequest(Kind.POLL, MIRROR, "b", 1, ArbiterProtocol.FLAG_FORCED), 0, 0, QOS);
+        assertEquals(Reason.NOT_PRIMARY, byBackup.reason(), "only the primary of the epoch is forced");
+        assertFalse(byBackup.record().isForced(1));
+
+        // the backup took over before the arbiter heard of the force: the report only marks the old epoch
+        final ArbiterRecord takenOver = ArbiterRules.decide(record, request(Kind.TAKEOVER, "b", 1), QOS, 0, QOS)
+            .record();
+        assertEquals(2, takenOver.epoch());
+        final ArbiterRules.Decision late = ArbiterRules.decide(takenOver, forcedPoll, 0, 0, QOS);
+        assertTrue(late.isGranted(), late.message());
+        assertTrue(late.record().isForced(1));
+        assertFalse(late.record().isForced(2));
+        assertFalse(late.record().revoked(), "epoch 2's backup is not touched by epoch 1's force");
+        assertEquals("b", late.record().primary());
+    }
+
+    @Test
     void noFailoverAndHandover()
     {
         final ArbiterRecord record = running();

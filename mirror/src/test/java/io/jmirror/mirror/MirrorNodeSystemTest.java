@@ -437,6 +437,64 @@ class MirrorNodeSystemTest
         }
     }
 
+    @Test
+    void anOperatorForcesAnIsolatedPrimaryOnAndTheArbiterRecordsItWhenItAnswersAgain() throws IOException
+    {
+        final Arbiter arbiter = startArbiter();
+        final io.jmirror.shipper.LoopbackProxy toPrimary = new io.jmirror.shipper.LoopbackProxy(addressA);
+        final io.jmirror.shipper.LoopbackProxy arbiterOfA = new io.jmirror.shipper.LoopbackProxy(arbiter.address());
+        final io.jmirror.shipper.LoopbackProxy arbiterOfB = new io.jmirror.shipper.LoopbackProxy(arbiter.address());
+        closeables.add(toPrimary);
+        closeables.add(arbiterOfA);
+        closeables.add(arbiterOfB);
+        final GlobalStore storeA = new GlobalStore();
+        final MirrorNode a = MirrorNode.start(nodeContext("node-a", storeA, arbiterOfA.address()).initialPrimary(true));
+        closeables.add(a);
+        assertTrue(a.awaitRole(MirrorNode.Role.PRIMARY, 20_000), a.reason());
+        final MirrorNode b = MirrorNode.start(nodeContext("node-b", new GlobalStore(), arbiterOfB.address())
+            .route("node-a", toPrimary.address()));
+        closeables.add(b);
+        assertTrue(b.awaitRole(MirrorNode.Role.BACKUP, 20_000), b.reason());
+        await(() -> arbiter.record(MIRROR).backupActive(), "the arbiter holds the backup ACTIVE");
+        write(a, storeA, 1, 50);
+        assertThrows(IllegalStateException.class, () -> b.forceWithoutBackup("not a primary"));
+        OperatorRequests.submit(dir.resolve("node-b"), "force by mistake");
+        final String refused = OperatorRequests.awaitAnswer(dir.resolve("node-b"), 10_000);
+        assertTrue(null != refused && refused.startsWith("refused: only a primary"), String.valueOf(refused));
+
+        for (final io.jmirror.shipper.LoopbackProxy proxy : List.of(toPrimary, arbiterOfA, arbiterOfB))
+        {
+            proxy.stall(true);
+            proxy.cutAll();
+        }
+        final JournalAppender appender = a.journal().newAppender();
+        appender.set(0, G, SubscriptKey.of(51), bytes("v51"));
+        final long lsn = a.journal().tailLsn();
+        assertFalse(a.primary().awaitCommitted(lsn, TimeUnit.MILLISECONDS.toNanos(3 * QOS_MS)),
+            "an isolated primary acknowledges nothing");
+        assertFalse(arbiter.record(MIRROR).isForced(1));
+
+        OperatorRequests.submit(dir.resolve("node-a"), "force backup site lost; accepted by the operator");
+        final String answer = OperatorRequests.awaitAnswer(dir.resolve("node-a"), 10_000);
+        assertTrue(null != answer && answer.startsWith("forced: member=node-a epoch=1"), String.valueOf(answer));
+        assertTrue(a.primary().awaitCommitted(lsn, TimeUnit.SECONDS.toNanos(20)), "forced on, commits go on alone");
+        assertTrue(a.reason().contains("forced"), a.reason());
+        assertFalse(arbiter.record(MIRROR).isForced(1), "the arbiter cannot know yet");
+
+        arbiterOfA.stall(false);
+        await(() -> arbiter.record(MIRROR).isForced(1), "the arbiter records the force when it hears the primary");
+        assertTrue(arbiter.record(MIRROR).revoked(), "the backup lacks what the forced primary acknowledged alone");
+        arbiterOfB.stall(false);
+        write(a, storeA, 52, 60);
+        toPrimary.stall(false);
+        final long end = a.journal().tailLsn();
+        await(() -> null != b.member() && null != b.member().dejournaler() &&
+            b.member().dejournaler().appliedLsn() >= end, "the backup catches up once its link heals");
+        assertEquals(MirrorNode.Role.PRIMARY, a.role());
+        assertEquals(MirrorNode.Role.BACKUP, b.role(), "no takeover: the backup was revoked for the epoch");
+        assertEquals(1, arbiter.record(MIRROR).epoch());
+    }
+
     private MirrorNodeContext nodeContext(final String name, final GlobalStore store, final InetSocketAddress arbiter)
     {
         return new MirrorNodeContext().mirrorName(MIRROR).memberName(name).dir(dir.resolve(name))

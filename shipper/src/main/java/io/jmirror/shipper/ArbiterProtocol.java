@@ -103,6 +103,11 @@ public final class ArbiterProtocol
     public static final int FLAG_VALUE = 2;
     /** In a backup's POLL: it has lost its link to the primary, so it agrees the primary stops waiting for it. */
     public static final int FLAG_LOST_PRIMARY = 4;
+    /**
+     * In a primary's POLL: the operator forced this primary on without its backup in the request's epoch (it lost
+     * backup and arbiter); the arbiter revokes the backup for that epoch and records the epoch as forced.
+     */
+    public static final int FLAG_FORCED = 8;
     public static final int FLAG_NO_FAILOVER = 2;
     public static final int FLAG_HANDED_OVER = 4;
 
