@@ -486,6 +486,43 @@ public final class Primary implements AutoCloseable
     }
 
     /**
+     * {@link #awaitCommitted(long, long)} with the answer as a value instead of an exception: committed (with its
+     * epoch), indeterminate when a failover or a close cut the wait off (with the higher epoch and its primary; see
+     * {@link CommitOutcome#resolve}), or timed out while still primary.
+     *
+     * @param lsn       a record's LSN, typically a TCOMMIT's, or a position a getter returned.
+     * @param timeoutNs how long to wait.
+     * @return the outcome; never COMMITTED for a commit a failover could still lose.
+     */
+    public CommitOutcome awaitCommit(final long lsn, final long timeoutNs)
+    {
+        final long reignEpoch = journal.epoch();
+        try
+        {
+            if (awaitCommitted(lsn, timeoutNs))
+            {
+                return new CommitOutcome(CommitOutcome.Status.COMMITTED, lsn, reignEpoch, 0, null, "committed");
+            }
+            return new CommitOutcome(CommitOutcome.Status.TIMED_OUT, lsn, reignEpoch, 0, null,
+                "not acknowledged within " + timeoutNs + " ns: commitPosition=" + commitPosition());
+        }
+        catch (final ShipperException ex)
+        {
+            if (ShipperException.Code.NOT_PRIMARY == ex.code())
+            {
+                return new CommitOutcome(CommitOutcome.Status.INDETERMINATE, lsn, reignEpoch, fencedEpoch,
+                    fencedPrimaryName, ex.getMessage());
+            }
+            if (ShipperException.Code.CLOSED == ex.code())
+            {
+                return new CommitOutcome(CommitOutcome.Status.INDETERMINATE, lsn, reignEpoch, 0, null,
+                    "the primary closed before the commit was acknowledged");
+            }
+            throw ex;
+        }
+    }
+
+    /**
      * Whether {@code lsn} is committed, by the rule of {@link #awaitCommitted(long)}: the commit position is the
      * journal's durable LSN, lowered to the backup's acked durable LSN while the backup is ACTIVE. Positions are read
      * before the tail, so a record appended at {@code lsn} meanwhile is waited for.
