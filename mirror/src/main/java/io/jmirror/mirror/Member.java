@@ -42,6 +42,7 @@ public final class Member implements AutoCloseable
     private final DejournalCounters counters;
     private final AtomicCounter wiringErrors;
     private volatile Throwable lastWiringError;
+    private volatile String failureReason;
     private volatile Dejournaler dejournaler;
     private volatile boolean isClosed;
 
@@ -74,6 +75,45 @@ public final class Member implements AutoCloseable
         lastWiringError = ex;
         wiringErrors.increment();
         LOG.error("member cannot start or feed its dejournaler: member={}", ctx.receiverContext().memberName(), ex);
+        if (null == dejournaler)
+        {
+            failed("dejournaler cannot start: " + ex);
+        }
+    }
+
+    /**
+     * The member cannot apply: say so once in the log, and in the status file until it can again.
+     */
+    private void failed(final String reason)
+    {
+        if (!reason.equals(failureReason))
+        {
+            failureReason = reason;
+            LOG.error("member FAILED, not eligible to take over: member={} reason={}",
+                ctx.receiverContext().memberName(), reason);
+        }
+        counters.failed(reason);
+    }
+
+    /**
+     * Whether this member cannot apply the journal it receives: its dejournaler stopped at a record it could not
+     * apply, or could not start. A failed member still receives (and, as a backup, acknowledges) the journal, but its
+     * store falls behind for good, so it must not take over as primary. The state shows FAILED in the status file
+     * with {@link #failureReason()}.
+     *
+     * @return true once the member has failed, until a dejournaler starts again after a failure to start.
+     */
+    public boolean isFailed()
+    {
+        return null != failureReason;
+    }
+
+    /**
+     * @return why the member cannot apply (what failed and where, such as the record's LSN), or null while it can.
+     */
+    public String failureReason()
+    {
+        return failureReason;
     }
 
     /**
@@ -107,6 +147,12 @@ public final class Member implements AutoCloseable
                     .workers(ctx.workers()).ringSize(ctx.ringSize()).checkpointIntervalMs(ctx.checkpointIntervalMs())
                     .verifyChecksums(ctx.verifyChecksums()));
                 dejournaler = current;
+                // Started after a failure to start: applying again.
+                failureReason = null;
+            }
+            if (current.isFailed() && null == failureReason)
+            {
+                failed(Dejournaler.describe(current.failure()));
             }
             receiver.appliedLsn(current.appliedLsn());
             final long nowNs = System.nanoTime();
