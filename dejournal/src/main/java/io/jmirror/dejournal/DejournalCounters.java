@@ -85,6 +85,16 @@ public final class DejournalCounters
      */
     public void publish(final DejournalStatus status)
     {
+        publish(status, null);
+    }
+
+    /**
+     * @param status  the dejournaler's latest status, copied into the counters.
+     * @param failure why the member cannot apply although its dejournaler runs (it cannot catch up), or null: shown
+     *                as the dejournaler's own failure is, see {@link #failed(String)}.
+     */
+    public void publish(final DejournalStatus status, final String failure)
+    {
         long records = 0;
         final java.util.List<DejournalStatus.WorkerStatus> workerStatus = status.workers();
         if (workers.length != workerStatus.size())
@@ -99,9 +109,10 @@ public final class DejournalCounters
             workers[i][1].setRelease(worker.busyMs());
             workers[i][2].setRelease(worker.queueDepth());
         }
-        if (null != status.failure())
+        final String reason = null != status.failure() ? status.failure() : failure;
+        if (null != reason)
         {
-            failed(status.failure());
+            failed(reason);
         }
         else if (null != failureShown)
         {
@@ -109,7 +120,7 @@ public final class DejournalCounters
             failureShown = null;
             state.updateLabel(stateLabel);
         }
-        state.setRelease(DejournalState.of(status).ordinal());
+        state.setRelease(null != reason ? DejournalState.FAILED.ordinal() : DejournalState.of(status).ordinal());
         appliedLsn.setRelease(status.appliedLsn());
         journalEndLsn.setRelease(status.journalEndLsn());
         bytesBehind.setRelease(status.bytesBehind());

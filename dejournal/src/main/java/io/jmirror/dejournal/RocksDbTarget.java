@@ -19,6 +19,7 @@ import io.jmirror.journal.SubscriptCodec;
 import io.jmirror.journal.SubscriptKey;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
+import org.rocksdb.Checkpoint;
 import org.rocksdb.FlushOptions;
 import org.rocksdb.Options;
 import org.rocksdb.RocksDB;
@@ -170,9 +171,11 @@ public final class RocksDbTarget implements Target, StoreReader, AutoCloseable
      */
     public synchronized long copyTo(final Path destination)
     {
-        checkOpen();
-        try (org.rocksdb.Checkpoint checkpoint = org.rocksdb.Checkpoint.create(db))
+        checkWritable();
+        try (Checkpoint checkpoint = Checkpoint.create(db))
         {
+            // Writes skip RocksDB's log, so only flushed data is in the files the copy links.
+            db.flush(flushOptions);
             checkpoint.createCheckpoint(destination.toString());
         }
         catch (final RocksDBException ex)

@@ -43,12 +43,15 @@ public final class Member implements AutoCloseable
     private final AtomicCounter wiringErrors;
     private volatile Throwable lastWiringError;
     private volatile String failureReason;
+    /** Whether the journal did not exist when this member started: then it holds nothing the store had before. */
+    private final boolean isNewJournal;
     private volatile Dejournaler dejournaler;
     private volatile boolean isClosed;
 
     private Member(final MemberContext ctx)
     {
         this.ctx = ctx;
+        this.isNewJournal = !Journal.exists(ctx.receiverContext().journalContext().journalDir());
         this.receiver = Receiver.start(ctx.receiverContext());
         this.counters = new DejournalCounters(receiver.statusFile(), ctx.receiverContext().memberName());
         this.wiringErrors = receiver.statusFile().newCounter(StatusCounterType.DEJOURNAL_WIRING_ERRORS,
@@ -131,6 +134,7 @@ public final class Member implements AutoCloseable
     {
         private long lastPublishNs = System.nanoTime() - PUBLISH_INTERVAL_NS;
         private long lastPurgeNs = System.nanoTime();
+        private long lastRefusalCheckNs = System.nanoTime() - PUBLISH_INTERVAL_NS;
 
         @Override
         public int doWork()
@@ -139,8 +143,20 @@ public final class Member implements AutoCloseable
             if (null == current)
             {
                 final Journal journal = receiver.journal();
-                if (null == journal || isClosed)
+                if (isClosed)
                 {
+                    return 0;
+                }
+                if (null == journal)
+                {
+                    checkRefused();
+                    return 0;
+                }
+                final String notResumable = ResumePoint.whyNotResumable(ctx.receiverContext().memberName(),
+                    ctx.target(), journal, isNewJournal);
+                if (null != notResumable)
+                {
+                    failed(notResumable);
                     return 0;
                 }
                 current = Dejournaler.start(new DejournalContext().journal(journal).target(ctx.target())
@@ -159,7 +175,8 @@ public final class Member implements AutoCloseable
             if (nowNs - lastPublishNs >= PUBLISH_INTERVAL_NS)
             {
                 lastPublishNs = nowNs;
-                counters.publish(current.status());
+                checkRefused();
+                counters.publish(current.status(), failureReason);
             }
             if (ctx.purgeIntervalMs() > 0 &&
                 nowNs - lastPurgeNs >= TimeUnit.MILLISECONDS.toNanos(ctx.purgeIntervalMs()))
@@ -168,6 +185,25 @@ public final class Member implements AutoCloseable
                 purge();
             }
             return 0;
+        }
+
+        /**
+         * The primary refused this member because it purged the member's resume point: say so, with what to do.
+         */
+        private void checkRefused()
+        {
+            final long nowNs = System.nanoTime();
+            if (nowNs - lastRefusalCheckNs < PUBLISH_INTERVAL_NS)
+            {
+                return;
+            }
+            lastRefusalCheckNs = nowNs;
+            final String refused = ResumePoint.whyRefused(ctx.receiverContext().memberName(),
+                receiver.status().lastError());
+            if (null != refused)
+            {
+                failed(refused);
+            }
         }
 
         @Override
