@@ -54,26 +54,29 @@ final class AppliedLsn
     /**
      * Checkpoint if the interval since the last one has passed.
      *
+     * @param markersDeliveredBelow every transaction marker below it has been handed to the target.
      * @return 1 if the target was checkpointed, else 0.
      */
-    int checkpointIfDue(final long nowMs)
+    int checkpointIfDue(final long nowMs, final long markersDeliveredBelow)
     {
         if (nowMs < nextCheckpointMs)
         {
             return 0;
         }
         nextCheckpointMs = nowMs + checkpointIntervalMs;
-        return checkpoint() ? 1 : 0;
+        return checkpoint(markersDeliveredBelow) ? 1 : 0;
     }
 
     /**
-     * Hand the applied LSN to the target and the consumer if it moved since the last checkpoint.
+     * Hand the applied LSN to the target and the consumer if it moved since the last checkpoint; but no further
+     * than the markers handed to the target, so that a restart hands over those it had not.
      *
+     * @param markersDeliveredBelow every transaction marker below it has been handed to the target.
      * @return whether it had moved.
      */
-    boolean checkpoint()
+    boolean checkpoint(final long markersDeliveredBelow)
     {
-        final long applied = appliedLsn;
+        final long applied = Math.min(appliedLsn, markersDeliveredBelow);
         if (applied > lastCheckpointLsn)
         {
             target.checkpoint(applied);

@@ -220,6 +220,15 @@ public final class Dejournaler implements AutoCloseable
     }
 
     /**
+     * @return how often the transaction markers waiting for their records filled their queue and were found again
+     * by reading the journal (see {@link DejournalContext#maxPendingMarkers(int)}).
+     */
+    long markerOverflows()
+    {
+        return dispatcher.markerOverflows();
+    }
+
+    /**
      * Stop applying one database's records; they wait in the journal while the journal keeps arriving.
      *
      * @param database database name.

@@ -41,7 +41,7 @@ final class Dispatcher implements Agent, RecordHandler
     private final WorkerRouter router;
     private final DatabasePauses pauses;
     private final OpenTransactions openTransactions = new OpenTransactions();
-    private final PendingMarkers pendingMarkers = new PendingMarkers();
+    private final PendingMarkers pendingMarkers;
     private final AppliedLsn appliedLsn;
     private boolean dispatchingCatchUp;
     private JournalException damage;
@@ -56,6 +56,7 @@ final class Dispatcher implements Agent, RecordHandler
         this.target = ctx.target();
         this.router = new WorkerRouter(rings, processors, ctx.ringSize(), ctx.dispatchBatch());
         this.pauses = new DatabasePauses(ctx.journal(), ctx.verifyChecksums());
+        this.pendingMarkers = new PendingMarkers(ctx.journal(), ctx.verifyChecksums(), ctx.maxPendingMarkers());
         this.appliedLsn = new AppliedLsn(target, ctx.journal().registerConsumer("dejournal", startLsn), startLsn,
             ctx.checkpointIntervalMs());
         this.reader = ctx.journal().reader(startLsn).verifyChecksums(ctx.verifyChecksums()).endLsn(ctx.endLsn());
@@ -99,8 +100,8 @@ final class Dispatcher implements Agent, RecordHandler
             }
         }
         updateAppliedLsn();
-        work += pendingMarkers.deliverBelow(appliedLsn.get(), target);
-        appliedLsn.checkpointIfDue(System.currentTimeMillis());
+        work += pendingMarkers.deliverBelow(appliedLsn.get(), reader.position(), target);
+        appliedLsn.checkpointIfDue(System.currentTimeMillis(), pendingMarkers.deliveredBelow());
         return work;
     }
 
@@ -208,6 +209,14 @@ final class Dispatcher implements Agent, RecordHandler
         return router.oldestInFlightTimestamp();
     }
 
+    /**
+     * @return how often the transaction markers waiting for their records filled their queue.
+     */
+    long markerOverflows()
+    {
+        return pendingMarkers.overflows();
+    }
+
     int openTransactionCount()
     {
         return openTransactions.count();
@@ -245,7 +254,12 @@ final class Dispatcher implements Agent, RecordHandler
     void finish()
     {
         updateAppliedLsn();
-        appliedLsn.checkpoint();
+        while (pendingMarkers.deliverBelow(appliedLsn.get(), reader.position(), target) > 0)
+        {
+            // the markers below the applied LSN, also those a scan finds
+        }
+        appliedLsn.checkpoint(pendingMarkers.deliveredBelow());
+        pendingMarkers.close();
         pauses.close();
         reader.close();
         appliedLsn.close();
