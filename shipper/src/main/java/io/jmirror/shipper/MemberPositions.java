@@ -23,12 +23,14 @@ import java.util.zip.CRC32C;
  * leaves the old file or the new one, never a mix:
  * <pre>
  *   jmirror-member-positions 1
+ *   epoch TAB EPOCH       the primary's epoch when it wrote the file
  *   NAME TAB LSN          one line per member
  *   crc32c TAB HEX        CRC32C of every line above, with their line ends
  * </pre>
- * Positions only grow, and the file is written before the journal purges, so a position read back is at or below the
- * member's real one: the files it keeps are a superset of those the member needs. File I/O only; the primary decides
- * what to keep.
+ * Within an epoch positions only grow, and the file is written before the journal purges, so a position read back is
+ * at or below the member's real one: the files it keeps are a superset of those the member needs. Across epochs that
+ * no longer holds (a member may have cut its journal back at a divergence), so the epoch is kept with them. File I/O
+ * only; the primary decides what to keep.
  */
 final class MemberPositions
 {
@@ -36,6 +38,7 @@ final class MemberPositions
     static final String FILE_NAME = "member-positions";
     private static final String HEADER = "jmirror-member-positions 1";
     private static final String CRC_PREFIX = "crc32c\t";
+    private static final String EPOCH_PREFIX = "epoch\t";
     private static final String TMP_SUFFIX = ".tmp";
 
     private final Path file;
@@ -57,10 +60,20 @@ final class MemberPositions
     }
 
     /**
-     * @return each member's position as last written, in the order written; empty when there is no file yet.
+     * What the file holds.
+     *
+     * @param epoch     the primary's epoch when it wrote them; -1 when there is no file.
+     * @param positions each member's position, in the order written.
+     */
+    record Persisted(long epoch, Map<String, Long> positions)
+    {
+    }
+
+    /**
+     * @return the positions as last written; none, at epoch -1, when there is no file yet.
      * @throws ShipperException IO_ERROR naming the file and the line when it cannot be read or is not well formed.
      */
-    Map<String, Long> read()
+    Persisted read()
     {
         final List<String> lines;
         try
@@ -69,7 +82,7 @@ final class MemberPositions
         }
         catch (final NoSuchFileException ex)
         {
-            return new LinkedHashMap<>();
+            return new Persisted(-1, new LinkedHashMap<>());
         }
         catch (final IOException ex)
         {
@@ -80,7 +93,7 @@ final class MemberPositions
             throw bad("not a member positions file (expected the header '" + HEADER + "')", 1);
         }
         final int crcLine = lines.size() - 1;
-        if (crcLine < 1 || !lines.get(crcLine).startsWith(CRC_PREFIX))
+        if (crcLine < 2 || !lines.get(crcLine).startsWith(CRC_PREFIX))
         {
             throw bad("no checksum line at the end (a torn or truncated file)", lines.size());
         }
@@ -95,8 +108,21 @@ final class MemberPositions
             throw bad("checksum mismatch: expected=" + expected + " actual=" + Long.toHexString(crc.getValue()),
                 crcLine + 1);
         }
+        final long epoch;
+        try
+        {
+            if (!lines.get(1).startsWith(EPOCH_PREFIX))
+            {
+                throw new NumberFormatException("no epoch line");
+            }
+            epoch = Long.parseLong(lines.get(1).substring(EPOCH_PREFIX.length()));
+        }
+        catch (final NumberFormatException ex)
+        {
+            throw bad("bad epoch line '" + lines.get(1) + "': " + ex.getMessage(), 2);
+        }
         final Map<String, Long> positions = new LinkedHashMap<>();
-        for (int i = 1; i < crcLine; i++)
+        for (int i = 2; i < crcLine; i++)
         {
             final String line = lines.get(i);
             final int tab = line.indexOf('\t');
@@ -114,18 +140,20 @@ final class MemberPositions
                 throw bad("bad member line '" + line + "': " + ex.getMessage(), i + 1);
             }
         }
-        return positions;
+        return new Persisted(epoch, positions);
     }
 
     /**
      * Replace the file with these positions, atomically and durably.
      *
+     * @param epoch     the primary's epoch.
      * @param positions each member's position.
      * @throws ShipperException IO_ERROR naming the file when it cannot be written; the old file stays.
      */
-    void write(final Map<String, Long> positions)
+    void write(final long epoch, final Map<String, Long> positions)
     {
-        final StringBuilder text = new StringBuilder().append(HEADER).append('\n');
+        final StringBuilder text = new StringBuilder().append(HEADER).append('\n')
+            .append(EPOCH_PREFIX).append(epoch).append('\n');
         for (final Map.Entry<String, Long> entry : positions.entrySet())
         {
             final String name = entry.getKey();

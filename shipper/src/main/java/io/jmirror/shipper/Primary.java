@@ -273,7 +273,8 @@ public final class Primary implements AutoCloseable
     /**
      * After a restart: hold the journal from each member's persisted position, as if the member had just been seen,
      * so a purge keeps what it needs until it is back or its retention passes. An unreadable file holds the whole
-     * journal for the same retention instead, under one name, and is counted and logged.
+     * journal for the same retention instead, under one name, and is counted and logged. Positions of another epoch
+     * are not used: a member may have cut its journal back since.
      */
     private synchronized void holdPersistedPositions()
     {
@@ -281,7 +282,14 @@ public final class Primary implements AutoCloseable
         Map<String, Long> persisted;
         try
         {
-            persisted = positions.read();
+            final MemberPositions.Persisted read = positions.read();
+            persisted = read.positions();
+            if (read.epoch() >= 0 && read.epoch() != journal.epoch())
+            {
+                LOG.info("member positions of another epoch not used: file={} epoch={} journalEpoch={}",
+                    positions.file(), read.epoch(), journal.epoch());
+                persisted = Map.of();
+            }
         }
         catch (final ShipperException ex)
         {
@@ -897,7 +905,7 @@ public final class Primary implements AutoCloseable
         }
         try
         {
-            positions.write(current);
+            positions.write(journal.epoch(), current);
             return true;
         }
         catch (final ShipperException ex)

@@ -37,15 +37,15 @@ class MemberPositionsTest
     void positionsAreWrittenAtomicallyAndReadBack()
     {
         final MemberPositions positions = new MemberPositions(dir);
-        assertEquals(Map.of(), positions.read(), "no file yet: no positions");
+        assertEquals(new MemberPositions.Persisted(-1, Map.of()), positions.read(), "no file yet: no positions");
         final Map<String, Long> written = new LinkedHashMap<>();
         written.put("backup-1", 4096L);
         written.put("dr-1", 0L);
-        positions.write(written);
-        assertEquals(written, positions.read());
+        positions.write(3, written);
+        assertEquals(new MemberPositions.Persisted(3, written), positions.read());
         written.put("dr-1", 8192L);
-        positions.write(written);
-        assertEquals(written, positions.read());
+        positions.write(4, written);
+        assertEquals(new MemberPositions.Persisted(4, written), positions.read());
         assertFalse(Files.exists(dir.resolve(MemberPositions.FILE_NAME + ".tmp")), "no temporary file left");
     }
 
@@ -53,14 +53,14 @@ class MemberPositionsTest
     void aDamagedFileIsRefusedNamingTheFileAndLine() throws IOException
     {
         final MemberPositions positions = new MemberPositions(dir);
-        positions.write(Map.of("dr-1", 4096L));
+        positions.write(1, Map.of("dr-1", 4096L));
         final Path file = dir.resolve(MemberPositions.FILE_NAME);
         final String good = Files.readString(file);
 
         Files.writeString(file, good.replace("4096", "4097"));
-        assertRefused(positions, "checksum mismatch", "line=3");
+        assertRefused(positions, "checksum mismatch", "line=4");
         Files.writeString(file, good.substring(0, good.indexOf("crc32c")));
-        assertRefused(positions, "no checksum line", "line=2");
+        assertRefused(positions, "no checksum line", "line=3");
         Files.writeString(file, "something else\n");
         assertRefused(positions, "not a member positions file", "line=1");
     }
@@ -126,6 +126,24 @@ class MemberPositionsTest
     }
 
     @Test
+    void positionsOfAnotherEpochAreNotUsed()
+    {
+        try (Journal journal = journal())
+        {
+            append(journal, 1_000);
+            final long memberLsn = journal.tailLsn();
+            append(journal, 2_000);
+            // As if written in another reign: that member may since have cut its journal back.
+            new MemberPositions(dir.resolve("journal")).write(journal.epoch() + 7, Map.of("dr-1", memberLsn));
+            try (Primary primary = primary(journal))
+            {
+                primary.purge();
+                assertTrue(journal.startLsn() > memberLsn, "startLsn=" + journal.startLsn());
+            }
+        }
+    }
+
+    @Test
     void anUnreadableRecordHoldsTheWholeJournalAndIsCounted() throws IOException
     {
         try (Journal journal = journal())
@@ -140,7 +158,7 @@ class MemberPositionsTest
                 primary.purge();
                 assertEquals(start, journal.startLsn(), "nothing purged while the positions are unknown");
             }
-            final Map<String, Long> rewritten = new MemberPositions(dir.resolve("journal")).read();
+            final Map<String, Long> rewritten = new MemberPositions(dir.resolve("journal")).read().positions();
             assertEquals(Map.of(Primary.UNKNOWN_POSITIONS, start), rewritten, "the hold is recorded, not guessed");
         }
     }
