@@ -1,5 +1,6 @@
 package io.jmirror.dejournal;
 
+import io.jmirror.journal.StatusCounterDescriptor;
 import io.jmirror.journal.StatusCounterType;
 import io.jmirror.journal.StatusFile;
 import org.agrona.concurrent.status.AtomicCounter;
@@ -12,6 +13,9 @@ import org.agrona.concurrent.status.AtomicCounter;
  */
 public final class DejournalCounters
 {
+    /** What separates the state counter's label from the failure reason once dejournaling failed. */
+    public static final String FAILURE_PREFIX = " failure=";
+
     private final AtomicCounter state;
     private final AtomicCounter appliedLsn;
     private final AtomicCounter journalEndLsn;
@@ -22,6 +26,8 @@ public final class DejournalCounters
     private final AtomicCounter openTransactions;
     private final StatusFile statusFile;
     private final String member;
+    private final String stateLabel;
+    private String failureShown;
     /** Per worker: records, busyMs, queueDepth; allocated at the first status that lists the workers. */
     private AtomicCounter[][] workers = new AtomicCounter[0][];
 
@@ -41,13 +47,53 @@ public final class DejournalCounters
         recordsApplied = statusFile.newCounter(StatusCounterType.DEJOURNAL_RECORDS_APPLIED, member);
         applyRate = statusFile.newCounter(StatusCounterType.DEJOURNAL_APPLY_RATE, member);
         openTransactions = statusFile.newCounter(StatusCounterType.DEJOURNAL_OPEN_TRANSACTIONS, member);
+        stateLabel = StatusCounterType.DEJOURNAL_STATE.label(member, StatusCounterDescriptor.NO_WORKER);
         state.setRelease(DejournalState.STARTING.ordinal());
+    }
+
+    /**
+     * Dejournaling failed, or could not start: the state counter shows FAILED and its label carries the reason
+     * after {@value #FAILURE_PREFIX}, so a status reader outside the process can say why (see
+     * {@link #failureReason(String)}). The label is ASCII and at most the counters' label length, so a long reason is
+     * cut short there.
+     *
+     * @param reason why, naming what and where.
+     */
+    public void failed(final String reason)
+    {
+        final String shown = String.valueOf(reason).replace('\n', ' ');
+        if (!shown.equals(failureShown))
+        {
+            failureShown = shown;
+            state.updateLabel(stateLabel + FAILURE_PREFIX + shown);
+        }
+        state.setRelease(DejournalState.FAILED.ordinal());
+    }
+
+    /**
+     * @param label a state counter's label, as a status reader finds it.
+     * @return the failure reason that {@link #failed(String)} put in it, or null if none.
+     */
+    public static String failureReason(final String label)
+    {
+        final int at = null == label ? -1 : label.indexOf(FAILURE_PREFIX);
+        return at < 0 ? null : label.substring(at + FAILURE_PREFIX.length());
     }
 
     /**
      * @param status the dejournaler's latest status, copied into the counters.
      */
     public void publish(final DejournalStatus status)
+    {
+        publish(status, null);
+    }
+
+    /**
+     * @param status  the dejournaler's latest status, copied into the counters.
+     * @param failure why the member cannot apply although its dejournaler runs (it cannot catch up), or null: shown
+     *                as the dejournaler's own failure is, see {@link #failed(String)}.
+     */
+    public void publish(final DejournalStatus status, final String failure)
     {
         long records = 0;
         final java.util.List<DejournalStatus.WorkerStatus> workerStatus = status.workers();
@@ -63,7 +109,18 @@ public final class DejournalCounters
             workers[i][1].setRelease(worker.busyMs());
             workers[i][2].setRelease(worker.queueDepth());
         }
-        state.setRelease(DejournalState.of(status).ordinal());
+        final String reason = null != status.failure() ? status.failure() : failure;
+        if (null != reason)
+        {
+            failed(reason);
+        }
+        else if (null != failureShown)
+        {
+            // Applying again (a dejournaler started after a failure to start): the reason no longer holds.
+            failureShown = null;
+            state.updateLabel(stateLabel);
+        }
+        state.setRelease(null != reason ? DejournalState.FAILED.ordinal() : DejournalState.of(status).ordinal());
         appliedLsn.setRelease(status.appliedLsn());
         journalEndLsn.setRelease(status.journalEndLsn());
         bytesBehind.setRelease(status.bytesBehind());

@@ -139,6 +139,33 @@ public final class Dejournaler implements AutoCloseable
     }
 
     /**
+     * @return whether dejournaling stopped for good: a record could not be applied (the target failed) or the
+     * dispatcher met a damaged frame. A failed dejournaler applies nothing more; its applied LSN stays where it
+     * stopped.
+     */
+    public boolean isFailed()
+    {
+        return null != failure;
+    }
+
+    /**
+     * @return why dejournaling stopped, naming the record's LSN and the worker; null while it has not failed.
+     */
+    public Throwable failure()
+    {
+        return failure;
+    }
+
+    /**
+     * @param failure a dejournaler's {@link #failure()}.
+     * @return its message, or what it is when it has none, so a reason is never empty.
+     */
+    public static String describe(final Throwable failure)
+    {
+        return null == failure.getMessage() ? failure.toString() : failure.getMessage();
+    }
+
+    /**
      * @return every record below it has been applied.
      */
     public long appliedLsn()
@@ -190,6 +217,15 @@ public final class Dejournaler implements AutoCloseable
     {
         final long applied = dispatcher.appliedLsn();
         return applied > lsn || (applied == lsn && journal.tailLsn() <= lsn);
+    }
+
+    /**
+     * @return how often the transaction markers waiting for their records filled their queue and were found again
+     * by reading the journal (see {@link DejournalContext#maxPendingMarkers(int)}).
+     */
+    long markerOverflows()
+    {
+        return dispatcher.markerOverflows();
     }
 
     /**
@@ -248,7 +284,7 @@ public final class Dejournaler implements AutoCloseable
         return new DejournalStatus(isClosed ? "CLOSED" : null != failed ? "FAILED" : "RUNNING", applied, end,
             Math.max(0, end - applied), inFlight, msBehind, lastRate, dispatcher.openTransactionCount(),
             dispatcher.oldestOpenTransactionLsn(), databases, workerStatus,
-            null == failed ? null : failed.getMessage());
+            null == failed ? null : describe(failed));
     }
 
     /**

@@ -13,6 +13,7 @@ import picocli.CommandLine.Command;
     description = "Journal mirroring: ship a primary's journal to members and apply it there in parallel.",
     subcommands = {DemoCommand.class, SoakCommand.class, StatusCommand.class, CheckCommand.class,
         JournalCommand.class, NodeCommand.class, ArbiterCommand.class, TakeoverTimeCommand.class, RestoreCommand.class,
+        SeedCommand.class,
         CommandLine.HelpCommand.class})
 public final class JmirrorCli implements Runnable
 {
