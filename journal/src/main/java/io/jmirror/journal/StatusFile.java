@@ -217,9 +217,16 @@ public final class StatusFile implements AutoCloseable
     public List<StatusCounter> counters()
     {
         final List<StatusCounter> counters = new ArrayList<>();
-        reader.forEach((counterId, typeId, key, label) -> counters.add(new StatusCounter(typeId,
-            StatusCounterType.of(typeId), StatusCounterDescriptor.name(key), StatusCounterDescriptor.workerIndex(key),
-            reader.getCounterValue(counterId), label)));
+        reader.forEach((counterId, typeId, key, label) ->
+        {
+            final StatusCounterType type = StatusCounterType.of(typeId);
+            final String name = StatusCounterDescriptor.name(key);
+            final int workerIndex = StatusCounterDescriptor.workerIndex(key);
+            final String text = null == type || type.unit() != StatusCounterType.Unit.TEXT ? null :
+                StatusText.read(reader, counterId, type.label(name, workerIndex) + StatusText.SEPARATOR);
+            counters.add(new StatusCounter(typeId, type, name, workerIndex, reader.getCounterValue(counterId),
+                label, text));
+        });
         return counters;
     }
 
