@@ -2,6 +2,7 @@ package io.jmirror.dejournal;
 
 import io.jmirror.journal.StatusCounterType;
 import io.jmirror.journal.StatusFile;
+import io.jmirror.journal.StatusText;
 import org.agrona.concurrent.status.AtomicCounter;
 
 /**
@@ -20,6 +21,9 @@ public final class DejournalCounters
     private final AtomicCounter recordsApplied;
     private final AtomicCounter applyRate;
     private final AtomicCounter openTransactions;
+    private final StatusText lastError;
+    /** The failure last copied to {@link #lastError}, so the text is rewritten only when it changes. */
+    private String publishedFailure;
     private final StatusFile statusFile;
     private final String member;
     /** Per worker: records, busyMs, queueDepth; allocated at the first status that lists the workers. */
@@ -41,6 +45,7 @@ public final class DejournalCounters
         recordsApplied = statusFile.newCounter(StatusCounterType.DEJOURNAL_RECORDS_APPLIED, member);
         applyRate = statusFile.newCounter(StatusCounterType.DEJOURNAL_APPLY_RATE, member);
         openTransactions = statusFile.newCounter(StatusCounterType.DEJOURNAL_OPEN_TRANSACTIONS, member);
+        lastError = new StatusText(statusFile, StatusCounterType.DEJOURNAL_LAST_ERROR, member);
         state.setRelease(DejournalState.STARTING.ordinal());
     }
 
@@ -71,6 +76,19 @@ public final class DejournalCounters
         recordsApplied.setRelease(records);
         applyRate.setRelease(Math.round(status.applyRatePerSecond()));
         openTransactions.setRelease(status.openTransactions());
+        if (null != status.failure() && !status.failure().equals(publishedFailure))
+        {
+            publishedFailure = status.failure();
+            lastError.set(publishedFailure);
+        }
+    }
+
+    /**
+     * @param text an error met around the dejournaler (starting it, feeding it), for the status file.
+     */
+    public void error(final String text)
+    {
+        lastError.set(text);
     }
 
     private void allocateWorkers(final int count)

@@ -246,6 +246,22 @@ public final class StatusFile implements AutoCloseable
     }
 
     /**
+     * @return the text of the first {@link StatusCounterType.Unit#TEXT} counter of {@code type} whose key names
+     * {@code name} ({@link StatusText}), or null when there is none.
+     */
+    public String text(final StatusCounterType type, final String name)
+    {
+        for (final StatusCounter counter : counters())
+        {
+            if (counter.type() == type && counter.name().equals(name))
+            {
+                return counter.text();
+            }
+        }
+        return null;
+    }
+
+    /**
      * @return the reader over the counters.
      */
     public CountersReader reader()
