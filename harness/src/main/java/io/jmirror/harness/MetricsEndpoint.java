@@ -92,8 +92,7 @@ final class MetricsEndpoint implements AutoCloseable
         final HttpServer server = HttpServer.create(address, 0);
         final MetricsEndpoint endpoint = new MetricsEndpoint(server, parts, binders);
         server.start();
-        LOG.info("metrics endpoint listening: url=http://{}:{}{}", endpoint.address().getAddress().getHostAddress(),
-            endpoint.address().getPort(), PATH);
+        LOG.info("metrics endpoint listening: url={}", endpoint.url());
         if (!address.getAddress().isLoopbackAddress())
         {
             LOG.warn("metrics endpoint is not on loopback: address={}", address);
@@ -109,6 +108,14 @@ final class MetricsEndpoint implements AutoCloseable
     static InetSocketAddress address(final String bind, final int port) throws IOException
     {
         return new InetSocketAddress(InetAddress.getByName(bind), port);
+    }
+
+    /**
+     * @return the URL a scraper reads.
+     */
+    String url()
+    {
+        return "http://" + address().getAddress().getHostAddress() + ":" + address().getPort() + PATH;
     }
 
     /**

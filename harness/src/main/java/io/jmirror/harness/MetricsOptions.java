@@ -26,7 +26,7 @@ final class MetricsOptions
      */
     MetricsEndpoint start(final MeterBinder... binders) throws IOException
     {
-        return null == port ? null : MetricsEndpoint.start(MetricsEndpoint.address(bind, port), binders);
+        return null == port ? null : announce(MetricsEndpoint.start(MetricsEndpoint.address(bind, port), binders));
     }
 
     /**
@@ -36,6 +36,18 @@ final class MetricsOptions
     MetricsEndpoint start(final Supplier<List<?>> parts, final Function<List<?>, List<MeterBinder>> binders)
         throws IOException
     {
-        return null == port ? null : MetricsEndpoint.start(MetricsEndpoint.address(bind, port), parts, binders);
+        return null == port ? null :
+            announce(MetricsEndpoint.start(MetricsEndpoint.address(bind, port), parts, binders));
+    }
+
+    /**
+     * Say where the meters are on standard output (with port 0 the operator learns the port here; the CLI logs
+     * warnings only).
+     */
+    private static MetricsEndpoint announce(final MetricsEndpoint endpoint)
+    {
+        System.out.println("metrics endpoint listening: url=" + endpoint.url());
+        System.out.flush();
+        return endpoint;
     }
 }

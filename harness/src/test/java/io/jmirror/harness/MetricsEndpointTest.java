@@ -163,9 +163,10 @@ class MetricsEndpointTest
     }
 
     @Test
-    void theNodeCommandsTakeTheMetricsOptionsAndListenOnLoopbackByDefault()
+    void theNodeCommandsAndTheArbiterTakeTheMetricsOptionsAndListenOnLoopbackByDefault()
     {
-        for (final Object node : new Object[] {new PrimaryNode(), new MemberNode(), new FailoverNode()})
+        for (final Object node : new Object[] {new PrimaryNode(), new MemberNode(), new FailoverNode(),
+            new ArbiterCommand()})
         {
             final CommandLine commandLine = new CommandLine(node);
             commandLine.parseArgs(requiredOptions(node, "--metrics-port", "0"));
@@ -180,12 +181,65 @@ class MetricsEndpointTest
         assertNull(none.port, "not served unless asked for");
     }
 
+    @Test
+    void anArbiterProcessServesItsMetersAtTheMetricsPort() throws Exception
+    {
+        final Process process = new ProcessBuilder(
+            Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+            "--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED",
+            "-cp", System.getProperty("java.class.path"),
+            JmirrorCli.class.getName(), "arbiter", "--dir", dir.toString(), "--insecure",
+            "--member", "CLINIC:node-a", "--member", "CLINIC:node-b", "--metrics-port", "0")
+            .redirectErrorStream(true).start();
+        // Ends the process, so the read below ends, if it never says where its metrics are.
+        java.util.concurrent.CompletableFuture.delayedExecutor(30, TimeUnit.SECONDS).execute(process::destroyForcibly);
+        try
+        {
+            final java.io.BufferedReader out = new java.io.BufferedReader(
+                new java.io.InputStreamReader(process.getInputStream(), java.nio.charset.StandardCharsets.UTF_8));
+            final java.util.regex.Pattern url = java.util.regex.Pattern.compile(
+                "metrics endpoint listening: url=http://127\\.0\\.0\\.1:(\\d+)/metrics");
+            final List<String> lines = new java.util.ArrayList<>();
+            int port = -1;
+            String line;
+            while (port < 0 && null != (line = out.readLine()))
+            {
+                lines.add(line);
+                final java.util.regex.Matcher matcher = url.matcher(line);
+                if (matcher.find())
+                {
+                    port = Integer.parseInt(matcher.group(1));
+                }
+            }
+            assertTrue(port > 0, "the arbiter never said where its metrics are: " + lines);
+            final URI uri = URI.create("http://127.0.0.1:" + port + MetricsEndpoint.PATH);
+            final HttpResponse<String> response = http.send(HttpRequest.newBuilder(uri)
+                .timeout(Duration.ofSeconds(10)).GET().build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, response.statusCode());
+            assertTrue(response.body().contains("jmirror_arbiter_epoch{mirror=\"CLINIC\"}"), response.body());
+            assertTrue(response.body().contains("jmirror_arbiter_grants_total 0"), response.body());
+        }
+        finally
+        {
+            process.destroy();
+            if (!process.waitFor(20, TimeUnit.SECONDS))
+            {
+                process.destroyForcibly();
+                fail("the arbiter did not stop on SIGTERM");
+            }
+        }
+    }
+
     private static String[] requiredOptions(final Object node, final String... extra)
     {
         final List<String> args = new java.util.ArrayList<>(List.of("--dir", "x"));
         if (node instanceof MemberNode)
         {
             args.addAll(List.of("--name", "m", "--primary-port", "1"));
+        }
+        if (node instanceof ArbiterCommand)
+        {
+            args.addAll(List.of("--member", "M:a"));
         }
         if (node instanceof FailoverNode)
         {
