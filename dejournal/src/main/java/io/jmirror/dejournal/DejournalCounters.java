@@ -1,8 +1,8 @@
 package io.jmirror.dejournal;
 
-import io.jmirror.journal.StatusCounterDescriptor;
 import io.jmirror.journal.StatusCounterType;
 import io.jmirror.journal.StatusFile;
+import io.jmirror.journal.StatusText;
 import org.agrona.concurrent.status.AtomicCounter;
 
 /**
@@ -13,9 +13,6 @@ import org.agrona.concurrent.status.AtomicCounter;
  */
 public final class DejournalCounters
 {
-    /** What separates the state counter's label from the failure reason once dejournaling failed. */
-    public static final String FAILURE_PREFIX = " failure=";
-
     private final AtomicCounter state;
     private final AtomicCounter appliedLsn;
     private final AtomicCounter journalEndLsn;
@@ -26,7 +23,8 @@ public final class DejournalCounters
     private final AtomicCounter openTransactions;
     private final StatusFile statusFile;
     private final String member;
-    private final String stateLabel;
+    private final StatusText lastError;
+    /** The failure last copied to {@link #lastError}, so the text is rewritten only when it changes. */
     private String failureShown;
     /** Per worker: records, busyMs, queueDepth; allocated at the first status that lists the workers. */
     private AtomicCounter[][] workers = new AtomicCounter[0][];
@@ -47,15 +45,13 @@ public final class DejournalCounters
         recordsApplied = statusFile.newCounter(StatusCounterType.DEJOURNAL_RECORDS_APPLIED, member);
         applyRate = statusFile.newCounter(StatusCounterType.DEJOURNAL_APPLY_RATE, member);
         openTransactions = statusFile.newCounter(StatusCounterType.DEJOURNAL_OPEN_TRANSACTIONS, member);
-        stateLabel = StatusCounterType.DEJOURNAL_STATE.label(member, StatusCounterDescriptor.NO_WORKER);
+        lastError = new StatusText(statusFile, StatusCounterType.DEJOURNAL_LAST_ERROR, member);
         state.setRelease(DejournalState.STARTING.ordinal());
     }
 
     /**
-     * Dejournaling failed, or could not start: the state counter shows FAILED and its label carries the reason
-     * after {@value #FAILURE_PREFIX}, so a status reader outside the process can say why (see
-     * {@link #failureReason(String)}). The label is ASCII and at most the counters' label length, so a long reason is
-     * cut short there.
+     * Dejournaling failed, or could not start: the state counter shows FAILED and the {@code lastError} text says why,
+     * so a status reader outside the process can tell ({@link StatusFile#text}).
      *
      * @param reason why, naming what and where.
      */
@@ -65,19 +61,17 @@ public final class DejournalCounters
         if (!shown.equals(failureShown))
         {
             failureShown = shown;
-            state.updateLabel(stateLabel + FAILURE_PREFIX + shown);
+            lastError.set(shown);
         }
         state.setRelease(DejournalState.FAILED.ordinal());
     }
 
     /**
-     * @param label a state counter's label, as a status reader finds it.
-     * @return the failure reason that {@link #failed(String)} put in it, or null if none.
+     * @param text an error met around the dejournaler (starting it, feeding it), for the status file.
      */
-    public static String failureReason(final String label)
+    public void error(final String text)
     {
-        final int at = null == label ? -1 : label.indexOf(FAILURE_PREFIX);
-        return at < 0 ? null : label.substring(at + FAILURE_PREFIX.length());
+        lastError.set(text);
     }
 
     /**
@@ -114,11 +108,10 @@ public final class DejournalCounters
         {
             failed(reason);
         }
-        else if (null != failureShown)
+        else
         {
-            // Applying again (a dejournaler started after a failure to start): the reason no longer holds.
+            // Applying again (a dejournaler started after a failure to start): the text stays as the last error.
             failureShown = null;
-            state.updateLabel(stateLabel);
         }
         state.setRelease(null != reason ? DejournalState.FAILED.ordinal() : DejournalState.of(status).ordinal());
         appliedLsn.setRelease(status.appliedLsn());

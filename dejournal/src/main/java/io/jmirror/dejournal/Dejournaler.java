@@ -72,8 +72,7 @@ public final class Dejournaler implements AutoCloseable
         {
             workerThreads[i] = new Thread(processors[i], "jmirror-dejournal-worker-" + i);
             workerThreads[i].setDaemon(true);
-            // A failed apply is logged and kept as the dejournaler's failure; the thread just ends.
-            workerThreads[i].setUncaughtExceptionHandler((thread, ex) -> { });
+            workerThreads[i].setUncaughtExceptionHandler(this::onWorkerStopped);
             workerThreads[i].start();
         }
         this.dispatcherRunner = new AgentRunner(ctx.idleStrategySupplier().get(), this::onDispatcherError, null,
@@ -129,6 +128,22 @@ public final class Dejournaler implements AutoCloseable
         }
     }
 
+    /**
+     * A worker thread ended on an exception. A failed apply was logged and kept by {@link StopOnFailure}, which
+     * rethrew it to end the thread; anything else is kept and logged here, so no worker stops unseen.
+     */
+    private void onWorkerStopped(final Thread thread, final Throwable ex)
+    {
+        if (ex != failure)
+        {
+            if (null == failure)
+            {
+                failure = ex;
+            }
+            LOG.error("dejournal worker stopped: thread={} dir={}", thread.getName(), journal.dir(), ex);
+        }
+    }
+
     private void onDispatcherError(final Throwable ex)
     {
         if (null == failure)
@@ -163,6 +178,14 @@ public final class Dejournaler implements AutoCloseable
     public static String describe(final Throwable failure)
     {
         return null == failure.getMessage() ? failure.toString() : failure.getMessage();
+    }
+
+    /**
+     * @return how many workers apply in parallel.
+     */
+    public int workerCount()
+    {
+        return workers.length;
     }
 
     /**

@@ -33,7 +33,9 @@ import picocli.CommandLine.Parameters;
         "Counters are grouped by whose they are: the primary, each configured member (connected or not), a "
             + "member's receiver and dejournaler, and each dejournal worker.",
         "States are shown by name: transferStatus (CONNECTING, CATCHUP, ACTIVE, TROUBLE, CLOSED, DOWN), linkState "
-            + "and the dejournal state (STARTING, CAUGHT_UP, BEHIND, PAUSED, FAILED, CLOSED)."})
+            + "and the dejournal state (STARTING, CAUGHT_UP, BEHIND, PAUSED, FAILED, CLOSED).",
+        "A member that is DOWN shows when it was last seen, the last REJECT reason (lastReject) and its text or the "
+            + "link error (lastReason); a member's own status shows why its link last went down (lastError)."})
 final class StatusCommand implements Callable<Integer>
 {
     @Parameters(index = "0", paramLabel = "DIR", description = "The node's status directory.")
@@ -134,6 +136,10 @@ final class StatusCommand implements Callable<Integer>
         if (null == counter.type())
         {
             return String.format("%,d", value);
+        }
+        if (counter.type().unit() == StatusCounterType.Unit.TEXT)
+        {
+            return null == counter.text() ? "(being rewritten)" : counter.text().isEmpty() ? "-" : counter.text();
         }
         switch (counter.type())
         {

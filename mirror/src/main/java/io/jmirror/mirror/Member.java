@@ -77,6 +77,7 @@ public final class Member implements AutoCloseable
         // An error here would leave the member receiving (and, as a backup, acknowledging) but not applying: say so.
         lastWiringError = ex;
         wiringErrors.increment();
+        counters.error("cannot start or feed the dejournaler: " + ex);
         LOG.error("member cannot start or feed its dejournaler: member={}", ctx.receiverContext().memberName(), ex);
         if (null == dejournaler)
         {
@@ -232,6 +233,7 @@ public final class Member implements AutoCloseable
         catch (final RuntimeException ex)
         {
             wiringErrors.increment();
+            counters.error("journal purge failed: " + ex);
             LOG.error("member journal purge failed: member={} dir={}", ctx.receiverContext().memberName(),
                 journal.dir(), ex);
         }

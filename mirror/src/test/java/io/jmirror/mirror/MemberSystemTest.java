@@ -1,6 +1,5 @@
 package io.jmirror.mirror;
 
-import io.jmirror.dejournal.DejournalCounters;
 import io.jmirror.dejournal.DejournalState;
 import io.jmirror.journal.GlobalName;
 import io.jmirror.journal.JournalRecord;
@@ -140,8 +139,10 @@ class MemberSystemTest
                 assertTrue(member.failureReason().contains("disk full"), member.failureReason());
                 assertEquals("FAILED", member.status().dejournal().state());
                 assertTrue(member.dejournaler().appliedLsn() <= failAtLsn.get(), "nothing past the failed record");
-                final String label = stateCounter(member).label();
-                assertEquals(member.failureReason(), DejournalCounters.failureReason(label), label);
+                final String shown = member.receiver().statusFile().text(StatusCounterType.DEJOURNAL_LAST_ERROR,
+                    "backup-1");
+                assertTrue(shown.contains("lsn=" + failAtLsn.get()) && shown.contains("disk full"),
+                    "the status file's lastError says why: " + shown);
             }
         }
     }
@@ -161,8 +162,8 @@ class MemberSystemTest
     private static boolean statusShowsFailed(final Member member)
     {
         final StatusCounter state = stateCounter(member);
-        return state.value() == DejournalState.FAILED.ordinal() &&
-            null != DejournalCounters.failureReason(state.label());
+        final String text = member.receiver().statusFile().text(StatusCounterType.DEJOURNAL_LAST_ERROR, "backup-1");
+        return state.value() == DejournalState.FAILED.ordinal() && null != text && !text.isEmpty();
     }
 
     @Test

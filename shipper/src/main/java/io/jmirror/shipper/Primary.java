@@ -261,7 +261,7 @@ public final class Primary implements AutoCloseable
             lastReasons.put(session.memberName(), session.status().reason());
             final MemberStatusCounters counters = memberCounters.get(session.memberName());
             counters.onSeen(nowMs);
-            counters.onState(TransferStatus.DOWN);
+            counters.onDown(session.status().reason());
         }
         if (backup == session)
         {
@@ -792,7 +792,7 @@ public final class Primary implements AutoCloseable
         final MemberStatusCounters counters = null == name ? null : memberCounters.get(name);
         if (null != counters)
         {
-            counters.onReject(why);
+            counters.onReject(why, reason);
             synchronized (this)
             {
                 lastReasons.put(name, reason);
@@ -805,7 +805,7 @@ public final class Primary implements AutoCloseable
         final MemberStatusCounters counters = memberCounters.get(name);
         if (null != counters)
         {
-            counters.onError();
+            counters.onError("link failed: " + reason);
             synchronized (this)
             {
                 lastReasons.put(name, "link failed: " + reason);

@@ -7,6 +7,7 @@ import io.jmirror.journal.JournalReplicator;
 import io.jmirror.journal.JournalWaiter;
 import io.jmirror.journal.StatusCounterType;
 import io.jmirror.journal.StatusFile;
+import io.jmirror.journal.StatusText;
 import org.agrona.CloseHelper;
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.AgentRunner;
@@ -77,6 +78,7 @@ public final class Receiver implements Agent, AutoCloseable
     private final AtomicCounter badBatchesCounter;
     private final AtomicCounter connectsCounter;
     private final AtomicCounter knownEpochCounter;
+    private final StatusText lastErrorText;
     private volatile Journal journal;
     private JournalReplicator replicator;
     private SocketChannel channel;
@@ -126,7 +128,8 @@ public final class Receiver implements Agent, AutoCloseable
         this.qosTimeoutNs = TimeUnit.MILLISECONDS.toNanos(ctx.qosTimeoutMs());
         this.heartbeatIntervalNs = TimeUnit.MILLISECONDS.toNanos(ctx.heartbeatIntervalMs());
         this.reconnectIntervalNs = TimeUnit.MILLISECONDS.toNanos(ctx.reconnectIntervalMs());
-        this.statusFile = StatusFile.create(ctx.statusDir(), 64);
+        // Room for the receiver's, the dejournaler's and 16 workers' counters of a member, and an embedder's own.
+        this.statusFile = StatusFile.create(ctx.statusDir(), 128);
         this.linkStateCounter = statusFile.newCounter(StatusCounterType.RECEIVER_LINK_STATE, ctx.memberName());
         this.receivedLsnCounter = statusFile.newCounter(StatusCounterType.RECEIVER_RECEIVED_LSN, ctx.memberName());
         this.durableLsnCounter = statusFile.newCounter(StatusCounterType.RECEIVER_DURABLE_LSN, ctx.memberName());
@@ -134,6 +137,7 @@ public final class Receiver implements Agent, AutoCloseable
         this.badBatchesCounter = statusFile.newCounter(StatusCounterType.RECEIVER_BAD_BATCHES, ctx.memberName());
         this.connectsCounter = statusFile.newCounter(StatusCounterType.RECEIVER_CONNECTS, ctx.memberName());
         this.knownEpochCounter = statusFile.newCounter(StatusCounterType.RECEIVER_KNOWN_EPOCH, ctx.memberName());
+        this.lastErrorText = new StatusText(statusFile, StatusCounterType.RECEIVER_LAST_ERROR, ctx.memberName());
         if (ctx.knownEpoch() > 0)
         {
             learned = new Learned(ctx.knownEpoch(), ctx.knownPrimaryName());
@@ -551,6 +555,7 @@ public final class Receiver implements Agent, AutoCloseable
         connects++;
         connectsCounter.setRelease(connects);
         lastError = null;
+        lastErrorText.set(null);
         ackedReceivedLsn = -1;
         state(State.STREAMING, "welcomed: primary=" + transport.peerAddress() + " primaryEpoch=" + primaryEpoch +
             " resumeLsn=" + startLsn + " primaryTailLsn=" + primaryTailLsn);
@@ -658,6 +663,7 @@ public final class Receiver implements Agent, AutoCloseable
             return;
         }
         lastError = why;
+        lastErrorText.set(why);
         CloseHelper.quietClose(transport);
         CloseHelper.quietClose(channel);
         if (null != linkIdle)
