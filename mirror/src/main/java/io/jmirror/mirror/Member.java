@@ -261,12 +261,12 @@ public final class Member implements AutoCloseable
     }
 
     /**
-     * @return the member's receiving and dejournal status together.
+     * @return the member's receiving and dejournal status together, and why it cannot apply if it has failed.
      */
     public Status status()
     {
         final Dejournaler current = dejournaler;
-        return new Status(receiver.status(), null == current ? null : current.status());
+        return new Status(receiver.status(), null == current ? null : current.status(), failureReason);
     }
 
     /**
@@ -274,9 +274,10 @@ public final class Member implements AutoCloseable
      *
      * @param transfer   journal receiving: link state, received and durable LSN, errors.
      * @param dejournal  applying: applied LSN, lag, per-database state, per-worker load; null before the journal
-     *                   exists.
+     *                   exists or while the dejournaler cannot start.
+     * @param failure    why the member cannot apply, as {@link #failureReason()}; null while it can.
      */
-    public record Status(ReceiverStatus transfer, DejournalStatus dejournal)
+    public record Status(ReceiverStatus transfer, DejournalStatus dejournal, String failure)
     {
     }
 

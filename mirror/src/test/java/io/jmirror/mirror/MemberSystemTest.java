@@ -138,6 +138,7 @@ class MemberSystemTest
                 assertTrue(member.failureReason().contains("lsn=" + failAtLsn.get()), member.failureReason());
                 assertTrue(member.failureReason().contains("disk full"), member.failureReason());
                 assertEquals("FAILED", member.status().dejournal().state());
+                assertEquals(member.failureReason(), member.status().failure());
                 assertTrue(member.dejournaler().appliedLsn() <= failAtLsn.get(), "nothing past the failed record");
                 final String shown = member.receiver().statusFile().text(StatusCounterType.DEJOURNAL_LAST_ERROR,
                     "backup-1");
@@ -247,6 +248,7 @@ class MemberSystemTest
                 assertEquals("RUNNING", status.dejournal().state());
                 assertFalse(member.isFailed(), member::failureReason);
                 assertNull(member.failureReason());
+                assertNull(status.failure());
                 assertEquals(0, status.dejournal().bytesBehind());
             }
         }
