@@ -50,6 +50,8 @@ public enum StatusCounterType
     /** Why the link last went down: the REJECT the primary sent, or the error ({@link StatusText}); empty while
      * streaming. */
     RECEIVER_LAST_ERROR(308, Scope.RECEIVER, "lastError", Unit.TEXT),
+    /** Failures of the receiver's agent outside a link (a link failure disconnects and redials instead). */
+    RECEIVER_ERRORS(309, Scope.RECEIVER, "errors", Unit.COUNT),
 
     /** A {@code DejournalState} ordinal. */
     DEJOURNAL_STATE(401, Scope.DEJOURNAL, "state", Unit.STATE),
