@@ -38,6 +38,8 @@ public enum StatusCounterType
     /** Why the member is in its status: the last REJECT sent to it and its message, its last link error, or why its
      * last session ended ({@link StatusText}). */
     MEMBER_LAST_REASON(215, Scope.MEMBER, "lastReason", Unit.TEXT),
+    /** The member's role on the allow-list, a {@code MemberRole} code. */
+    MEMBER_ROLE(216, Scope.MEMBER, "role", Unit.STATE),
 
     /** A {@code Receiver.State} ordinal. */
     RECEIVER_LINK_STATE(301, Scope.RECEIVER, "linkState", Unit.STATE),
