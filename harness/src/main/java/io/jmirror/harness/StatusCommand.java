@@ -4,6 +4,7 @@ import io.jmirror.dejournal.DejournalState;
 import io.jmirror.journal.StatusCounter;
 import io.jmirror.journal.StatusCounterType;
 import io.jmirror.journal.StatusFile;
+import io.jmirror.shipper.MemberRole;
 import io.jmirror.shipper.Receiver;
 import io.jmirror.shipper.RejectReason;
 import io.jmirror.shipper.TransferStatus;
@@ -150,6 +151,8 @@ final class StatusCommand implements Callable<Integer>
                 return value >= 0 && value < states.length ? states[(int)value].name() : "UNKNOWN(" + value + ")";
             case DEJOURNAL_STATE:
                 return name(DejournalState.fromOrdinal(value), value);
+            case MEMBER_ROLE:
+                return name(MemberRole.fromCode((int)value), value);
             case MEMBER_LAST_REJECT:
                 return 0 == value ? "-" : name(RejectReason.fromCode((int)value), value);
             case PRIMARY_FENCED_EPOCH:

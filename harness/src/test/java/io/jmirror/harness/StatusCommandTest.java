@@ -98,6 +98,8 @@ class StatusCommandTest
             assertEquals("0 B", field(primaryOut, "member backup", "lagBytes"), primaryOut);
             assertEquals("DOWN", field(primaryOut, "member dr-1", "transferStatus"), "never connected: " + primaryOut);
             assertEquals("never", field(primaryOut, "member dr-1", "lastSeen"), primaryOut);
+            assertEquals("BACKUP", field(primaryOut, "member backup", "role"), primaryOut);
+            assertEquals("DR_ASYNC", field(primaryOut, "member dr-1", "role"), "a DOWN member's role: " + primaryOut);
         }
     }
 

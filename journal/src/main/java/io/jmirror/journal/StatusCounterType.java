@@ -38,6 +38,8 @@ public enum StatusCounterType
     /** Why the member is in its status: the last REJECT sent to it and its message, its last link error, or why its
      * last session ended ({@link StatusText}). */
     MEMBER_LAST_REASON(215, Scope.MEMBER, "lastReason", Unit.TEXT),
+    /** The member's role on the allow-list, a {@code MemberRole} code. */
+    MEMBER_ROLE(216, Scope.MEMBER, "role", Unit.STATE),
 
     /** A {@code Receiver.State} ordinal. */
     RECEIVER_LINK_STATE(301, Scope.RECEIVER, "linkState", Unit.STATE),
@@ -50,6 +52,8 @@ public enum StatusCounterType
     /** Why the link last went down: the REJECT the primary sent, or the error ({@link StatusText}); empty while
      * streaming. */
     RECEIVER_LAST_ERROR(308, Scope.RECEIVER, "lastError", Unit.TEXT),
+    /** Failures of the receiver's agent outside a link (a link failure disconnects and redials instead). */
+    RECEIVER_ERRORS(309, Scope.RECEIVER, "errors", Unit.COUNT),
 
     /** A {@code DejournalState} ordinal. */
     DEJOURNAL_STATE(401, Scope.DEJOURNAL, "state", Unit.STATE),

@@ -29,12 +29,15 @@ final class MemberStatusCounters implements AutoCloseable
     private final AtomicCounter lastReject;
     private final AtomicCounter errors;
     private final StatusText lastReason;
+    private final AtomicCounter role;
     private long rateSampleMs;
     private long rateSampleRaw;
     private long rateSampleSent;
 
-    MemberStatusCounters(final StatusFile statusFile, final String member)
+    MemberStatusCounters(final StatusFile statusFile, final String member, final MemberRole allowedRole)
     {
+        role = statusFile.newCounter(StatusCounterType.MEMBER_ROLE, member);
+        role.setRelease(allowedRole.code());
         transferStatus = statusFile.newCounter(StatusCounterType.MEMBER_TRANSFER_STATUS, member);
         bytesRaw = statusFile.newCounter(StatusCounterType.MEMBER_BYTES_RAW, member);
         bytesSent = statusFile.newCounter(StatusCounterType.MEMBER_BYTES_SENT, member);
@@ -193,6 +196,6 @@ final class MemberStatusCounters implements AutoCloseable
     public void close()
     {
         CloseHelper.closeAll(transferStatus, bytesRaw, bytesSent, batches, sentLsn, durableLsn, appliedLsn, lagBytes,
-            lagMs, lastSeenMs, rawRate, sentRate, lastReject, errors, lastReason);
+            lagMs, lastSeenMs, rawRate, sentRate, lastReject, errors, lastReason, role);
     }
 }

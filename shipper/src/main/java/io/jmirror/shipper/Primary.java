@@ -95,7 +95,8 @@ public final class Primary implements AutoCloseable
     {
         this.ctx = ctx;
         this.journal = ctx.journal();
-        this.statusFile = StatusFile.create(ctx.statusDir(), 256);
+        // Room for the primary's own counters, 17 for each of up to 15 members, and an embedder's own.
+        this.statusFile = StatusFile.create(ctx.statusDir(), 512);
         this.errorCounter = statusFile.newCounter(StatusCounterType.PRIMARY_ERRORS, "");
         this.rejectionCounter = statusFile.newCounter(StatusCounterType.PRIMARY_REJECTIONS, "");
         this.completeLsnCounter = statusFile.newCounter(StatusCounterType.PRIMARY_COMPLETE_LSN, "");
@@ -106,7 +107,7 @@ public final class Primary implements AutoCloseable
             StatusCounterType.PRIMARY_WAITING_FOR_BACKUP_RELEASE, "");
         for (final String name : ctx.members().keySet())
         {
-            memberCounters.put(name, new MemberStatusCounters(statusFile, name));
+            memberCounters.put(name, new MemberStatusCounters(statusFile, name, ctx.members().get(name).role()));
         }
         this.positions = new MemberPositions(journal.dir());
         holdPersistedPositions();

@@ -11,6 +11,7 @@ import io.jmirror.journal.StatusText;
 import org.agrona.CloseHelper;
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.AgentRunner;
+import org.agrona.concurrent.AgentTerminationException;
 import org.agrona.concurrent.IdleStrategy;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.status.AtomicCounter;
@@ -79,6 +80,7 @@ public final class Receiver implements Agent, AutoCloseable
     private final AtomicCounter connectsCounter;
     private final AtomicCounter knownEpochCounter;
     private final StatusText lastErrorText;
+    private final AtomicCounter errorsCounter;
     private volatile Journal journal;
     private JournalReplicator replicator;
     private SocketChannel channel;
@@ -138,6 +140,7 @@ public final class Receiver implements Agent, AutoCloseable
         this.connectsCounter = statusFile.newCounter(StatusCounterType.RECEIVER_CONNECTS, ctx.memberName());
         this.knownEpochCounter = statusFile.newCounter(StatusCounterType.RECEIVER_KNOWN_EPOCH, ctx.memberName());
         this.lastErrorText = new StatusText(statusFile, StatusCounterType.RECEIVER_LAST_ERROR, ctx.memberName());
+        this.errorsCounter = statusFile.newCounter(StatusCounterType.RECEIVER_ERRORS, ctx.memberName());
         if (ctx.knownEpoch() > 0)
         {
             learned = new Learned(ctx.knownEpoch(), ctx.knownPrimaryName());
@@ -192,8 +195,7 @@ public final class Receiver implements Agent, AutoCloseable
                 }
             });
         }
-        receiver.runner = new AgentRunner(idle,
-            (ex) -> LOG.error("receiver failed: member={}", ctx.memberName(), ex), null, receiver);
+        receiver.runner = new AgentRunner(idle, receiver::onAgentError, null, receiver);
         AgentRunner.startOnThread(receiver.runner);
         return receiver;
     }
@@ -654,6 +656,20 @@ public final class Receiver implements Agent, AutoCloseable
         bytesCounter.setRelease(bytesReceived);
         receivedLsnCounter.setRelease(receivedLsn);
         knownEpochCounter.setRelease(knownEpoch());
+    }
+
+    /**
+     * The receiver's agent failed outside a link's handling: logged, counted and shown in the status file.
+     */
+    private void onAgentError(final Throwable ex)
+    {
+        if (ex instanceof AgentTerminationException)
+        {
+            return; // the receiver closing its thread, not a failure
+        }
+        errorsCounter.increment();
+        lastErrorText.set("receiver failed: " + ex);
+        LOG.error("receiver failed: member={}", ctx.memberName(), ex);
     }
 
     private void disconnect(final String why, final long nowNs)
