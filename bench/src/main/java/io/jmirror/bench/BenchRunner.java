@@ -56,6 +56,7 @@ public final class BenchRunner
         entry("\\.ShippingBenchmark\\."),
         entry("\\.CommitLatencyBenchmark\\."),
         entry("\\.DejournalBenchmark\\."),
+        entry("\\.StoreApplyBenchmark\\."),
         entry("\\.EndToEndBenchmark\\."));
 
     /**
@@ -117,6 +118,12 @@ public final class BenchRunner
         ratio("apply(workers=2, UNIFORM) vs Disruptor hand-off (target: apply >= 2 M records/s = 2,000,000 ops/s)",
             "DejournalBenchmark.apply", "workers=2,distribution=UNIFORM",
             "CeilingBenchmark.disruptorNoop", ""),
+        ratio("insert(workers=2) vs insert(workers=1), memory store, insert-heavy (target >= 1.6)",
+            "StoreApplyBenchmark.insert", "store=MEMORY,workers=2",
+            "StoreApplyBenchmark.insert", "store=MEMORY,workers=1"),
+        ratio("insert(workers=2) RocksDB vs memory store, insert-heavy (target >= 0.4)",
+            "StoreApplyBenchmark.insert", "store=ROCKSDB,workers=2",
+            "StoreApplyBenchmark.insert", "store=MEMORY,workers=2"),
         ratio("replicate(workers=2) end to end vs apply(workers=2, UNIFORM) " +
                 "(target: replicate >= 1 M records/s = 1,000,000 ops/s)",
             "EndToEndBenchmark.replicate", "workers=2",

@@ -24,6 +24,8 @@ public final class DejournalContext
     public static final long CHECKPOINT_INTERVAL_MS_DEFAULT = 1000;
     /** By default every frame's CRC is checked again as it is read: see {@link #verifyChecksums(boolean)}. */
     public static final boolean VERIFY_CHECKSUMS_DEFAULT = true;
+    /** Default most transaction markers held while they wait for their records: see {@link #maxPendingMarkers}. */
+    public static final int MAX_PENDING_MARKERS_DEFAULT = 64 * 1024;
 
     private Journal journal;
     private Target target;
@@ -34,6 +36,7 @@ public final class DejournalContext
     private boolean verifyChecksums = VERIFY_CHECKSUMS_DEFAULT;
     private Supplier<WaitStrategy> waitStrategySupplier = ParkingWaitStrategy::new;
     private long endLsn = Long.MAX_VALUE;
+    private int maxPendingMarkers = MAX_PENDING_MARKERS_DEFAULT;
     private Supplier<IdleStrategy> idleStrategySupplier = JournalContext::defaultIdleStrategy;
 
     /**
@@ -47,7 +50,31 @@ public final class DejournalContext
             throw invalid("journal and target must be set");
         }
         checkSettings(workers, ringSize, dispatchBatch, checkpointIntervalMs);
+        if (maxPendingMarkers < 1)
+        {
+            throw invalid("maxPendingMarkers must be positive: maxPendingMarkers=" + maxPendingMarkers);
+        }
         return this;
+    }
+
+    /**
+     * @param maxPendingMarkers the most transaction markers held in memory while they wait for the records before
+     *                          them (a paused database holds them all back); markers beyond it are found again by
+     *                          reading the journal, so memory stays bounded however long a pause lasts.
+     * @return this.
+     */
+    public DejournalContext maxPendingMarkers(final int maxPendingMarkers)
+    {
+        this.maxPendingMarkers = maxPendingMarkers;
+        return this;
+    }
+
+    /**
+     * @return the most transaction markers held in memory.
+     */
+    public int maxPendingMarkers()
+    {
+        return maxPendingMarkers;
     }
 
     /**

@@ -2,6 +2,7 @@ package io.jmirror.dejournal;
 
 import io.jmirror.journal.StatusCounterType;
 import io.jmirror.journal.StatusFile;
+import io.jmirror.journal.StatusText;
 import org.agrona.concurrent.status.AtomicCounter;
 
 /**
@@ -22,6 +23,9 @@ public final class DejournalCounters
     private final AtomicCounter openTransactions;
     private final StatusFile statusFile;
     private final String member;
+    private final StatusText lastError;
+    /** The failure last copied to {@link #lastError}, so the text is rewritten only when it changes. */
+    private String failureShown;
     /** Per worker: records, busyMs, queueDepth; allocated at the first status that lists the workers. */
     private AtomicCounter[][] workers = new AtomicCounter[0][];
 
@@ -41,13 +45,49 @@ public final class DejournalCounters
         recordsApplied = statusFile.newCounter(StatusCounterType.DEJOURNAL_RECORDS_APPLIED, member);
         applyRate = statusFile.newCounter(StatusCounterType.DEJOURNAL_APPLY_RATE, member);
         openTransactions = statusFile.newCounter(StatusCounterType.DEJOURNAL_OPEN_TRANSACTIONS, member);
+        lastError = new StatusText(statusFile, StatusCounterType.DEJOURNAL_LAST_ERROR, member);
         state.setRelease(DejournalState.STARTING.ordinal());
+    }
+
+    /**
+     * Dejournaling failed, or could not start: the state counter shows FAILED and the {@code lastError} text says why,
+     * so a status reader outside the process can tell ({@link StatusFile#text}).
+     *
+     * @param reason why, naming what and where.
+     */
+    public void failed(final String reason)
+    {
+        final String shown = String.valueOf(reason).replace('\n', ' ');
+        if (!shown.equals(failureShown))
+        {
+            failureShown = shown;
+            lastError.set(shown);
+        }
+        state.setRelease(DejournalState.FAILED.ordinal());
+    }
+
+    /**
+     * @param text an error met around the dejournaler (starting it, feeding it), for the status file.
+     */
+    public void error(final String text)
+    {
+        lastError.set(text);
     }
 
     /**
      * @param status the dejournaler's latest status, copied into the counters.
      */
     public void publish(final DejournalStatus status)
+    {
+        publish(status, null);
+    }
+
+    /**
+     * @param status  the dejournaler's latest status, copied into the counters.
+     * @param failure why the member cannot apply although its dejournaler runs (it cannot catch up), or null: shown
+     *                as the dejournaler's own failure is, see {@link #failed(String)}.
+     */
+    public void publish(final DejournalStatus status, final String failure)
     {
         long records = 0;
         final java.util.List<DejournalStatus.WorkerStatus> workerStatus = status.workers();
@@ -63,7 +103,17 @@ public final class DejournalCounters
             workers[i][1].setRelease(worker.busyMs());
             workers[i][2].setRelease(worker.queueDepth());
         }
-        state.setRelease(DejournalState.of(status).ordinal());
+        final String reason = null != status.failure() ? status.failure() : failure;
+        if (null != reason)
+        {
+            failed(reason);
+        }
+        else
+        {
+            // Applying again (a dejournaler started after a failure to start): the text stays as the last error.
+            failureShown = null;
+        }
+        state.setRelease(null != reason ? DejournalState.FAILED.ordinal() : DejournalState.of(status).ordinal());
         appliedLsn.setRelease(status.appliedLsn());
         journalEndLsn.setRelease(status.journalEndLsn());
         bytesBehind.setRelease(status.bytesBehind());

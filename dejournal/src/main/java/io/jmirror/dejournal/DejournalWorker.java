@@ -5,8 +5,8 @@ import io.jmirror.journal.JournalRecord;
 
 /**
  * One apply thread: it applies exactly the records whose (database, global) hash to it, in journal order, so
- * per-global order holds while different globals proceed in parallel. Counts its records, busy time and the queue
- * depth it last saw, so skew between workers is visible.
+ * per-global order holds while different globals proceed in parallel. Counts its records, busy time and its queue
+ * depth (records waiting in its ring, as of its last batch's start and end), so skew between workers is visible.
  * <p>
  * Records go to the target two at a time ({@link Target#apply(JournalRecord, JournalRecord, int)}): a record waits
  * for the next one of its batch, and the last of a batch goes alone, so every record of a batch is applied before
@@ -24,6 +24,7 @@ final class DejournalWorker implements EventHandler<RecordEvent>
     private volatile long busyNs;
     private volatile long queueDepth;
     private long batchStartNs;
+    private long batchSize;
     private long pendingRecords;
 
     DejournalWorker(final int index, final Target target)
@@ -36,6 +37,7 @@ final class DejournalWorker implements EventHandler<RecordEvent>
     public void onBatchStart(final long batchSize, final long queueDepth)
     {
         this.queueDepth = queueDepth;
+        this.batchSize = batchSize;
         batchStartNs = System.nanoTime();
     }
 
@@ -68,6 +70,8 @@ final class DejournalWorker implements EventHandler<RecordEvent>
             records = records + pendingRecords;
             pendingRecords = 0;
             busyNs = busyNs + (System.nanoTime() - batchStartNs);
+            // What is left of the depth seen at the batch's start, so an idle worker shows 0, not its last batch.
+            queueDepth = queueDepth - batchSize;
         }
     }
 

@@ -72,8 +72,7 @@ public final class Dejournaler implements AutoCloseable
         {
             workerThreads[i] = new Thread(processors[i], "jmirror-dejournal-worker-" + i);
             workerThreads[i].setDaemon(true);
-            // A failed apply is logged and kept as the dejournaler's failure; the thread just ends.
-            workerThreads[i].setUncaughtExceptionHandler((thread, ex) -> { });
+            workerThreads[i].setUncaughtExceptionHandler(this::onWorkerStopped);
             workerThreads[i].start();
         }
         this.dispatcherRunner = new AgentRunner(ctx.idleStrategySupplier().get(), this::onDispatcherError, null,
@@ -129,6 +128,22 @@ public final class Dejournaler implements AutoCloseable
         }
     }
 
+    /**
+     * A worker thread ended on an exception. A failed apply was logged and kept by {@link StopOnFailure}, which
+     * rethrew it to end the thread; anything else is kept and logged here, so no worker stops unseen.
+     */
+    private void onWorkerStopped(final Thread thread, final Throwable ex)
+    {
+        if (ex != failure)
+        {
+            if (null == failure)
+            {
+                failure = ex;
+            }
+            LOG.error("dejournal worker stopped: thread={} dir={}", thread.getName(), journal.dir(), ex);
+        }
+    }
+
     private void onDispatcherError(final Throwable ex)
     {
         if (null == failure)
@@ -136,6 +151,41 @@ public final class Dejournaler implements AutoCloseable
             failure = ex;
         }
         LOG.error("dejournal dispatcher failed: dir={}", journal.dir(), ex);
+    }
+
+    /**
+     * @return whether dejournaling stopped for good: a record could not be applied (the target failed) or the
+     * dispatcher met a damaged frame. A failed dejournaler applies nothing more; its applied LSN stays where it
+     * stopped.
+     */
+    public boolean isFailed()
+    {
+        return null != failure;
+    }
+
+    /**
+     * @return why dejournaling stopped, naming the record's LSN and the worker; null while it has not failed.
+     */
+    public Throwable failure()
+    {
+        return failure;
+    }
+
+    /**
+     * @param failure a dejournaler's {@link #failure()}.
+     * @return its message, or what it is when it has none, so a reason is never empty.
+     */
+    public static String describe(final Throwable failure)
+    {
+        return null == failure.getMessage() ? failure.toString() : failure.getMessage();
+    }
+
+    /**
+     * @return how many workers apply in parallel.
+     */
+    public int workerCount()
+    {
+        return workers.length;
     }
 
     /**
@@ -190,6 +240,15 @@ public final class Dejournaler implements AutoCloseable
     {
         final long applied = dispatcher.appliedLsn();
         return applied > lsn || (applied == lsn && journal.tailLsn() <= lsn);
+    }
+
+    /**
+     * @return how often the transaction markers waiting for their records filled their queue and were found again
+     * by reading the journal (see {@link DejournalContext#maxPendingMarkers(int)}).
+     */
+    long markerOverflows()
+    {
+        return dispatcher.markerOverflows();
     }
 
     /**
@@ -248,7 +307,7 @@ public final class Dejournaler implements AutoCloseable
         return new DejournalStatus(isClosed ? "CLOSED" : null != failed ? "FAILED" : "RUNNING", applied, end,
             Math.max(0, end - applied), inFlight, msBehind, lastRate, dispatcher.openTransactionCount(),
             dispatcher.oldestOpenTransactionLsn(), databases, workerStatus,
-            null == failed ? null : failed.getMessage());
+            null == failed ? null : describe(failed));
     }
 
     /**

@@ -19,6 +19,7 @@ import io.jmirror.journal.SubscriptCodec;
 import io.jmirror.journal.SubscriptKey;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
+import org.rocksdb.Checkpoint;
 import org.rocksdb.FlushOptions;
 import org.rocksdb.Options;
 import org.rocksdb.RocksDB;
@@ -90,21 +91,31 @@ public final class RocksDbTarget implements Target, StoreReader, AutoCloseable
     private final byte[] lsnBytes = new byte[RocksDbKeyDescriptor.APPLIED_LSN_LENGTH];
     private volatile long checkpointLsn;
     private volatile boolean isClosed;
+    private final boolean isReadOnly;
 
-    private RocksDbTarget(final Path dir)
+    private RocksDbTarget(final Path dir, final boolean readOnly)
     {
         this.dir = dir;
+        this.isReadOnly = readOnly;
         Options builtOptions = null;
         WriteOptions builtWriteOptions = null;
         FlushOptions builtFlushOptions = null;
         RocksDB opened = null;
         try
         {
-            Files.createDirectories(dir);
-            builtOptions = new Options().setCreateIfMissing(true);
+            if (!readOnly)
+            {
+                Files.createDirectories(dir);
+            }
+            else if (!Files.isDirectory(dir))
+            {
+                throw new java.io.FileNotFoundException("no such store directory");
+            }
+            builtOptions = new Options().setCreateIfMissing(!readOnly);
             builtWriteOptions = new WriteOptions().setDisableWAL(true);
             builtFlushOptions = new FlushOptions().setWaitForFlush(true);
-            opened = RocksDB.open(builtOptions, dir.toString());
+            opened = readOnly ? RocksDB.openReadOnly(builtOptions, dir.toString()) :
+                RocksDB.open(builtOptions, dir.toString());
             final byte[] lsn = opened.get(RocksDbKeyDescriptor.APPLIED_LSN_KEY);
             this.checkpointLsn = null == lsn ? -1 : ByteBuffer.wrap(lsn).order(ByteOrder.BIG_ENDIAN).getLong();
         }
@@ -118,7 +129,7 @@ public final class RocksDbTarget implements Target, StoreReader, AutoCloseable
         this.writeOptions = builtWriteOptions;
         this.flushOptions = builtFlushOptions;
         this.db = opened;
-        LOG.info("RocksDB store opened: dir={} recoveredLsn={}", dir, checkpointLsn);
+        LOG.info("RocksDB store opened: dir={} recoveredLsn={} readOnly={}", dir, checkpointLsn, readOnly);
     }
 
     /**
@@ -130,7 +141,57 @@ public final class RocksDbTarget implements Target, StoreReader, AutoCloseable
      */
     public static RocksDbTarget open(final Path dir)
     {
-        return new RocksDbTarget(Objects.requireNonNull(dir, "dir"));
+        return new RocksDbTarget(Objects.requireNonNull(dir, "dir"), false);
+    }
+
+    /**
+     * Opens an existing store for reading only, also while a member process has it open: a data check reads what
+     * the store's files hold, which is the data of its last flush (each checkpoint flushes) with that checkpoint's
+     * applied LSN as {@link #recoveredLsn()}. It applies nothing and checkpoints nothing.
+     *
+     * @param dir the store's directory.
+     * @return the store, opened read-only.
+     * @throws DejournalException TARGET_FAILED if there is no store there or RocksDB cannot open it.
+     */
+    public static RocksDbTarget openReadOnly(final Path dir)
+    {
+        return new RocksDbTarget(Objects.requireNonNull(dir, "dir"), true);
+    }
+
+    /**
+     * Copies the store as it stands into {@code destination}, a new directory, as a RocksDB checkpoint (hard links
+     * where it can, on the same file system): a consistent copy that holds a checkpointed applied LSN and every
+     * record below it, from which a new member starts and catches up. Checkpoint this target first
+     * ({@link #checkpoint}) so the copy's LSN is current; call it while no worker applies, so the copy holds nothing
+     * above the LSN that a restart would not apply again anyway.
+     *
+     * @param destination a directory that must not exist yet.
+     * @return the applied LSN the copy resumes from.
+     * @throws DejournalException TARGET_FAILED naming both directories if RocksDB cannot make the copy.
+     */
+    public synchronized long copyTo(final Path destination)
+    {
+        checkWritable();
+        try (Checkpoint checkpoint = Checkpoint.create(db))
+        {
+            // Writes skip RocksDB's log, so only flushed data is in the files the copy links.
+            db.flush(flushOptions);
+            checkpoint.createCheckpoint(destination.toString());
+        }
+        catch (final RocksDBException ex)
+        {
+            throw new DejournalException(DejournalException.Code.TARGET_FAILED, "RocksDB copy failed: dir=" + dir +
+                " destination=" + destination + " status=" + ex.getMessage(), ex);
+        }
+        return checkpointLsn;
+    }
+
+    /**
+     * @return whether this store was opened read-only.
+     */
+    public boolean isReadOnly()
+    {
+        return isReadOnly;
     }
 
     /**
@@ -172,7 +233,7 @@ public final class RocksDbTarget implements Target, StoreReader, AutoCloseable
     @Override
     public synchronized void checkpoint(final long appliedLsn)
     {
-        checkOpen();
+        checkWritable();
         try
         {
             for (int i = 0; i < lsnBytes.length; i++)
@@ -199,6 +260,16 @@ public final class RocksDbTarget implements Target, StoreReader, AutoCloseable
         return checkpointLsn;
     }
 
+    private void checkWritable()
+    {
+        checkOpen();
+        if (isReadOnly)
+        {
+            throw new DejournalException(DejournalException.Code.TARGET_FAILED,
+                "RocksDB store is open read-only: dir=" + dir);
+        }
+    }
+
     private RocksDbWriter writer(final int worker)
     {
         final RocksDbWriter writer = worker >= 0 && worker < writers.length ? writers[worker] : null;
@@ -210,7 +281,7 @@ public final class RocksDbTarget implements Target, StoreReader, AutoCloseable
      */
     private synchronized RocksDbWriter newWriter(final int worker)
     {
-        checkOpen();
+        checkWritable();
         if (worker < 0 || worker >= writers.length)
         {
             throw new IllegalArgumentException("worker must be in [0, " + writers.length + "): worker=" + worker);

@@ -1,6 +1,7 @@
 package io.jmirror.dejournal;
 
 import io.jmirror.journal.GlobalName;
+import io.jmirror.journal.SubscriptKey;
 import org.agrona.DirectBuffer;
 
 import java.util.Map;
@@ -21,4 +22,10 @@ public interface StoreReader
      * @return the digest of every global that has nodes, by database then global name.
      */
     Map<GlobalName, GlobalDigest> digests();
+
+    /**
+     * Visits the node {@code prefix} (if it has a value) and all its descendants in collation order; the root key
+     * visits the whole global. The visitor's key is the encoded subscripts.
+     */
+    void query(String database, String global, SubscriptKey prefix, GlobalStore.NodeVisitor visitor);
 }

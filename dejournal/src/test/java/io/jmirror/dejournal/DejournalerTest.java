@@ -271,6 +271,37 @@ class DejournalerTest
     }
 
     @Test
+    void databasesResumedAndPausedAgainWhileOthersCatchUpAndRecordsKeepArrivingEndInOrder()
+    {
+        openJournal();
+        final ReferenceTarget target = new ReferenceTarget();
+        try (Dejournaler dejournaler = start(target, 3))
+        {
+            workload(journal, 1, 1_000, 12, 0.0);
+            dejournaler.pause("CLINICAL");
+            dejournaler.pause("AUDIT");
+            workload(journal, 2, 10_000, 12, 0.0);
+            dejournaler.resume("CLINICAL");
+            workload(journal, 3, 5_000, 12, 0.0);
+            // CLINICAL may still be catching up: AUDIT waits its turn, USER pauses meanwhile
+            dejournaler.resume("AUDIT");
+            dejournaler.pause("USER");
+            workload(journal, 4, 5_000, 12, 0.0);
+            dejournaler.pause("CLINICAL");
+            dejournaler.resume("USER");
+            dejournaler.resume("CLINICAL");
+            workload(journal, 5, 2_000, 12, 0.0);
+            awaitApplied(dejournaler, journal.completeLsn());
+            assertEquals(sequentialReplay(journal).contents(), target.contents());
+            assertEquals(0, target.orderViolations.get());
+            for (final String database : DATABASES)
+            {
+                assertNotEquals("PAUSED", dejournaler.status().databases().get(database), database);
+            }
+        }
+    }
+
+    @Test
     void everyPositionAGetterReportsIsAppliedOnceAllThatWasAppendedIs()
     {
         openJournal();

@@ -115,7 +115,7 @@ class DispatcherTest
         Arrays.fill(lastLsn, -1);
         for (final Seen record : seen)
         {
-            assertEquals(Dispatcher.workerFor(record.database(), record.global(), workers), record.worker(),
+            assertEquals(WorkerRouter.workerFor(record.database(), record.global(), workers), record.worker(),
                 () -> "wrong worker for " + record + ", seed=" + seed);
         }
         // Per worker, the queue holds each worker's records in the order it applied them.
@@ -136,19 +136,19 @@ class DispatcherTest
             final byte[] names = new byte[length + 16];
             random.nextBytes(names);
             final UnsafeBuffer buffer = new UnsafeBuffer(names);
-            final long hash = Dispatcher.namesHash(buffer, 0, length);
+            final long hash = WorkerRouter.namesHash(buffer, 0, length);
             for (int i = length; i < names.length; i++)
             {
                 names[i] ^= (byte)0x5A;
             }
-            assertEquals(hash, Dispatcher.namesHash(buffer, 0, length), "length=" + length);
+            assertEquals(hash, WorkerRouter.namesHash(buffer, 0, length), "length=" + length);
             names[length - 1] ^= 1;
-            assertNotEquals(hash, Dispatcher.namesHash(buffer, 0, length), "length=" + length);
+            assertNotEquals(hash, WorkerRouter.namesHash(buffer, 0, length), "length=" + length);
         }
         final byte[] text = "USERG001".getBytes(StandardCharsets.US_ASCII);
-        final int worker = Dispatcher.workerFor("USER", "G001", 5);
-        assertEquals(worker, Dispatcher.mod(Dispatcher.namesHash(new UnsafeBuffer(text), 0, 8),
-            Dispatcher.modMultiplier(5), 5));
+        final int worker = WorkerRouter.workerFor("USER", "G001", 5);
+        assertEquals(worker, WorkerRouter.mod(WorkerRouter.namesHash(new UnsafeBuffer(text), 0, 8),
+            WorkerRouter.modMultiplier(5), 5));
     }
 
     @Test
@@ -158,16 +158,16 @@ class DispatcherTest
         final long[] edges = {0, 1, 2, 15, 16, 17, 0x7FFF_FFFFL, 0x8000_0000L, 0xFFFF_FFFEL, 0xFFFF_FFFFL};
         for (int divisor = 1; divisor <= DejournalContext.MAX_WORKERS; divisor++)
         {
-            final long multiplier = Dispatcher.modMultiplier(divisor);
+            final long multiplier = WorkerRouter.modMultiplier(divisor);
             for (final long high : edges)
             {
-                assertEquals(high % divisor, Dispatcher.mod(high << 32 | 0xABCDL, multiplier, divisor),
+                assertEquals(high % divisor, WorkerRouter.mod(high << 32 | 0xABCDL, multiplier, divisor),
                     "high=" + high + " divisor=" + divisor);
             }
             for (int i = 0; i < 100_000; i++)
             {
                 final long hash = random.nextLong();
-                assertEquals(Long.remainderUnsigned(hash >>> 32, divisor), Dispatcher.mod(hash, multiplier, divisor),
+                assertEquals(Long.remainderUnsigned(hash >>> 32, divisor), WorkerRouter.mod(hash, multiplier, divisor),
                     "hash=" + hash + " divisor=" + divisor);
             }
         }

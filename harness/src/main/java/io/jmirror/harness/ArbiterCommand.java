@@ -2,9 +2,11 @@ package io.jmirror.harness;
 
 import io.jmirror.mirror.Arbiter;
 import io.jmirror.mirror.ArbiterContext;
+import io.jmirror.mirror.ArbiterMeterBinder;
 import io.jmirror.mirror.ArbiterRecord;
 import io.jmirror.shipper.TlsConfig;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.PrintStream;
@@ -56,7 +58,11 @@ final class ArbiterCommand implements Callable<Integer>
     @Option(names = "--insecure", description = "Plain TCP without authentication: loopback tests and demos only.")
     boolean insecure;
 
+    @Mixin
+    MetricsOptions metrics = new MetricsOptions();
+
     @Override
+    @SuppressWarnings("try") // the metrics endpoint serves for as long as the arbiter runs
     public Integer call() throws Exception
     {
         final PrintStream out = System.out;
@@ -82,7 +88,8 @@ final class ArbiterCommand implements Callable<Integer>
             ctx.member(member.substring(0, colon), member.substring(colon + 1));
         }
         final CountDownLatch stopped = new CountDownLatch(1);
-        try (Arbiter arbiter = Arbiter.start(ctx))
+        try (Arbiter arbiter = Arbiter.start(ctx);
+            MetricsEndpoint endpoint = metrics.start(new ArbiterMeterBinder(arbiter, mirrors())))
         {
             out.println("arbiter listening: address=" + arbiter.address().getAddress().getHostAddress() + ":" +
                 arbiter.address().getPort() + " dir=" + dir + " qosTimeoutMs=" + qosTimeoutMs);
@@ -100,5 +107,10 @@ final class ArbiterCommand implements Callable<Integer>
             stopped.await();
         }
         return 0;
+    }
+
+    private List<String> mirrors()
+    {
+        return members.stream().map((member) -> member.substring(0, member.indexOf(':'))).distinct().toList();
     }
 }

@@ -11,6 +11,7 @@ import io.jmirror.mirror.MirrorNode;
 import io.jmirror.mirror.MirrorNodeContext;
 import io.jmirror.shipper.Primary;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.PrintStream;
@@ -62,6 +63,9 @@ final class FailoverNode implements Callable<Integer>
     @Option(names = "--rate", defaultValue = "2000", description = "Transactions per second while primary.")
     int rate;
 
+    @Mixin
+    MetricsOptions metrics = new MetricsOptions();
+
     @Option(names = "--overstate-acks", defaultValue = "0", hidden = true,
         description = "A broken member for the demo's negative control: claim this many more acknowledged commits.")
     long overstateAcks;
@@ -73,6 +77,7 @@ final class FailoverNode implements Callable<Integer>
     private volatile Throwable appFailure;
 
     @Override
+    @SuppressWarnings("try") // the metrics endpoint serves for as long as the node runs
     public Integer call() throws Exception
     {
         final PrintStream out = System.out;
@@ -86,7 +91,9 @@ final class FailoverNode implements Callable<Integer>
             ctx.failoverMember(member.substring(0, colon),
                 new InetSocketAddress("127.0.0.1", Integer.parseInt(member.substring(colon + 1))));
         }
-        try (MirrorNode node = MirrorNode.start(ctx))
+        try (MirrorNode node = MirrorNode.start(ctx);
+            MetricsEndpoint endpoint = metrics.start(() -> MetricsEndpoint.parts(node.primary(), node.member()),
+                MetricsEndpoint::bindersOf))
         {
             final Thread app = new Thread(() -> application(node), "jmirror-failover-app");
             app.setDaemon(true);

@@ -5,6 +5,7 @@ import io.jmirror.journal.Journal;
 import io.jmirror.journal.StatusCounterType;
 import io.jmirror.mirror.Member;
 import io.jmirror.mirror.MemberContext;
+import io.jmirror.mirror.MemberMeterBinder;
 import io.jmirror.journal.JournalContext;
 import io.jmirror.shipper.MemberRole;
 import io.jmirror.shipper.ReceiverContext;
@@ -15,6 +16,7 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.agrona.concurrent.status.AtomicCounter;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -57,6 +59,9 @@ final class MemberNode implements Callable<Integer>
     @Option(names = "--store", defaultValue = "rocksdb", description = "rocksdb (in DIR/store) or memory.")
     String store;
 
+    @Mixin
+    MetricsOptions metrics = new MetricsOptions();
+
     @Option(names = "--skip-every", defaultValue = "0", hidden = true,
         description = "Drop every n-th SET: a broken member, for testing that verification catches it.")
     long skipEvery;
@@ -78,6 +83,7 @@ final class MemberNode implements Callable<Integer>
      * Runs the member until the {@code stop} command; the store outlives it, so the member's last checkpoint reaches
      * the store before the store closes.
      */
+    @SuppressWarnings("try") // the metrics endpoint serves for as long as the member runs
     private void run(final MemberStore memberStore, final OrderCheckingTarget target, final PrintStream out)
         throws IOException
     {
@@ -91,7 +97,8 @@ final class MemberNode implements Callable<Integer>
                 .statusDir(dir)
                 .qosTimeoutMs(qosTimeoutMs)
                 .journalContext(new JournalContext().journalDir(dir.resolve("journal")).mirrorName(mirror)
-                    .fileLength(fileSize)))))
+                    .fileLength(fileSize))));
+            MetricsEndpoint endpoint = metrics.start(new MemberMeterBinder(member)))
         {
             final AtomicCounter violations = member.receiver().statusFile()
                 .newCounter(StatusCounterType.HARNESS_ORDER_VIOLATIONS, name);

@@ -9,6 +9,7 @@ import io.jmirror.shipper.AllowedMember;
 import io.jmirror.shipper.MemberRole;
 import io.jmirror.shipper.Primary;
 import io.jmirror.shipper.PrimaryContext;
+import io.jmirror.shipper.PrimaryMeterBinder;
 import java.io.PrintStream;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -49,7 +50,11 @@ final class PrimaryNode implements Callable<Integer>
     @Mixin
     WorkloadOptions workload;
 
+    @Mixin
+    MetricsOptions metrics = new MetricsOptions();
+
     @Override
+    @SuppressWarnings("try") // the metrics endpoint serves for as long as the node runs
     public Integer call() throws Exception
     {
         final PrintStream out = System.out;
@@ -74,7 +79,8 @@ final class PrimaryNode implements Callable<Integer>
             Workload app = new Workload(journal, primary, store, workload,
                 primary.status().newCounter(StatusCounterType.HARNESS_WORKLOAD_RECORDS, "primary"),
                 primary.status().newCounter(
-                    StatusCounterType.HARNESS_WORKLOAD_COMMIT_TIMEOUTS, "primary"), 3 * qosTimeoutMs))
+                    StatusCounterType.HARNESS_WORKLOAD_COMMIT_TIMEOUTS, "primary"), 3 * qosTimeoutMs);
+            MetricsEndpoint endpoint = metrics.start(new PrimaryMeterBinder(primary)))
         {
             NodeControl.serve("port=" + primary.address().getPort(), (command, args, printer) ->
             {

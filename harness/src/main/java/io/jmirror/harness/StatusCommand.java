@@ -4,6 +4,7 @@ import io.jmirror.dejournal.DejournalState;
 import io.jmirror.journal.StatusCounter;
 import io.jmirror.journal.StatusCounterType;
 import io.jmirror.journal.StatusFile;
+import io.jmirror.shipper.MemberRole;
 import io.jmirror.shipper.Receiver;
 import io.jmirror.shipper.RejectReason;
 import io.jmirror.shipper.TransferStatus;
@@ -33,7 +34,9 @@ import picocli.CommandLine.Parameters;
         "Counters are grouped by whose they are: the primary, each configured member (connected or not), a "
             + "member's receiver and dejournaler, and each dejournal worker.",
         "States are shown by name: transferStatus (CONNECTING, CATCHUP, ACTIVE, TROUBLE, CLOSED, DOWN), linkState "
-            + "and the dejournal state (STARTING, CAUGHT_UP, BEHIND, PAUSED, FAILED, CLOSED)."})
+            + "and the dejournal state (STARTING, CAUGHT_UP, BEHIND, PAUSED, FAILED, CLOSED).",
+        "A member that is DOWN shows when it was last seen, the last REJECT reason (lastReject) and its text or the "
+            + "link error (lastReason); a member's own status shows why its link last went down (lastError)."})
 final class StatusCommand implements Callable<Integer>
 {
     @Parameters(index = "0", paramLabel = "DIR", description = "The node's status directory.")
@@ -135,6 +138,10 @@ final class StatusCommand implements Callable<Integer>
         {
             return String.format("%,d", value);
         }
+        if (counter.type().unit() == StatusCounterType.Unit.TEXT)
+        {
+            return null == counter.text() ? "(being rewritten)" : counter.text().isEmpty() ? "-" : counter.text();
+        }
         switch (counter.type())
         {
             case MEMBER_TRANSFER_STATUS:
@@ -144,6 +151,8 @@ final class StatusCommand implements Callable<Integer>
                 return value >= 0 && value < states.length ? states[(int)value].name() : "UNKNOWN(" + value + ")";
             case DEJOURNAL_STATE:
                 return name(DejournalState.fromOrdinal(value), value);
+            case MEMBER_ROLE:
+                return name(MemberRole.fromCode((int)value), value);
             case MEMBER_LAST_REJECT:
                 return 0 == value ? "-" : name(RejectReason.fromCode((int)value), value);
             case PRIMARY_FENCED_EPOCH:

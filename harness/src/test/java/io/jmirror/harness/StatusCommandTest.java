@@ -98,6 +98,47 @@ class StatusCommandTest
             assertEquals("0 B", field(primaryOut, "member backup", "lagBytes"), primaryOut);
             assertEquals("DOWN", field(primaryOut, "member dr-1", "transferStatus"), "never connected: " + primaryOut);
             assertEquals("never", field(primaryOut, "member dr-1", "lastSeen"), primaryOut);
+            assertEquals("BACKUP", field(primaryOut, "member backup", "role"), primaryOut);
+            assertEquals("DR_ASYNC", field(primaryOut, "member dr-1", "role"), "a DOWN member's role: " + primaryOut);
+        }
+    }
+
+    @Test
+    void aRefusedMemberIsShownDownWithTheRejectReasonAndItsText() throws Exception
+    {
+        final Path primaryDir = dir.resolve("primary");
+        final Path memberDir = dir.resolve("dr-1");
+        try (Journal journal = Journal.open(new JournalContext().journalDir(primaryDir.resolve("journal"))
+            .fileLength(1024 * 1024).mirrorName("S").syncPolicy(SyncPolicy.NONE));
+            Primary primary = Primary.start(new PrimaryContext().journal(journal).insecure(true).statusDir(primaryDir)
+                .member(AllowedMember.of("dr-1", MemberRole.DR_ASYNC)));
+            Member member = Member.start(new MemberContext().target(new StoreTarget(new GlobalStore()))
+                .receiverContext(new ReceiverContext().memberName("dr-1").role(MemberRole.BACKUP).mirrorName("S")
+                    .primaryAddress(primary.address()).insecure(true).statusDir(memberDir)
+                    .journalContext(new JournalContext().journalDir(memberDir.resolve("journal")).mirrorName("S")
+                        .syncPolicy(SyncPolicy.NONE)))))
+        {
+            String primaryOut = "";
+            String memberOut = "";
+            final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (System.nanoTime() < deadline)
+            {
+                primaryOut = status(primaryDir);
+                memberOut = status(memberDir);
+                if ("ROLE_MISMATCH".equals(field(primaryOut, "member dr-1", "lastReject")) &&
+                    String.valueOf(field(memberOut, "receiver dr-1", "lastError")).contains("ROLE_MISMATCH"))
+                {
+                    break;
+                }
+                Thread.sleep(50);
+            }
+            assertEquals("DOWN", field(primaryOut, "member dr-1", "transferStatus"), primaryOut);
+            assertEquals("ROLE_MISMATCH", field(primaryOut, "member dr-1", "lastReject"), primaryOut);
+            final String reason = field(primaryOut, "member dr-1", "lastReason");
+            assertTrue(reason.startsWith("rejected ROLE_MISMATCH: ") && reason.contains("role=BACKUP") &&
+                reason.contains("allowed=DR_ASYNC"), "the text says what was asked and what is allowed: " + primaryOut);
+            assertTrue(field(memberOut, "receiver dr-1", "lastError").contains("ROLE_MISMATCH"), memberOut);
+            assertTrue(!"STREAMING".equals(field(memberOut, "receiver dr-1", "linkState")), memberOut);
         }
     }
 

@@ -16,8 +16,9 @@ import java.nio.file.StandardOpenOption;
  * primary again. The removed bytes are first written, whole and forced, to a file beside the journal
  * ({@code divergent-<from>-<to>.bin}: the raw journal bytes of that LSN range, frames and padding as they were), so
  * nothing is silently discarded; then the journal is cut as recovery cuts a torn tail. Run it on a journal directory
- * no {@link Journal} has open. Repeating it after a crash is safe: the kept file is rewritten whole, and a cut that
- * was interrupted is finished by the next open's recovery or by running it again.
+ * no {@link Journal} has open. Repeating it after a crash is safe: a kept file already whole is left as it is (a cut
+ * that had begun may have zeroed the journal's copy), one not yet whole is rewritten, a copy that would come out
+ * short is refused rather than written over the kept one, and the cut is finished by running it again.
  */
 public final class JournalTruncation
 {
@@ -49,7 +50,15 @@ public final class JournalTruncation
             }
             checkFrameStart(journal, lsn);
             kept = dir.resolve("divergent-" + lsn + "-" + end + ".bin");
-            keep(journal, lsn, end, kept);
+            if (isKeptWhole(kept, end - lsn))
+            {
+                // a run before a crash kept them and had begun the cut, so the journal may no longer hold them whole
+                LOG.info("divergent bytes already kept by an interrupted truncation: file={}", kept);
+            }
+            else
+            {
+                keep(journal, lsn, end, kept);
+            }
         }
         cut(dir, mirrorName, lsn);
         LOG.warn("journal truncated at a divergence: dir={} fromLsn={} toLsn={} keptIn={}", dir, lsn, end, kept);
@@ -75,6 +84,19 @@ public final class JournalTruncation
                 throw new JournalException(JournalException.Code.LSN_OUT_OF_RANGE, "not the start of a frame: lsn=" +
                     lsn + " nearestFrame=" + reader.position() + " dir=" + journal.dir());
             }
+        }
+    }
+
+    private static boolean isKeptWhole(final Path kept, final long length)
+    {
+        try
+        {
+            return Files.exists(kept) && Files.size(kept) == length;
+        }
+        catch (final IOException ex)
+        {
+            throw new JournalException(JournalException.Code.IO_ERROR, "cannot read the kept divergent bytes: file=" +
+                kept + " reason=" + ex, ex);
         }
     }
 
@@ -107,6 +129,13 @@ public final class JournalTruncation
                 {
                     break;
                 }
+            }
+            if (reader.position() < to)
+            {
+                // never replace what an earlier run kept with less: the journal cannot give the bytes whole
+                throw new JournalException(JournalException.Code.CORRUPT_FRAME, "cannot keep the divergent bytes " +
+                    "whole, the journal ends early: dir=" + journal.dir() + " fromLsn=" + from + " toLsn=" + to +
+                    " readableTo=" + reader.position() + " file=" + kept);
             }
             out.force(true);
         }

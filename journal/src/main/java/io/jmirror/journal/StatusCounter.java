@@ -9,8 +9,17 @@ package io.jmirror.journal;
  * @param workerIndex the worker's index for a worker counter, else {@link StatusCounterDescriptor#NO_WORKER}.
  * @param value       its value when read.
  * @param label       its label, for humans.
+ * @param text        the text of a {@link StatusCounterType.Unit#TEXT} counter ({@link StatusText}), else null.
  */
 public record StatusCounter(int typeId, StatusCounterType type, String name, int workerIndex, long value,
-    String label)
+    String label, String text)
 {
+    /**
+     * A counter that holds a number, not text.
+     */
+    public StatusCounter(final int typeId, final StatusCounterType type, final String name, final int workerIndex,
+        final long value, final String label)
+    {
+        this(typeId, type, name, workerIndex, value, label, null);
+    }
 }

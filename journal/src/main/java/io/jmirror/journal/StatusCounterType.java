@@ -35,6 +35,11 @@ public enum StatusCounterType
     MEMBER_LAST_REJECT(213, Scope.MEMBER, "lastReject", Unit.STATE),
     /** Link failures of the member's sessions. */
     MEMBER_ERRORS(214, Scope.MEMBER, "errors", Unit.COUNT),
+    /** Why the member is in its status: the last REJECT sent to it and its message, its last link error, or why its
+     * last session ended ({@link StatusText}). */
+    MEMBER_LAST_REASON(215, Scope.MEMBER, "lastReason", Unit.TEXT),
+    /** The member's role on the allow-list, a {@code MemberRole} code. */
+    MEMBER_ROLE(216, Scope.MEMBER, "role", Unit.STATE),
 
     /** A {@code Receiver.State} ordinal. */
     RECEIVER_LINK_STATE(301, Scope.RECEIVER, "linkState", Unit.STATE),
@@ -44,6 +49,11 @@ public enum StatusCounterType
     RECEIVER_BAD_BATCHES(305, Scope.RECEIVER, "badBatches", Unit.COUNT),
     RECEIVER_CONNECTS(306, Scope.RECEIVER, "connects", Unit.COUNT),
     RECEIVER_KNOWN_EPOCH(307, Scope.RECEIVER, "knownEpoch", Unit.NUMBER),
+    /** Why the link last went down: the REJECT the primary sent, or the error ({@link StatusText}); empty while
+     * streaming. */
+    RECEIVER_LAST_ERROR(308, Scope.RECEIVER, "lastError", Unit.TEXT),
+    /** Failures of the receiver's agent outside a link (a link failure disconnects and redials instead). */
+    RECEIVER_ERRORS(309, Scope.RECEIVER, "errors", Unit.COUNT),
 
     /** A {@code DejournalState} ordinal. */
     DEJOURNAL_STATE(401, Scope.DEJOURNAL, "state", Unit.STATE),
@@ -56,6 +66,8 @@ public enum StatusCounterType
     DEJOURNAL_OPEN_TRANSACTIONS(408, Scope.DEJOURNAL, "openTransactions", Unit.COUNT),
     /** Errors of the member's wiring (receiver to dejournaler). */
     DEJOURNAL_WIRING_ERRORS(409, Scope.DEJOURNAL, "wiringErrors", Unit.COUNT),
+    /** Why dejournaling failed, or the wiring's last error ({@link StatusText}). */
+    DEJOURNAL_LAST_ERROR(410, Scope.DEJOURNAL, "lastError", Unit.TEXT),
 
     WORKER_RECORDS(501, Scope.WORKER, "records", Unit.COUNT),
     WORKER_BUSY_MS(502, Scope.WORKER, "busyMs", Unit.MS),
@@ -103,7 +115,9 @@ public enum StatusCounterType
     {
         COUNT, NUMBER, LSN, BYTES, MS, TIME_MS, BYTES_PER_SECOND, PER_SECOND, FLAG,
         /** An enum ordinal or code, decoded by the reader that knows the type. */
-        STATE
+        STATE,
+        /** A line of text in the label; the value is its sequence ({@link StatusText}). */
+        TEXT
     }
 
     private static final StatusCounterType[] BY_TYPE_ID = new StatusCounterType[1000];

@@ -217,9 +217,16 @@ public final class StatusFile implements AutoCloseable
     public List<StatusCounter> counters()
     {
         final List<StatusCounter> counters = new ArrayList<>();
-        reader.forEach((counterId, typeId, key, label) -> counters.add(new StatusCounter(typeId,
-            StatusCounterType.of(typeId), StatusCounterDescriptor.name(key), StatusCounterDescriptor.workerIndex(key),
-            reader.getCounterValue(counterId), label)));
+        reader.forEach((counterId, typeId, key, label) ->
+        {
+            final StatusCounterType type = StatusCounterType.of(typeId);
+            final String name = StatusCounterDescriptor.name(key);
+            final int workerIndex = StatusCounterDescriptor.workerIndex(key);
+            final String text = null == type || type.unit() != StatusCounterType.Unit.TEXT ? null :
+                StatusText.read(reader, counterId, type.label(name, workerIndex) + StatusText.SEPARATOR);
+            counters.add(new StatusCounter(typeId, type, name, workerIndex, reader.getCounterValue(counterId),
+                label, text));
+        });
         return counters;
     }
 
@@ -236,6 +243,22 @@ public final class StatusFile implements AutoCloseable
             }
         }
         return absent;
+    }
+
+    /**
+     * @return the text of the first {@link StatusCounterType.Unit#TEXT} counter of {@code type} whose key names
+     * {@code name} ({@link StatusText}), or null when there is none.
+     */
+    public String text(final StatusCounterType type, final String name)
+    {
+        for (final StatusCounter counter : counters())
+        {
+            if (counter.type() == type && counter.name().equals(name))
+            {
+                return counter.text();
+            }
+        }
+        return null;
     }
 
     /**

@@ -186,6 +186,79 @@ class JournalTruncationTest
     }
 
     @Test
+    void aCutInterruptedByACrashIsFinishedByRunningItAgainAndTheKeptBytesSurvive() throws Exception
+    {
+        final Path dir = tmp.resolve("j");
+        final long capacity = FILE_LENGTH - JournalFileDescriptor.HEADER_LENGTH;
+        final long cutAt;
+        final long end;
+        final byte[] divergent;
+        try (Journal journal = Journal.open(context(dir)))
+        {
+            journal.startEpoch(1, "a");
+            append(journal, 40, 1);
+            cutAt = journal.tailLsn();
+            append(journal, 200, 2);                 // reaches into later files
+            end = journal.tailLsn();
+            divergent = bytes(journal, cutAt, end);
+        }
+        assertTrue(end / capacity > cutAt / capacity + 1, "the divergent bytes span files: " + cutAt + ".." + end);
+        final Path before = tmp.resolve("before");
+        Files.createDirectories(before);
+        try (java.util.stream.Stream<Path> files = Files.list(dir))
+        {
+            for (final Path file : (Iterable<Path>)files::iterator)
+            {
+                Files.copy(file, before.resolve(file.getFileName()));
+            }
+        }
+        final Path kept = JournalTruncation.truncate(dir, cutAt);
+        // what a crash during the cut leaves behind: the kept file whole, the first divergent frame zeroed (the cut
+        // had begun), the rest of that file and the later files still there
+        final String oldestLater = JournalFileDescriptor.fileName((cutAt / capacity + 1) * capacity);
+        assertFalse(Files.exists(dir.resolve(oldestLater)), "the finished cut removed the later files");
+        asACrashDuringTheCutLeavesIt(before, dir, cutAt, capacity);
+        final Path aside = tmp.resolve("kept-aside.bin");
+        Files.move(kept, aside);
+        final JournalException shortCopy = assertThrows(JournalException.class,
+            () -> JournalTruncation.truncate(dir, cutAt), "without the kept file the bytes cannot be kept whole");
+        assertTrue(shortCopy.getMessage().contains("cannot keep the divergent bytes whole"), shortCopy.getMessage());
+        assertFalse(Files.exists(kept), "no short copy is written");
+        Files.move(aside, kept);
+
+        assertEquals(kept, JournalTruncation.truncate(dir, cutAt), "running it again finishes the cut");
+        assertArrayEquals(divergent, Files.readAllBytes(kept), "the kept bytes are whole after the repeat");
+        try (Journal journal = Journal.open(context(dir)))
+        {
+            assertEquals(cutAt, journal.tailLsn(), "nothing of the divergent records is left in the journal");
+            assertFalse(Files.exists(dir.resolve(oldestLater)));
+            journal.newAppender().set(0, GLOBAL, SubscriptKey.of(7), new byte[8]);
+        }
+    }
+
+    /**
+     * Puts back the journal files as they were before the cut ({@code before}), with the first divergent frame's
+     * first word zeroed: what a crash leaves once the cut had begun zeroing and before it removed the later files.
+     */
+    private static void asACrashDuringTheCutLeavesIt(final Path before, final Path dir, final long cutAt,
+        final long capacity) throws Exception
+    {
+        try (java.util.stream.Stream<Path> files = Files.list(before))
+        {
+            for (final Path file : (Iterable<Path>)files::iterator)
+            {
+                Files.copy(file, dir.resolve(file.getFileName()), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            }
+        }
+        final Path file = dir.resolve(JournalFileDescriptor.fileName(cutAt - cutAt % capacity));
+        try (java.nio.channels.FileChannel channel = java.nio.channels.FileChannel.open(file,
+            java.nio.file.StandardOpenOption.WRITE))
+        {
+            channel.write(java.nio.ByteBuffer.allocate(8), JournalFileDescriptor.HEADER_LENGTH + cutAt % capacity);
+        }
+    }
+
+    @Test
     void divergenceFromEpochHistories()
     {
         final List<EpochStart> primary = List.of(new EpochStart(1, 0, "a"), new EpochStart(2, 1000, "a"),

@@ -42,12 +42,16 @@ public final class Member implements AutoCloseable
     private final DejournalCounters counters;
     private final AtomicCounter wiringErrors;
     private volatile Throwable lastWiringError;
+    private volatile String failureReason;
+    /** Whether the journal did not exist when this member started: then it holds nothing the store had before. */
+    private final boolean isNewJournal;
     private volatile Dejournaler dejournaler;
     private volatile boolean isClosed;
 
     private Member(final MemberContext ctx)
     {
         this.ctx = ctx;
+        this.isNewJournal = !Journal.exists(ctx.receiverContext().journalContext().journalDir());
         this.receiver = Receiver.start(ctx.receiverContext());
         this.counters = new DejournalCounters(receiver.statusFile(), ctx.receiverContext().memberName());
         this.wiringErrors = receiver.statusFile().newCounter(StatusCounterType.DEJOURNAL_WIRING_ERRORS,
@@ -73,7 +77,47 @@ public final class Member implements AutoCloseable
         // An error here would leave the member receiving (and, as a backup, acknowledging) but not applying: say so.
         lastWiringError = ex;
         wiringErrors.increment();
+        counters.error("cannot start or feed the dejournaler: " + ex);
         LOG.error("member cannot start or feed its dejournaler: member={}", ctx.receiverContext().memberName(), ex);
+        if (null == dejournaler)
+        {
+            failed("dejournaler cannot start: " + ex);
+        }
+    }
+
+    /**
+     * The member cannot apply: say so once in the log, and in the status file until it can again.
+     */
+    private void failed(final String reason)
+    {
+        if (!reason.equals(failureReason))
+        {
+            failureReason = reason;
+            LOG.error("member FAILED, not eligible to take over: member={} reason={}",
+                ctx.receiverContext().memberName(), reason);
+        }
+        counters.failed(reason);
+    }
+
+    /**
+     * Whether this member cannot apply the journal it receives: its dejournaler stopped at a record it could not
+     * apply, or could not start. A failed member still receives (and, as a backup, acknowledges) the journal, but its
+     * store falls behind for good, so it must not take over as primary. The state shows FAILED in the status file
+     * with {@link #failureReason()}.
+     *
+     * @return true once the member has failed, until a dejournaler starts again after a failure to start.
+     */
+    public boolean isFailed()
+    {
+        return null != failureReason;
+    }
+
+    /**
+     * @return why the member cannot apply (what failed and where, such as the record's LSN), or null while it can.
+     */
+    public String failureReason()
+    {
+        return failureReason;
     }
 
     /**
@@ -91,6 +135,7 @@ public final class Member implements AutoCloseable
     {
         private long lastPublishNs = System.nanoTime() - PUBLISH_INTERVAL_NS;
         private long lastPurgeNs = System.nanoTime();
+        private long lastRefusalCheckNs = System.nanoTime() - PUBLISH_INTERVAL_NS;
 
         @Override
         public int doWork()
@@ -99,21 +144,40 @@ public final class Member implements AutoCloseable
             if (null == current)
             {
                 final Journal journal = receiver.journal();
-                if (null == journal || isClosed)
+                if (isClosed)
                 {
+                    return 0;
+                }
+                if (null == journal)
+                {
+                    checkRefused();
+                    return 0;
+                }
+                final String notResumable = ResumePoint.whyNotResumable(ctx.receiverContext().memberName(),
+                    ctx.target(), journal, isNewJournal);
+                if (null != notResumable)
+                {
+                    failed(notResumable);
                     return 0;
                 }
                 current = Dejournaler.start(new DejournalContext().journal(journal).target(ctx.target())
                     .workers(ctx.workers()).ringSize(ctx.ringSize()).checkpointIntervalMs(ctx.checkpointIntervalMs())
                     .verifyChecksums(ctx.verifyChecksums()));
                 dejournaler = current;
+                // Started after a failure to start: applying again.
+                failureReason = null;
+            }
+            if (current.isFailed() && null == failureReason)
+            {
+                failed(Dejournaler.describe(current.failure()));
             }
             receiver.appliedLsn(current.appliedLsn());
             final long nowNs = System.nanoTime();
             if (nowNs - lastPublishNs >= PUBLISH_INTERVAL_NS)
             {
                 lastPublishNs = nowNs;
-                counters.publish(current.status());
+                checkRefused();
+                counters.publish(current.status(), failureReason);
             }
             if (ctx.purgeIntervalMs() > 0 &&
                 nowNs - lastPurgeNs >= TimeUnit.MILLISECONDS.toNanos(ctx.purgeIntervalMs()))
@@ -122,6 +186,25 @@ public final class Member implements AutoCloseable
                 purge();
             }
             return 0;
+        }
+
+        /**
+         * The primary refused this member because it purged the member's resume point: say so, with what to do.
+         */
+        private void checkRefused()
+        {
+            final long nowNs = System.nanoTime();
+            if (nowNs - lastRefusalCheckNs < PUBLISH_INTERVAL_NS)
+            {
+                return;
+            }
+            lastRefusalCheckNs = nowNs;
+            final String refused = ResumePoint.whyRefused(ctx.receiverContext().memberName(),
+                receiver.status().lastError());
+            if (null != refused)
+            {
+                failed(refused);
+            }
         }
 
         @Override
@@ -150,6 +233,7 @@ public final class Member implements AutoCloseable
         catch (final RuntimeException ex)
         {
             wiringErrors.increment();
+            counters.error("journal purge failed: " + ex);
             LOG.error("member journal purge failed: member={} dir={}", ctx.receiverContext().memberName(),
                 journal.dir(), ex);
         }
@@ -177,12 +261,12 @@ public final class Member implements AutoCloseable
     }
 
     /**
-     * @return the member's receiving and dejournal status together.
+     * @return the member's receiving and dejournal status together, and why it cannot apply if it has failed.
      */
     public Status status()
     {
         final Dejournaler current = dejournaler;
-        return new Status(receiver.status(), null == current ? null : current.status());
+        return new Status(receiver.status(), null == current ? null : current.status(), failureReason);
     }
 
     /**
@@ -190,9 +274,10 @@ public final class Member implements AutoCloseable
      *
      * @param transfer   journal receiving: link state, received and durable LSN, errors.
      * @param dejournal  applying: applied LSN, lag, per-database state, per-worker load; null before the journal
-     *                   exists.
+     *                   exists or while the dejournaler cannot start.
+     * @param failure    why the member cannot apply, as {@link #failureReason()}; null while it can.
      */
-    public record Status(ReceiverStatus transfer, DejournalStatus dejournal)
+    public record Status(ReceiverStatus transfer, DejournalStatus dejournal, String failure)
     {
     }
 

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import io.jmirror.dejournal.DejournalMeterBinder;
 import io.jmirror.dejournal.GlobalStore;
 import io.jmirror.dejournal.StoreTarget;
 import io.jmirror.journal.GlobalName;
@@ -17,6 +18,7 @@ import io.jmirror.shipper.MemberRole;
 import io.jmirror.shipper.Primary;
 import io.jmirror.shipper.PrimaryContext;
 import io.jmirror.shipper.ReceiverContext;
+import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
@@ -62,8 +64,19 @@ class MemberMeterBinderTest
             assertEquals(end, registry.get("jmirror.receiver.received.lsn").tag("member", "backup").gauge().value());
             await(() -> 1000 == registry.get("jmirror.dejournal.worker.records").tags("worker", "0").gauge().value() +
                 registry.get("jmirror.dejournal.worker.records").tags("worker", "1").gauge().value());
-            assertTrue(registry.get("jmirror.dejournal.worker.queue.depth").tags("member", "backup", "worker", "1")
-                .gauge().value() >= 0);
+            assertEquals(0, registry.get("jmirror.dejournal.worker.queue.depth").tags("member", "backup", "worker", "1")
+                .gauge().value(), "a caught-up worker has nothing waiting");
+            assertEquals(1000, registry.get("jmirror.dejournal.records").tag("member", "backup").functionCounter()
+                .count());
+
+            // An embedder that also binds the member's dejournaler by itself, with the member's tag, gets the same
+            // series, not a second set.
+            final int meters = registry.getMeters().size();
+            new DejournalMeterBinder(member.dejournaler(), Tags.of("member", "backup")).bindTo(registry);
+            assertEquals(meters, registry.getMeters().size(), "the member's binder and the dejournaler's " +
+                "registered different series: " + registry.getMetersAsString());
+            assertEquals(1, registry.find("jmirror.dejournal.applied.lsn").gauges().size());
+            assertEquals(2, registry.find("jmirror.dejournal.worker.records").gauges().size());
         }
     }
 

@@ -1,6 +1,10 @@
 package io.jmirror.mirror;
 
+import io.jmirror.dejournal.DejournalState;
 import io.jmirror.journal.GlobalName;
+import io.jmirror.journal.JournalRecord;
+import io.jmirror.journal.StatusCounter;
+import io.jmirror.journal.StatusCounterType;
 import io.jmirror.journal.Journal;
 import io.jmirror.journal.JournalAppender;
 import io.jmirror.journal.JournalContext;
@@ -25,6 +29,7 @@ import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -85,6 +90,81 @@ class MemberSystemTest
                 assertEquals(8000, store.size());
             }
         }
+    }
+
+    @Test
+    void aMemberWhoseTargetFailsShowsFailedWithTheReasonInItsStatusFile()
+    {
+        try (Journal journal = Journal.open(new JournalContext().journalDir(dir.resolve("primary"))
+            .fileLength(1024 * 1024).mirrorName("E2E").syncPolicy(SyncPolicy.NONE));
+            Primary primary = Primary.start(new PrimaryContext().journal(journal).insecure(true)
+                .member(AllowedMember.of("backup-1", MemberRole.BACKUP))))
+        {
+            final AtomicLong failAtLsn = new AtomicLong(Long.MAX_VALUE);
+            final ReferenceTarget target = new ReferenceTarget()
+            {
+                @Override
+                public void apply(final JournalRecord record, final int worker)
+                {
+                    if ("Poison".equals(record.global()))
+                    {
+                        throw new IllegalStateException("disk full");
+                    }
+                    super.apply(record, 0);
+                }
+            };
+            try (Member member = Member.start(new MemberContext().target(target).workers(2).checkpointIntervalMs(10)
+                .receiverContext(new ReceiverContext().memberName("backup-1").role(MemberRole.BACKUP)
+                    .mirrorName("E2E").primaryAddress(primary.address()).insecure(true)
+                    .journalContext(new JournalContext().journalDir(dir.resolve("member")).mirrorName("E2E")
+                        .syncPolicy(SyncPolicy.NONE)))))
+            {
+                final JournalAppender appender = journal.newAppender();
+                for (int i = 0; i < 1_000; i++)
+                {
+                    final long lsn = appender.set(0, GlobalName.of("USER", i == 500 ? "Poison" : "Fine"),
+                        SubscriptKey.of(i), new byte[8]);
+                    if (i == 500)
+                    {
+                        failAtLsn.set(lsn);
+                    }
+                }
+                final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+                while (!member.isFailed() || !statusShowsFailed(member))
+                {
+                    assertTrue(System.nanoTime() < deadline, () -> "member never showed FAILED: " + member.status());
+                    Thread.yield();
+                }
+                assertTrue(member.failureReason().contains("lsn=" + failAtLsn.get()), member.failureReason());
+                assertTrue(member.failureReason().contains("disk full"), member.failureReason());
+                assertEquals("FAILED", member.status().dejournal().state());
+                assertEquals(member.failureReason(), member.status().failure());
+                assertTrue(member.dejournaler().appliedLsn() <= failAtLsn.get(), "nothing past the failed record");
+                final String shown = member.receiver().statusFile().text(StatusCounterType.DEJOURNAL_LAST_ERROR,
+                    "backup-1");
+                assertTrue(shown.contains("lsn=" + failAtLsn.get()) && shown.contains("disk full"),
+                    "the status file's lastError says why: " + shown);
+            }
+        }
+    }
+
+    private static StatusCounter stateCounter(final Member member)
+    {
+        for (final StatusCounter counter : member.receiver().statusFile().counters())
+        {
+            if (counter.type() == StatusCounterType.DEJOURNAL_STATE && counter.name().equals("backup-1"))
+            {
+                return counter;
+            }
+        }
+        throw new AssertionError("no dejournal state counter");
+    }
+
+    private static boolean statusShowsFailed(final Member member)
+    {
+        final StatusCounter state = stateCounter(member);
+        final String text = member.receiver().statusFile().text(StatusCounterType.DEJOURNAL_LAST_ERROR, "backup-1");
+        return state.value() == DejournalState.FAILED.ordinal() && null != text && !text.isEmpty();
     }
 
     @Test
@@ -166,6 +246,9 @@ class MemberSystemTest
                 final Member.Status status = member.status();
                 assertEquals("STREAMING", status.transfer().state());
                 assertEquals("RUNNING", status.dejournal().state());
+                assertFalse(member.isFailed(), member::failureReason);
+                assertNull(member.failureReason());
+                assertNull(status.failure());
                 assertEquals(0, status.dejournal().bytesBehind());
             }
         }

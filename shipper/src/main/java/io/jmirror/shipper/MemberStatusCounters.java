@@ -2,6 +2,7 @@ package io.jmirror.shipper;
 
 import io.jmirror.journal.StatusCounterType;
 import io.jmirror.journal.StatusFile;
+import io.jmirror.journal.StatusText;
 import org.agrona.CloseHelper;
 import org.agrona.concurrent.status.AtomicCounter;
 
@@ -27,12 +28,16 @@ final class MemberStatusCounters implements AutoCloseable
     private final AtomicCounter sentRate;
     private final AtomicCounter lastReject;
     private final AtomicCounter errors;
+    private final StatusText lastReason;
+    private final AtomicCounter role;
     private long rateSampleMs;
     private long rateSampleRaw;
     private long rateSampleSent;
 
-    MemberStatusCounters(final StatusFile statusFile, final String member)
+    MemberStatusCounters(final StatusFile statusFile, final String member, final MemberRole allowedRole)
     {
+        role = statusFile.newCounter(StatusCounterType.MEMBER_ROLE, member);
+        role.setRelease(allowedRole.code());
         transferStatus = statusFile.newCounter(StatusCounterType.MEMBER_TRANSFER_STATUS, member);
         bytesRaw = statusFile.newCounter(StatusCounterType.MEMBER_BYTES_RAW, member);
         bytesSent = statusFile.newCounter(StatusCounterType.MEMBER_BYTES_SENT, member);
@@ -47,6 +52,7 @@ final class MemberStatusCounters implements AutoCloseable
         sentRate = statusFile.newCounter(StatusCounterType.MEMBER_SENT_RATE, member);
         lastReject = statusFile.newCounter(StatusCounterType.MEMBER_LAST_REJECT, member);
         errors = statusFile.newCounter(StatusCounterType.MEMBER_ERRORS, member);
+        lastReason = new StatusText(statusFile, StatusCounterType.MEMBER_LAST_REASON, member);
         transferStatus.setRelease(TransferStatus.DOWN.ordinal());
         sentLsn.setRelease(-1);
         durableLsn.setRelease(-1);
@@ -84,14 +90,33 @@ final class MemberStatusCounters implements AutoCloseable
         lastSeenMs.setRelease(nowMs);
     }
 
-    void onReject(final RejectReason why)
+    void onReject(final RejectReason why, final String text)
     {
         lastReject.setRelease(why.code());
+        lastReason.set(text);
     }
 
-    void onError()
+    void onError(final String text)
     {
         errors.incrementRelease();
+        lastReason.set(text);
+    }
+
+    /**
+     * @param text why the member's last session ended.
+     */
+    void onDown(final String text)
+    {
+        transferStatus.setRelease(TransferStatus.DOWN.ordinal());
+        lastReason.set(text);
+    }
+
+    /**
+     * @return why the member is in its status, as the status file shows it.
+     */
+    String lastReason()
+    {
+        return lastReason.get();
     }
 
     /**
@@ -171,6 +196,6 @@ final class MemberStatusCounters implements AutoCloseable
     public void close()
     {
         CloseHelper.closeAll(transferStatus, bytesRaw, bytesSent, batches, sentLsn, durableLsn, appliedLsn, lagBytes,
-            lagMs, lastSeenMs, rawRate, sentRate, lastReject, errors);
+            lagMs, lastSeenMs, rawRate, sentRate, lastReject, errors, lastReason, role);
     }
 }

@@ -46,6 +46,8 @@ public final class Primary implements AutoCloseable
     private static final Logger LOG = LoggerFactory.getLogger(Primary.class);
     /** Threads that can park in {@link #awaitCommitted} to be unparked by the backup's ack; more poll. */
     private static final int COMMIT_WAITERS_MAX = 256;
+    /** The name under which an unreadable positions file holds the whole journal for the member retention. */
+    static final String UNKNOWN_POSITIONS = "(unreadable member positions)";
     /** Longest park of a registered commit waiter: only a safety net, the ack or a gate change unparks it. */
     private static final long COMMIT_WAIT_MAX_PARK_NS = TimeUnit.MILLISECONDS.toNanos(1);
     /** Park of a commit waiter that found no free slot and so polls the ack. */
@@ -63,6 +65,7 @@ public final class Primary implements AutoCloseable
     private final Map<String, MemberSession> registered = new HashMap<>();
     private final Map<String, JournalConsumer> memberConsumers = new HashMap<>();
     private final Map<String, Long> lastSeenMs = new HashMap<>();
+    private final MemberPositions positions;
     private final AtomicLong errors = new AtomicLong();
     private final AtomicLong rejections = new AtomicLong();
     private final StatusFile statusFile;
@@ -92,7 +95,8 @@ public final class Primary implements AutoCloseable
     {
         this.ctx = ctx;
         this.journal = ctx.journal();
-        this.statusFile = StatusFile.create(ctx.statusDir(), 256);
+        // Room for the primary's own counters, 17 for each of up to 15 members, and an embedder's own.
+        this.statusFile = StatusFile.create(ctx.statusDir(), 512);
         this.errorCounter = statusFile.newCounter(StatusCounterType.PRIMARY_ERRORS, "");
         this.rejectionCounter = statusFile.newCounter(StatusCounterType.PRIMARY_REJECTIONS, "");
         this.completeLsnCounter = statusFile.newCounter(StatusCounterType.PRIMARY_COMPLETE_LSN, "");
@@ -103,8 +107,10 @@ public final class Primary implements AutoCloseable
             StatusCounterType.PRIMARY_WAITING_FOR_BACKUP_RELEASE, "");
         for (final String name : ctx.members().keySet())
         {
-            memberCounters.put(name, new MemberStatusCounters(statusFile, name));
+            memberCounters.put(name, new MemberStatusCounters(statusFile, name, ctx.members().get(name).role()));
         }
+        this.positions = new MemberPositions(journal.dir());
+        holdPersistedPositions();
         this.server = ServerSocketChannel.open();
         try
         {
@@ -256,12 +262,52 @@ public final class Primary implements AutoCloseable
             lastReasons.put(session.memberName(), session.status().reason());
             final MemberStatusCounters counters = memberCounters.get(session.memberName());
             counters.onSeen(nowMs);
-            counters.onState(TransferStatus.DOWN);
+            counters.onDown(session.status().reason());
         }
         if (backup == session)
         {
             backup = null;
             commitWaiters.wakeAll();
+        }
+    }
+
+    /**
+     * After a restart: hold the journal from each member's persisted position, as if the member had just been seen,
+     * so a purge keeps what it needs until it is back or its retention passes. An unreadable file holds the whole
+     * journal for the same retention instead, under one name, and is counted and logged. Positions of another epoch
+     * are not used: a member may have cut its journal back since.
+     */
+    private synchronized void holdPersistedPositions()
+    {
+        final long nowMs = System.currentTimeMillis();
+        Map<String, Long> persisted;
+        try
+        {
+            final MemberPositions.Persisted read = positions.read();
+            persisted = read.positions();
+            if (read.epoch() >= 0 && read.epoch() != journal.epoch())
+            {
+                LOG.info("member positions of another epoch not used: file={} epoch={} journalEpoch={}",
+                    positions.file(), read.epoch(), journal.epoch());
+                persisted = Map.of();
+            }
+        }
+        catch (final ShipperException ex)
+        {
+            countError();
+            LOG.error("member positions unreadable, holding the whole journal for the member retention: {}",
+                ex.getMessage());
+            persisted = Map.of(UNKNOWN_POSITIONS, journal.startLsn());
+        }
+        for (final Map.Entry<String, Long> entry : persisted.entrySet())
+        {
+            final long lsn = Math.max(entry.getValue(), journal.startLsn());
+            memberConsumers.put(entry.getKey(), journal.registerConsumer("member:" + entry.getKey(), lsn));
+            lastSeenMs.put(entry.getKey(), nowMs);
+        }
+        if (!persisted.isEmpty())
+        {
+            LOG.info("member positions restored: file={} positions={}", positions.file(), persisted);
         }
     }
 
@@ -272,7 +318,11 @@ public final class Primary implements AutoCloseable
     {
         final long nowMs = System.currentTimeMillis();
         lastSeenMs.put(name, nowMs);
-        memberCounters.get(name).onSeen(nowMs);
+        final MemberStatusCounters seen = memberCounters.get(name);
+        if (null != seen)
+        {
+            seen.onSeen(nowMs);
+        }
         final JournalConsumer consumer = memberConsumers.get(name);
         if (null == consumer)
         {
@@ -362,6 +412,11 @@ public final class Primary implements AutoCloseable
                 memberConsumers.remove(name).close();
                 LOG.info("member no longer holds journal files: member={} retentionMs={}", name,
                     ctx.memberRetentionMs());
+            }
+            // Durable before any file goes, so a restarted primary holds what the members still need.
+            if (!persistPositions())
+            {
+                return 0;
             }
         }
         return journal.purge();
@@ -482,6 +537,43 @@ public final class Primary implements AutoCloseable
         finally
         {
             commitWaiters.unregister(slot);
+        }
+    }
+
+    /**
+     * {@link #awaitCommitted(long, long)} with the answer as a value instead of an exception: committed (with its
+     * epoch), indeterminate when a failover or a close cut the wait off (with the higher epoch and its primary; see
+     * {@link CommitOutcome#resolve}), or timed out while still primary.
+     *
+     * @param lsn       a record's LSN, typically a TCOMMIT's, or a position a getter returned.
+     * @param timeoutNs how long to wait.
+     * @return the outcome; never COMMITTED for a commit a failover could still lose.
+     */
+    public CommitOutcome awaitCommit(final long lsn, final long timeoutNs)
+    {
+        final long reignEpoch = journal.epoch();
+        try
+        {
+            if (awaitCommitted(lsn, timeoutNs))
+            {
+                return new CommitOutcome(CommitOutcome.Status.COMMITTED, lsn, reignEpoch, 0, null, "committed");
+            }
+            return new CommitOutcome(CommitOutcome.Status.TIMED_OUT, lsn, reignEpoch, 0, null,
+                "not acknowledged within " + timeoutNs + " ns: commitPosition=" + commitPosition());
+        }
+        catch (final ShipperException ex)
+        {
+            if (ShipperException.Code.NOT_PRIMARY == ex.code())
+            {
+                return new CommitOutcome(CommitOutcome.Status.INDETERMINATE, lsn, reignEpoch, fencedEpoch,
+                    fencedPrimaryName, ex.getMessage());
+            }
+            if (ShipperException.Code.CLOSED == ex.code())
+            {
+                return new CommitOutcome(CommitOutcome.Status.INDETERMINATE, lsn, reignEpoch, 0, null,
+                    "the primary closed before the commit was acknowledged");
+            }
+            throw ex;
         }
     }
 
@@ -701,7 +793,7 @@ public final class Primary implements AutoCloseable
         final MemberStatusCounters counters = null == name ? null : memberCounters.get(name);
         if (null != counters)
         {
-            counters.onReject(why);
+            counters.onReject(why, reason);
             synchronized (this)
             {
                 lastReasons.put(name, reason);
@@ -714,7 +806,7 @@ public final class Primary implements AutoCloseable
         final MemberStatusCounters counters = memberCounters.get(name);
         if (null != counters)
         {
-            counters.onError();
+            counters.onError("link failed: " + reason);
             synchronized (this)
             {
                 lastReasons.put(name, "link failed: " + reason);
@@ -838,6 +930,31 @@ public final class Primary implements AutoCloseable
     }
 
     /**
+     * Write each member's position to the journal directory; a failure is counted and logged.
+     *
+     * @return whether they were written.
+     */
+    private synchronized boolean persistPositions()
+    {
+        final Map<String, Long> current = new java.util.TreeMap<>();
+        for (final Map.Entry<String, JournalConsumer> entry : memberConsumers.entrySet())
+        {
+            current.put(entry.getKey(), entry.getValue().position());
+        }
+        try
+        {
+            positions.write(journal.epoch(), current);
+            return true;
+        }
+        catch (final ShipperException ex)
+        {
+            countError();
+            LOG.error("member positions not written, so nothing is purged: {}", ex.getMessage(), ex);
+            return false;
+        }
+    }
+
+    /**
      * Stop listening and close every member session. Safe to call twice.
      */
     @Override
@@ -857,6 +974,7 @@ public final class Primary implements AutoCloseable
         }
         synchronized (this)
         {
+            persistPositions();
             for (final JournalConsumer consumer : memberConsumers.values())
             {
                 consumer.close();

@@ -7,9 +7,11 @@ import io.jmirror.journal.JournalReplicator;
 import io.jmirror.journal.JournalWaiter;
 import io.jmirror.journal.StatusCounterType;
 import io.jmirror.journal.StatusFile;
+import io.jmirror.journal.StatusText;
 import org.agrona.CloseHelper;
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.AgentRunner;
+import org.agrona.concurrent.AgentTerminationException;
 import org.agrona.concurrent.IdleStrategy;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.status.AtomicCounter;
@@ -77,6 +79,8 @@ public final class Receiver implements Agent, AutoCloseable
     private final AtomicCounter badBatchesCounter;
     private final AtomicCounter connectsCounter;
     private final AtomicCounter knownEpochCounter;
+    private final StatusText lastErrorText;
+    private final AtomicCounter errorsCounter;
     private volatile Journal journal;
     private JournalReplicator replicator;
     private SocketChannel channel;
@@ -126,7 +130,8 @@ public final class Receiver implements Agent, AutoCloseable
         this.qosTimeoutNs = TimeUnit.MILLISECONDS.toNanos(ctx.qosTimeoutMs());
         this.heartbeatIntervalNs = TimeUnit.MILLISECONDS.toNanos(ctx.heartbeatIntervalMs());
         this.reconnectIntervalNs = TimeUnit.MILLISECONDS.toNanos(ctx.reconnectIntervalMs());
-        this.statusFile = StatusFile.create(ctx.statusDir(), 64);
+        // Room for the receiver's, the dejournaler's and 16 workers' counters of a member, and an embedder's own.
+        this.statusFile = StatusFile.create(ctx.statusDir(), 128);
         this.linkStateCounter = statusFile.newCounter(StatusCounterType.RECEIVER_LINK_STATE, ctx.memberName());
         this.receivedLsnCounter = statusFile.newCounter(StatusCounterType.RECEIVER_RECEIVED_LSN, ctx.memberName());
         this.durableLsnCounter = statusFile.newCounter(StatusCounterType.RECEIVER_DURABLE_LSN, ctx.memberName());
@@ -134,6 +139,8 @@ public final class Receiver implements Agent, AutoCloseable
         this.badBatchesCounter = statusFile.newCounter(StatusCounterType.RECEIVER_BAD_BATCHES, ctx.memberName());
         this.connectsCounter = statusFile.newCounter(StatusCounterType.RECEIVER_CONNECTS, ctx.memberName());
         this.knownEpochCounter = statusFile.newCounter(StatusCounterType.RECEIVER_KNOWN_EPOCH, ctx.memberName());
+        this.lastErrorText = new StatusText(statusFile, StatusCounterType.RECEIVER_LAST_ERROR, ctx.memberName());
+        this.errorsCounter = statusFile.newCounter(StatusCounterType.RECEIVER_ERRORS, ctx.memberName());
         if (ctx.knownEpoch() > 0)
         {
             learned = new Learned(ctx.knownEpoch(), ctx.knownPrimaryName());
@@ -188,8 +195,7 @@ public final class Receiver implements Agent, AutoCloseable
                 }
             });
         }
-        receiver.runner = new AgentRunner(idle,
-            (ex) -> LOG.error("receiver failed: member={}", ctx.memberName(), ex), null, receiver);
+        receiver.runner = new AgentRunner(idle, receiver::onAgentError, null, receiver);
         AgentRunner.startOnThread(receiver.runner);
         return receiver;
     }
@@ -551,6 +557,7 @@ public final class Receiver implements Agent, AutoCloseable
         connects++;
         connectsCounter.setRelease(connects);
         lastError = null;
+        lastErrorText.set(null);
         ackedReceivedLsn = -1;
         state(State.STREAMING, "welcomed: primary=" + transport.peerAddress() + " primaryEpoch=" + primaryEpoch +
             " resumeLsn=" + startLsn + " primaryTailLsn=" + primaryTailLsn);
@@ -651,6 +658,20 @@ public final class Receiver implements Agent, AutoCloseable
         knownEpochCounter.setRelease(knownEpoch());
     }
 
+    /**
+     * The receiver's agent failed outside a link's handling: logged, counted and shown in the status file.
+     */
+    private void onAgentError(final Throwable ex)
+    {
+        if (ex instanceof AgentTerminationException)
+        {
+            return; // the receiver closing its thread, not a failure
+        }
+        errorsCounter.increment();
+        lastErrorText.set("receiver failed: " + ex);
+        LOG.error("receiver failed: member={}", ctx.memberName(), ex);
+    }
+
     private void disconnect(final String why, final long nowNs)
     {
         if (state == State.CLOSED)
@@ -658,6 +679,7 @@ public final class Receiver implements Agent, AutoCloseable
             return;
         }
         lastError = why;
+        lastErrorText.set(why);
         CloseHelper.quietClose(transport);
         CloseHelper.quietClose(channel);
         if (null != linkIdle)

@@ -60,6 +60,16 @@ public final class ReceiverContext
         {
             mirrorName = journalContext.mirrorName();
         }
+        if (maxBatchBytes < 4096 || maxBatchBytes > 64 * 1024 * 1024)
+        {
+            // The same bounds as the primary's: a smaller one would refuse every batch the primary may send.
+            throw invalid("maxBatchBytes must be in [4096, 64 MiB]: maxBatchBytes=" + maxBatchBytes);
+        }
+        if (maxRecordLength <= io.jmirror.journal.RecordDescriptor.HEADER_LENGTH)
+        {
+            throw invalid("maxRecordLength must be above a record header (" +
+                io.jmirror.journal.RecordDescriptor.HEADER_LENGTH + " bytes): maxRecordLength=" + maxRecordLength);
+        }
         if ((acceptedCodecs & 0x7) == 0)
         {
             throw invalid("acceptedCodecs names no codec: acceptedCodecs=" + acceptedCodecs);

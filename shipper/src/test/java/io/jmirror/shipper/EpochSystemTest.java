@@ -165,6 +165,7 @@ class EpochSystemTest
         tookOver.startEpoch(5, "backup-1");
         append(tookOver.newAppender(), 10);
         final long tookOverEnd = tookOver.tailLsn();
+        final java.util.List<io.jmirror.journal.EpochStart> tookOverHistory = tookOver.epochHistory();
         tookOver.close();
 
         final Receiver dr = startReceiver(receiverContext("dr-1", MemberRole.DR_ASYNC, "dr", primary.address()));
@@ -192,6 +193,15 @@ class EpochSystemTest
         assertEquals(ShipperException.Code.NOT_PRIMARY, notPrimary.code());
         assertTrue(notPrimary.getMessage().contains("epoch=5"), notPrimary.getMessage());
         assertThrows(ShipperException.class, () -> primary.awaitCommitted(after));
+        final CommitOutcome cutOff = primary.awaitCommit(after, TimeUnit.SECONDS.toNanos(1));
+        assertEquals(CommitOutcome.Status.INDETERMINATE, cutOff.status(), cutOff.toString());
+        assertEquals(4, cutOff.epoch());
+        assertEquals(5, cutOff.higherEpoch());
+        assertEquals(CommitOutcome.Fate.LOST, cutOff.resolve(tookOverHistory),
+            "epoch 5 started below it in the member that took over: " + tookOverHistory);
+        final CommitOutcome before = primary.awaitCommit(committed, TimeUnit.SECONDS.toNanos(1));
+        assertEquals(CommitOutcome.Status.COMMITTED, before.status(), before.toString());
+        assertEquals(4, before.epoch());
 
         // every link ends with a STALE_EPOCH naming epoch 5; nothing more is shipped to anyone
         await(() -> 5 == dr.knownEpoch(), WAIT_MS, () -> "dr-1 not told of epoch 5: " + dr.status());
@@ -217,6 +227,8 @@ class EpochSystemTest
         backup.stallAcks(true);
         final long lsn = commit();
         assertFalse(primary.awaitCommitted(lsn, TimeUnit.MILLISECONDS.toNanos(200)), "waits for the backup's ack");
+        assertEquals(CommitOutcome.Status.TIMED_OUT, primary.awaitCommit(lsn, TimeUnit.MILLISECONDS.toNanos(50))
+            .status(), "still primary, the backup's ack stalled");
         final AtomicReference<Throwable> waitResult = new AtomicReference<>();
         final Thread waiter = new Thread(() ->
         {
@@ -242,6 +254,12 @@ class EpochSystemTest
         assertTrue(result.getMessage().contains("epoch=5 primary=backup-9"), result.getMessage());
         assertEquals("backup-9", primary.fencedPrimaryName());
         assertEquals("backup-9", higherEpochPrimary.get());
+        final CommitOutcome outcome = primary.awaitCommit(lsn, TimeUnit.SECONDS.toNanos(1));
+        assertEquals(CommitOutcome.Status.INDETERMINATE, outcome.status(), outcome.toString());
+        assertEquals("backup-9", outcome.primaryName());
+        assertEquals(5, outcome.higherEpoch());
+        assertEquals(CommitOutcome.Fate.UNKNOWN, outcome.resolve(backup.journal().epochHistory()),
+            "the member's journal holds no epoch 5 yet");
         assertTrue(backup.status().staleLinks() >= 1, backup.status().toString());
 
         final long end = backup.receivedLsn();

@@ -90,6 +90,8 @@ class PrimaryStatusSystemTest
         assertEquals(tail, down.durableLsn(), down.toString());
         assertTrue(down.reason().length() > 0 && !"never connected".equals(down.reason()), down.toString());
         assertEquals(down.lastSeenMs(), primary.status().value(StatusCounterType.MEMBER_LAST_SEEN_MS, "backup", -1));
+        assertEquals(down.reason(), primary.status().text(StatusCounterType.MEMBER_LAST_REASON, "backup"),
+            "the status file says why the member left, as the API does");
     }
 
     @Test
@@ -107,6 +109,11 @@ class PrimaryStatusSystemTest
         await(() -> primary.memberStatus("dr-1").reason().contains("ROLE_MISMATCH"), WAIT_MS,
             () -> "" + primary.memberStatus());
         assertEquals("DOWN", primary.memberStatus("dr-1").transferStatus());
+        final String text = primary.status().text(StatusCounterType.MEMBER_LAST_REASON, "dr-1");
+        assertTrue(text.startsWith("rejected ROLE_MISMATCH: ") && text.contains("dr-1"), text);
+        await(() -> String.valueOf(receiver.statusFile().text(StatusCounterType.RECEIVER_LAST_ERROR, "dr-1"))
+            .contains("ROLE_MISMATCH"), WAIT_MS, () -> "the member's own status file does not say why: " +
+            receiver.statusFile().counters());
     }
 
     @Test

@@ -1,0 +1,204 @@
+package io.jmirror.bench;
+
+import java.nio.file.Path;
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+
+import io.jmirror.dejournal.DejournalContext;
+import io.jmirror.dejournal.Dejournaler;
+import io.jmirror.dejournal.GlobalStore;
+import io.jmirror.dejournal.RocksDbTarget;
+import io.jmirror.dejournal.Target;
+import io.jmirror.journal.GlobalName;
+import io.jmirror.journal.Journal;
+import io.jmirror.journal.JournalAppender;
+import io.jmirror.journal.JournalContext;
+import io.jmirror.journal.SubscriptKey;
+import io.jmirror.journal.SyncPolicy;
+import io.jmirror.mirror.MemberContext;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OperationsPerInvocation;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+
+/**
+ * Applying an insert-heavy journal into a new store, one op = one record: the work of a member that loads a store
+ * (a new member catching up, a restore), where {@link DejournalBenchmark#apply} measures a member overwriting nodes
+ * it already has.
+ * <p>
+ * The journal: {@value #RECORDS} SETs over {@value #GLOBALS} globals of one database, keys {@code (int, int)} drawn
+ * from about a million nodes per global ({@value #SUBSCRIPT_RANGE} x {@value #SUBSCRIPT_RANGE}), values of 32 to 100
+ * bytes, so almost every record makes a new node. Each invocation replays it into an empty store made before it (not
+ * measured) and closed after it (not measured), so every invocation inserts. {@link StoreKind#MEMORY} is the built-in
+ * {@link GlobalStore}; {@link StoreKind#ROCKSDB} the durable {@link RocksDbTarget} (RocksDB's WAL off, the applied
+ * LSN in each write batch), whose score divided by MEMORY's, from the same run, is the figure to quote.
+ */
+@BenchmarkMode(Mode.Throughput)
+@OutputTimeUnit(TimeUnit.SECONDS)
+@Fork(value = 1, jvmArgsAppend = {
+    "--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED",
+    "-Dorg.slf4j.simpleLogger.log.io.jmirror.dejournal=warn"})
+public class StoreApplyBenchmark
+{
+    /** Records in the journal: the ops of one invocation. */
+    public static final int RECORDS = 1_000_000;
+
+    /** Globals the records are spread over, uniformly. */
+    public static final int GLOBALS = 1000;
+
+    /** Each of the two integer subscripts is drawn from [0, this). */
+    public static final int SUBSCRIPT_RANGE = 1000;
+
+    /** Fixed so that every run replays the same journal. */
+    static final long SEED = 0x696e73657274L;
+
+    private static final long APPLY_TIMEOUT_NS = TimeUnit.SECONDS.toNanos(300);
+
+    /**
+     * The store the records go to.
+     */
+    public enum StoreKind
+    {
+        /** The in-memory {@link GlobalStore}. */
+        MEMORY,
+        /** The durable {@link RocksDbTarget}. */
+        ROCKSDB
+    }
+
+    /**
+     * The journal (per trial) and an empty store (per invocation).
+     */
+    @State(Scope.Benchmark)
+    public static class InsertState
+    {
+        @Param({"1", "2"})
+        public int workers;
+
+        @Param({"MEMORY", "ROCKSDB"})
+        public StoreKind store;
+
+        Path dir;
+        Journal journal;
+        long endLsn;
+        Path storeDir;
+        Target target;
+        AutoCloseable closer;
+
+        /**
+         * Fills the journal once per trial.
+         */
+        @Setup(Level.Trial)
+        public void setup()
+        {
+            dir = TempDirs.create("jmirror-bench-insert");
+            journal = Journal.open(new JournalContext().journalDir(dir).syncPolicy(SyncPolicy.NONE));
+            fill(journal);
+            endLsn = journal.completeLsn();
+        }
+
+        /**
+         * An empty store for the next invocation.
+         */
+        @Setup(Level.Invocation)
+        public void newStore()
+        {
+            if (StoreKind.MEMORY == store)
+            {
+                final GlobalStore memory = new GlobalStore();
+                target = new DejournalBenchmark.StoreTarget(memory);
+                closer = null;
+            }
+            else
+            {
+                storeDir = TempDirs.create("jmirror-bench-insert-rocksdb");
+                final RocksDbTarget rocksDb = RocksDbTarget.open(storeDir);
+                target = rocksDb;
+                closer = rocksDb;
+            }
+        }
+
+        /**
+         * Closes and deletes the invocation's store.
+         *
+         * @throws Exception if the store cannot close.
+         */
+        @TearDown(Level.Invocation)
+        public void dropStore() throws Exception
+        {
+            if (null != closer)
+            {
+                closer.close();
+                TempDirs.delete(storeDir);
+            }
+            target = null;
+        }
+
+        /**
+         * Closes and deletes the journal.
+         */
+        @TearDown(Level.Trial)
+        public void tearDown()
+        {
+            journal.close();
+            TempDirs.delete(dir);
+        }
+    }
+
+    /**
+     * Journal to an empty store: reading, dispatching and inserting every SET.
+     *
+     * @param state the journal, the store and the worker count.
+     * @return the applied LSN.
+     */
+    @Benchmark
+    @OperationsPerInvocation(RECORDS)
+    public long insert(final InsertState state)
+    {
+        try (Dejournaler dejournaler = Dejournaler.start(new DejournalContext().journal(state.journal)
+            .target(state.target).workers(state.workers).verifyChecksums(MemberContext.VERIFY_CHECKSUMS_DEFAULT)))
+        {
+            if (!dejournaler.awaitApplied(state.endLsn, APPLY_TIMEOUT_NS))
+            {
+                throw new IllegalStateException("replay did not finish: endLsn=" + state.endLsn + " status=" +
+                    dejournaler.status());
+            }
+            return dejournaler.appliedLsn();
+        }
+    }
+
+    /**
+     * Appends the records: SETs of {@code ^Gnnn(i,j)} with 32 to 100-byte values.
+     *
+     * @param journal where to append.
+     */
+    static void fill(final Journal journal)
+    {
+        final GlobalName[] globals = new GlobalName[GLOBALS];
+        for (int i = 0; i < GLOBALS; i++)
+        {
+            globals[i] = GlobalName.of(DejournalBenchmark.DATABASE, String.format("G%03d", i));
+        }
+        final SplittableRandom random = new SplittableRandom(SEED);
+        final JournalAppender appender = journal.newAppender();
+        final SubscriptKey key = new SubscriptKey();
+        final byte[][] values = new byte[101][];
+        for (int length = 32; length <= 100; length++)
+        {
+            values[length] = new byte[length];
+            random.nextBytes(values[length]);
+        }
+        for (int i = 0; i < RECORDS; i++)
+        {
+            key.clear().add(random.nextInt(SUBSCRIPT_RANGE)).add(random.nextInt(SUBSCRIPT_RANGE));
+            appender.set(0, globals[random.nextInt(GLOBALS)], key, values[32 + random.nextInt(69)]);
+        }
+    }
+}
