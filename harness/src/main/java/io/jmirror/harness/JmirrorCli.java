@@ -14,7 +14,7 @@ import picocli.CommandLine.Command;
     subcommands = {DemoCommand.class, SoakCommand.class, StatusCommand.class, CheckCommand.class,
         JournalCommand.class, NodeCommand.class, ArbiterCommand.class, TakeoverTimeCommand.class, RestoreCommand.class,
         io.jmirror.harness.sim.SimulateCommand.class,
-        SeedCommand.class,
+        SeedCommand.class, OperatorCommand.class,
         CommandLine.HelpCommand.class})
 public final class JmirrorCli implements Runnable
 {

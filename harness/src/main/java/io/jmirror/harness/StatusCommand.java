@@ -151,6 +151,9 @@ final class StatusCommand implements Callable<Integer>
                 return value >= 0 && value < states.length ? states[(int)value].name() : "UNKNOWN(" + value + ")";
             case DEJOURNAL_STATE:
                 return name(DejournalState.fromOrdinal(value), value);
+            case NODE_ROLE:
+                final io.jmirror.mirror.MirrorNode.Role[] roles = io.jmirror.mirror.MirrorNode.Role.values();
+                return value >= 0 && value < roles.length ? roles[(int)value].name() : "UNKNOWN(" + value + ")";
             case MEMBER_ROLE:
                 return name(MemberRole.fromCode((int)value), value);
             case MEMBER_LAST_REJECT:

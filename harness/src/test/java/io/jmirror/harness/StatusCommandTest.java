@@ -205,6 +205,21 @@ class StatusCommandTest
         }
     }
 
+    @Test
+    void aFailoverNodesRoleIsShownByName() throws Exception
+    {
+        try (io.jmirror.journal.StatusFile file = io.jmirror.journal.StatusFile.create(dir, 8))
+        {
+            file.newCounter(io.jmirror.journal.StatusCounterType.NODE_ROLE, "node-a")
+                .setRelease(io.jmirror.mirror.MirrorNode.Role.FENCED.ordinal());
+            new io.jmirror.journal.StatusText(file, io.jmirror.journal.StatusCounterType.NODE_REASON, "node-a")
+                .set("a member knows a higher epoch");
+            final String text = status(dir);
+            assertEquals("FENCED", field(text, "node node-a", "role"), text);
+            assertEquals("a member knows a higher epoch", field(text, "node node-a", "reason"), text);
+        }
+    }
+
     private static String status(final Path dir)
     {
         final ByteArrayOutputStream bytes = new ByteArrayOutputStream();

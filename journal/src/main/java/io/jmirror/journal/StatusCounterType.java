@@ -73,6 +73,22 @@ public enum StatusCounterType
     WORKER_BUSY_MS(502, Scope.WORKER, "busyMs", Unit.MS),
     WORKER_QUEUE_DEPTH(503, Scope.WORKER, "queueDepth", Unit.COUNT),
 
+    /** A failover node's role, a {@code MirrorNode.Role} ordinal. */
+    NODE_ROLE(601, Scope.NODE, "role", Unit.STATE),
+    /** The epoch the node is primary in, or follows. */
+    NODE_EPOCH(602, Scope.NODE, "epoch", Unit.NUMBER),
+    NODE_TAKEOVERS(603, Scope.NODE, "takeovers", Unit.COUNT),
+    /** How long the last takeover took, -1 before the first. */
+    NODE_LAST_TAKEOVER_MS(604, Scope.NODE, "lastTakeoverMs", Unit.MS),
+    /** Times the operator forced this node on as primary without its backup. */
+    NODE_FORCES(605, Scope.NODE, "forces", Unit.COUNT),
+    /** Failed duty cycles of the node's control (each retried on the next beat). */
+    NODE_ERRORS(606, Scope.NODE, "errors", Unit.COUNT),
+    /** Why the node is in its role, or its last failure ({@link StatusText}). */
+    NODE_REASON(607, Scope.NODE, "reason", Unit.TEXT),
+    /** The file holding journal bytes cut off at a rejoin ({@link StatusText}); empty when none. */
+    NODE_DIVERGENT_BYTES(608, Scope.NODE, "divergentBytes", Unit.TEXT),
+
     HARNESS_WORKLOAD_RECORDS(901, Scope.HARNESS, "records", Unit.COUNT),
     HARNESS_WORKLOAD_COMMIT_TIMEOUTS(902, Scope.HARNESS, "commitTimeouts", Unit.COUNT),
     HARNESS_ORDER_VIOLATIONS(903, Scope.HARNESS, "orderViolations", Unit.COUNT);
@@ -92,6 +108,8 @@ public enum StatusCounterType
         DEJOURNAL("dejournal"),
         /** One dejournal worker of a member; the key carries the worker index. */
         WORKER("worker"),
+        /** A failover node (primary or backup as its role says). */
+        NODE("node"),
         /** The test harness. */
         HARNESS("harness");
 

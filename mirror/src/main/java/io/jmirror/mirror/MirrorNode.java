@@ -73,6 +73,7 @@ public final class MirrorNode implements AutoCloseable
     private final ArbiterClient arbiter;
     private final NodeEnvironment env;
     private final FailoverControl control;
+    private final NodeStatus status;
     private final AgentRunner runner;
 
     private MirrorNode(final MirrorNodeContext ctx)
@@ -83,9 +84,17 @@ public final class MirrorNode implements AutoCloseable
         this.control = new FailoverControl(new FailoverSettings(ctx.mirrorName(), ctx.memberName(),
             ctx.isAsync() ? null : partnerOf(ctx), ctx.isAsync(), ctx.initialPrimary()),
             SystemEpochClock.INSTANCE, this::ask, env);
+        this.status = new NodeStatus(ctx.dir(), ctx.memberName());
         this.runner = new AgentRunner(new SleepingMillisIdleStrategy(Math.max(1, ctx.heartbeatIntervalMs() / 4)),
-            control::onError, null, new Control());
+            this::onError, null, new Control());
         AgentRunner.startOnThread(runner);
+    }
+
+    private void onError(final Throwable ex)
+    {
+        status.onError();
+        control.onError(ex);
+        status.publish(control);
     }
 
     private static String partnerOf(final MirrorNodeContext ctx)
@@ -127,7 +136,14 @@ public final class MirrorNode implements AutoCloseable
             }
             nextMs = nowMs + ctx.heartbeatIntervalMs();
             serveOperator();
-            control.onBeat(nowMs);
+            try
+            {
+                control.onBeat(nowMs);
+            }
+            finally
+            {
+                status.publish(control);
+            }
             return 1;
         }
 
@@ -146,8 +162,7 @@ public final class MirrorNode implements AutoCloseable
             }
             catch (final java.io.IOException ex)
             {
-                control.onError(new java.io.UncheckedIOException("cannot serve an operator request: dir=" +
-                    ctx.dir(), ex));
+                onError(new java.io.UncheckedIOException("cannot serve an operator request: dir=" + ctx.dir(), ex));
             }
         }
 
@@ -381,8 +396,10 @@ public final class MirrorNode implements AutoCloseable
         env.closing();
         CloseHelper.quietClose(runner);
         control.close();
+        status.publish(control);
         env.close();
         CloseHelper.quietClose(arbiter);
+        CloseHelper.quietClose(status);
     }
 
 }

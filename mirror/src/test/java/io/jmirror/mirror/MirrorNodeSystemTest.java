@@ -479,6 +479,15 @@ class MirrorNodeSystemTest
         assertTrue(null != answer && answer.startsWith("forced: member=node-a epoch=1"), String.valueOf(answer));
         assertTrue(a.primary().awaitCommitted(lsn, TimeUnit.SECONDS.toNanos(20)), "forced on, commits go on alone");
         assertTrue(a.reason().contains("forced"), a.reason());
+        await(() -> nodeStatusText(dir.resolve("node-a"), "node-a").contains("forced"),
+            "jmirror status shows the force");
+        try (io.jmirror.journal.StatusFile status = io.jmirror.journal.StatusFile.openReadOnly(dir.resolve("node-a")))
+        {
+            assertEquals(1, status.value(io.jmirror.journal.StatusCounterType.NODE_FORCES, "node-a", -1));
+            assertEquals(MirrorNode.Role.PRIMARY.ordinal(),
+                status.value(io.jmirror.journal.StatusCounterType.NODE_ROLE, "node-a", -1));
+            assertEquals(1, status.value(io.jmirror.journal.StatusCounterType.NODE_EPOCH, "node-a", -1));
+        }
         assertFalse(arbiter.record(MIRROR).isForced(1), "the arbiter cannot know yet");
 
         arbiterOfA.stall(false);
@@ -493,6 +502,15 @@ class MirrorNodeSystemTest
         assertEquals(MirrorNode.Role.PRIMARY, a.role());
         assertEquals(MirrorNode.Role.BACKUP, b.role(), "no takeover: the backup was revoked for the epoch");
         assertEquals(1, arbiter.record(MIRROR).epoch());
+    }
+
+    private static String nodeStatusText(final java.nio.file.Path nodeDir, final String member)
+    {
+        try (io.jmirror.journal.StatusFile status = io.jmirror.journal.StatusFile.openReadOnly(nodeDir))
+        {
+            final String text = status.text(io.jmirror.journal.StatusCounterType.NODE_REASON, member);
+            return null == text ? "" : text;
+        }
     }
 
     private MirrorNodeContext nodeContext(final String name, final GlobalStore store, final InetSocketAddress arbiter)
