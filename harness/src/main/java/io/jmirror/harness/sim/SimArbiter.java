@@ -105,4 +105,9 @@ final class SimArbiter
     {
         return store.saved.get(mirrorName);
     }
+
+    static boolean isTakeover(final ArbiterRequest request)
+    {
+        return request.kind() == io.jmirror.shipper.ArbiterProtocol.Kind.TAKEOVER;
+    }
 }

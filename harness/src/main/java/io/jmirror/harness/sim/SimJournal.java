@@ -162,13 +162,14 @@ final class SimJournal
     }
 
     /**
-     * Cut at the first record that fails its checksum: a torn tail.
+     * Cut at the first record beyond the durable point that fails its checksum: a torn tail. Damage below the
+     * durable point is not a torn write; it stays for the apply's checksum check to find.
      */
     void recover()
     {
         for (int i = 0; i < records.size(); i++)
         {
-            if (!records.get(i).isIntact())
+            if (records.get(i).endLsn() > durableLsn && !records.get(i).isIntact())
             {
                 truncate(records.get(i).lsn());
                 return;

@@ -25,7 +25,7 @@ final class SimNetwork
     private long sent;
     private long dropped;
 
-    record InFlight(long deliverAtMs, long sequence, String from, String to, SimMessage message)
+    record InFlight(long deliverAtMs, long sequence, String from, String to, SimMessage message, long retryUntilMs)
         implements Comparable<InFlight>
     {
         @Override
@@ -95,23 +95,26 @@ final class SimNetwork
             return false;
         }
         inFlight.add(new InFlight(nowMs + 1 + random.nextLong(Math.max(1, maxDelayMs)), sequence++, from, to,
-            message));
+            message, 0));
         if (random.nextDouble() < duplicateRate)
         {
             inFlight.add(new InFlight(nowMs + 1 + random.nextLong(Math.max(1, maxDelayMs * 2)), sequence++, from, to,
-                message));
+                message, 0));
         }
         return true;
     }
 
     /**
-     * A message held up on the way (a request that reaches the arbiter after its sender gave up on it): it passes a
-     * cut that heals before {@code delayMs} runs out.
+     * A message held up on the way, delivered after {@code delayMs}: a request that reaches the arbiter after its
+     * sender gave up on it. While its link is cut it is retransmitted (as TCP does) until {@code retryForMs} after it
+     * was sent, so a cut that heals in time delivers it at the heal.
      */
-    void sendLate(final long nowMs, final String from, final String to, final SimMessage message, final long delayMs)
+    void sendLate(
+        final long nowMs, final String from, final String to, final SimMessage message, final long delayMs,
+        final long retryForMs)
     {
         sent++;
-        inFlight.add(new InFlight(nowMs + delayMs, sequence++, from, to, message));
+        inFlight.add(new InFlight(nowMs + delayMs, sequence++, from, to, message, nowMs + retryForMs));
     }
 
     /**
@@ -125,7 +128,16 @@ final class SimNetwork
             final InFlight next = inFlight.poll();
             if (isCut(next.from(), next.to()))
             {
-                dropped++;
+                if (next.retryUntilMs() > nowMs)
+                {
+                    // Each request has its own connection, so which retransmission gets through first is chance.
+                    inFlight.add(new InFlight(nowMs + 1 + random.nextLong(Math.max(1, maxDelayMs)), sequence++,
+                        next.from(), next.to(), next.message(), next.retryUntilMs()));
+                }
+                else
+                {
+                    dropped++;
+                }
                 continue;
             }
             due.add(next);

@@ -14,12 +14,13 @@ import java.util.List;
  * @param crashes    member and arbiter crashes.
  * @param corruption damaged records detected (never applied).
  * @param rebuilds   members the operator rebuilt at the heal because they could not apply their journal.
+ * @param lateTakeoverGrants TAKEOVER requests the arbiter granted when they reached it after their sender gave up.
  * @param traceHash  a digest of every event, equal for equal runs.
  * @param trace      the last events before the end (or the violation).
  */
 public record SimResult(
     long seed, String violation, int failStep, int steps, long failovers, long acked, long crashes, long corruption,
-    long rebuilds, long traceHash, List<String> trace)
+    long rebuilds, long lateTakeoverGrants, long traceHash, List<String> trace)
 {
     /**
      * @return true when every invariant held.

@@ -22,6 +22,7 @@ public final class Simulation
     private static final String[] GLOBALS = {"Patient", "Visit", "Lab"};
 
     private final SimOptions options;
+    private final SimFaultPlan faultPlan;
     private final SplittableRandom random;
     private final SimNetwork network;
     private final SimArbiter arbiter;
@@ -38,13 +39,24 @@ public final class Simulation
     private long corruption;
     private long nextValue;
     private long rebuilds;
+    private long lateTakeoverGrants;
 
     /**
      * @param options the run.
      */
     public Simulation(final SimOptions options)
     {
+        this(options, SimFaultPlan.RANDOM);
+    }
+
+    /**
+     * @param options   the run.
+     * @param faultPlan what goes wrong in the fault phase.
+     */
+    public Simulation(final SimOptions options, final SimFaultPlan faultPlan)
+    {
         this.options = options;
+        this.faultPlan = faultPlan;
         this.random = new SplittableRandom(options.seed());
         this.network = new SimNetwork(random);
         this.arbiter = new SimArbiter(MIRROR, new String[] {"A", "B"}, options.qosTimeoutMs(), this::nowMs, random);
@@ -73,7 +85,7 @@ public final class Simulation
             nowMs += options.stepMs();
             if (step < options.steps())
             {
-                SimFaults.inject(this);
+                faultPlan.inject(this);
             }
             else
             {
@@ -121,7 +133,7 @@ public final class Simulation
             trace("VIOLATION: " + violation);
         }
         return new SimResult(options.seed(), violation, null == violation ? -1 : step - 1, step, failovers,
-            acked.size(), crashes, corruption, rebuilds, traceHash, List.copyOf(trace));
+            acked.size(), crashes, corruption, rebuilds, lateTakeoverGrants, traceHash, List.copyOf(trace));
     }
 
     /**
@@ -216,7 +228,13 @@ public final class Simulation
         {
             if (message.message() instanceof SimMessage.LateArbiterRequest late)
             {
+                final ArbiterRecord before = arbiter.persisted();
                 final ArbiterResponse response = arbiter.handle(late.request());
+                if (SimArbiter.isTakeover(late.request()) && null != response && response.isGranted() &&
+                    null != before && response.epoch() > before.epoch())
+                {
+                    lateTakeoverGrants++;
+                }
                 trace("arbiter: late request from " + message.from() + " " + late.request().kind() + " epoch=" +
                     late.request().epoch() + " -> " + (null == response ? "arbiter down" : response.reason() +
                     " epoch=" + response.epoch() + " primary=" + response.primary()) + " (answer lost)");
@@ -226,7 +244,7 @@ public final class Simulation
             if (null != to && to.isStalled())
             {
                 // A stalled machine's socket buffers hold what arrives; it reads them when it resumes.
-                network.sendLate(nowMs, message.from(), message.to(), message.message(), to.stalledForMs());
+                network.sendLate(nowMs, message.from(), message.to(), message.message(), to.stalledForMs(), 0);
             }
             else if (null != to && to.isRunning())
             {
@@ -247,7 +265,7 @@ public final class Simulation
             if (random.nextDouble() < 0.2)
             {
                 network.sendLate(nowMs, from, SimNetwork.ARBITER, new SimMessage.LateArbiterRequest(request),
-                    1 + random.nextLong(options.qosTimeoutMs() * 3));
+                    1 + random.nextLong(options.qosTimeoutMs() * 3), options.qosTimeoutMs() * 3);
             }
             return null;
         }
@@ -255,7 +273,7 @@ public final class Simulation
         if (random.nextDouble() < 0.01)
         {
             network.sendLate(nowMs, from, SimNetwork.ARBITER, new SimMessage.LateArbiterRequest(request),
-                1 + random.nextLong(options.qosTimeoutMs() * 3));
+                1 + random.nextLong(options.qosTimeoutMs() * 3), 0);
         }
         if (network.isCut(SimNetwork.ARBITER, from) || random.nextDouble() < 0.02)
         {
@@ -341,7 +359,10 @@ public final class Simulation
         return nowMs;
     }
 
-    int stepIndex()
+    /**
+     * @return the step being run, from 0.
+     */
+    public int stepIndex()
     {
         return step;
     }
@@ -349,6 +370,34 @@ public final class Simulation
     SplittableRandom random()
     {
         return random;
+    }
+
+    /**
+     * Cut every link between the members and the arbiter, both ways.
+     */
+    public void cutEveryLink()
+    {
+        final String[] ends = {"A", "B", SimNetwork.ARBITER};
+        for (final String from : ends)
+        {
+            for (final String to : ends)
+            {
+                if (!from.equals(to))
+                {
+                    network.cut(from, to);
+                }
+            }
+        }
+        trace("fault: cut every link");
+    }
+
+    /**
+     * Heal every link.
+     */
+    public void healEveryLink()
+    {
+        network.healAll();
+        trace("fault: heal every link");
     }
 
     SimNetwork network()

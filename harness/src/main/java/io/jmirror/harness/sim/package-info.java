@@ -11,8 +11,9 @@
  * <p>
  * <b>Modelled here:</b> journals (records with LSN, epoch, checksum and a durable point; a process kill keeps every
  * record written, a machine crash ({@link io.jmirror.harness.sim.SimOptions#machineCrashes()}) keeps what was
- * durable and perhaps part of the rest, torn, and recovery cuts at the first bad record; a bit flipped at rest in a
- * record a member has not applied yet must be caught by the apply's checksum check, which then stops FAILED), the
+ * durable and perhaps part of the rest, torn, and recovery cuts the tail at the first bad record; a bit flipped at
+ * rest in a record a member has not applied yet must be caught by the apply's checksum check, which then stops
+ * FAILED), the
  * store (in memory, lost in a crash, rebuilt from the journal; undo beyond a divergence point is modelled as a replay
  * of the journal below it), shipping (HELLO, batches, heartbeats, acks and STALE_EPOCH as messages; the primary's
  * per-member sessions CATCHUP/ACTIVE/TROUBLE; a refused HELLO as in {@code MemberSession}), the commit rule of
