@@ -374,29 +374,16 @@ class MirrorNodeSystemTest
     @Test
     void withEveryLinkCutNobodyTakesOverAndThePrimaryAcknowledgesNothingUntilTheyHeal() throws IOException
     {
-        final Arbiter arbiter = startArbiter();
-        final io.jmirror.shipper.LoopbackProxy toPrimary = new io.jmirror.shipper.LoopbackProxy(addressA);
-        final io.jmirror.shipper.LoopbackProxy arbiterOfA = new io.jmirror.shipper.LoopbackProxy(arbiter.address());
-        final io.jmirror.shipper.LoopbackProxy arbiterOfB = new io.jmirror.shipper.LoopbackProxy(arbiter.address());
-        closeables.add(toPrimary);
-        closeables.add(arbiterOfA);
-        closeables.add(arbiterOfB);
-        final GlobalStore storeA = new GlobalStore();
-        final MirrorNode a = MirrorNode.start(nodeContext("node-a", storeA, arbiterOfA.address()).initialPrimary(true));
-        closeables.add(a);
-        assertTrue(a.awaitRole(MirrorNode.Role.PRIMARY, 20_000), a.reason());
-        final MirrorNode b = MirrorNode.start(nodeContext("node-b", new GlobalStore(), arbiterOfB.address())
-            .route("node-a", toPrimary.address()));
-        closeables.add(b);
-        assertTrue(b.awaitRole(MirrorNode.Role.BACKUP, 20_000), b.reason());
-        await(() -> arbiter.record(MIRROR).backupActive(), "the arbiter holds the backup ACTIVE");
-        write(a, storeA, 1, 50);
+        final LinkedPair pair = startLinkedPair();
+        final Arbiter arbiter = pair.arbiter();
+        final io.jmirror.shipper.LoopbackProxy toPrimary = pair.toPrimary();
+        final io.jmirror.shipper.LoopbackProxy arbiterOfA = pair.arbiterOfA();
+        final io.jmirror.shipper.LoopbackProxy arbiterOfB = pair.arbiterOfB();
+        final GlobalStore storeA = pair.storeA();
+        final MirrorNode a = pair.a();
+        final MirrorNode b = pair.b();
 
-        for (final io.jmirror.shipper.LoopbackProxy proxy : List.of(toPrimary, arbiterOfA, arbiterOfB))
-        {
-            proxy.stall(true);
-            proxy.cutAll();
-        }
+        pair.cutEveryLink();
         final JournalAppender appender = a.journal().newAppender();
         appender.set(0, G, SubscriptKey.of(51), bytes("v51"));
         final long lsn = a.journal().tailLsn();
@@ -440,33 +427,20 @@ class MirrorNodeSystemTest
     @Test
     void anOperatorForcesAnIsolatedPrimaryOnAndTheArbiterRecordsItWhenItAnswersAgain() throws IOException
     {
-        final Arbiter arbiter = startArbiter();
-        final io.jmirror.shipper.LoopbackProxy toPrimary = new io.jmirror.shipper.LoopbackProxy(addressA);
-        final io.jmirror.shipper.LoopbackProxy arbiterOfA = new io.jmirror.shipper.LoopbackProxy(arbiter.address());
-        final io.jmirror.shipper.LoopbackProxy arbiterOfB = new io.jmirror.shipper.LoopbackProxy(arbiter.address());
-        closeables.add(toPrimary);
-        closeables.add(arbiterOfA);
-        closeables.add(arbiterOfB);
-        final GlobalStore storeA = new GlobalStore();
-        final MirrorNode a = MirrorNode.start(nodeContext("node-a", storeA, arbiterOfA.address()).initialPrimary(true));
-        closeables.add(a);
-        assertTrue(a.awaitRole(MirrorNode.Role.PRIMARY, 20_000), a.reason());
-        final MirrorNode b = MirrorNode.start(nodeContext("node-b", new GlobalStore(), arbiterOfB.address())
-            .route("node-a", toPrimary.address()));
-        closeables.add(b);
-        assertTrue(b.awaitRole(MirrorNode.Role.BACKUP, 20_000), b.reason());
-        await(() -> arbiter.record(MIRROR).backupActive(), "the arbiter holds the backup ACTIVE");
-        write(a, storeA, 1, 50);
+        final LinkedPair pair = startLinkedPair();
+        final Arbiter arbiter = pair.arbiter();
+        final io.jmirror.shipper.LoopbackProxy toPrimary = pair.toPrimary();
+        final io.jmirror.shipper.LoopbackProxy arbiterOfA = pair.arbiterOfA();
+        final io.jmirror.shipper.LoopbackProxy arbiterOfB = pair.arbiterOfB();
+        final GlobalStore storeA = pair.storeA();
+        final MirrorNode a = pair.a();
+        final MirrorNode b = pair.b();
         assertThrows(IllegalStateException.class, () -> b.forceWithoutBackup("not a primary"));
         OperatorRequests.submit(dir.resolve("node-b"), "force by mistake");
         final String refused = OperatorRequests.awaitAnswer(dir.resolve("node-b"), 10_000);
         assertTrue(null != refused && refused.startsWith("refused: only a primary"), String.valueOf(refused));
 
-        for (final io.jmirror.shipper.LoopbackProxy proxy : List.of(toPrimary, arbiterOfA, arbiterOfB))
-        {
-            proxy.stall(true);
-            proxy.cutAll();
-        }
+        pair.cutEveryLink();
         final JournalAppender appender = a.journal().newAppender();
         appender.set(0, G, SubscriptKey.of(51), bytes("v51"));
         final long lsn = a.journal().tailLsn();
@@ -502,6 +476,46 @@ class MirrorNodeSystemTest
         assertEquals(MirrorNode.Role.PRIMARY, a.role());
         assertEquals(MirrorNode.Role.BACKUP, b.role(), "no takeover: the backup was revoked for the epoch");
         assertEquals(1, arbiter.record(MIRROR).epoch());
+    }
+
+    /**
+     * A primary node-a and its ACTIVE backup node-b, each link (backup to primary, each node to the arbiter) through a
+     * proxy that can cut it; 50 records written and acknowledged.
+     */
+    private record LinkedPair(Arbiter arbiter, io.jmirror.shipper.LoopbackProxy toPrimary,
+        io.jmirror.shipper.LoopbackProxy arbiterOfA, io.jmirror.shipper.LoopbackProxy arbiterOfB, GlobalStore storeA,
+        MirrorNode a, MirrorNode b)
+    {
+        void cutEveryLink()
+        {
+            for (final io.jmirror.shipper.LoopbackProxy proxy : List.of(toPrimary, arbiterOfA, arbiterOfB))
+            {
+                proxy.stall(true);
+                proxy.cutAll();
+            }
+        }
+    }
+
+    private LinkedPair startLinkedPair() throws IOException
+    {
+        final Arbiter arbiter = startArbiter();
+        final io.jmirror.shipper.LoopbackProxy toPrimary = new io.jmirror.shipper.LoopbackProxy(addressA);
+        final io.jmirror.shipper.LoopbackProxy arbiterOfA = new io.jmirror.shipper.LoopbackProxy(arbiter.address());
+        final io.jmirror.shipper.LoopbackProxy arbiterOfB = new io.jmirror.shipper.LoopbackProxy(arbiter.address());
+        closeables.add(toPrimary);
+        closeables.add(arbiterOfA);
+        closeables.add(arbiterOfB);
+        final GlobalStore storeA = new GlobalStore();
+        final MirrorNode a = MirrorNode.start(nodeContext("node-a", storeA, arbiterOfA.address()).initialPrimary(true));
+        closeables.add(a);
+        assertTrue(a.awaitRole(MirrorNode.Role.PRIMARY, 20_000), a.reason());
+        final MirrorNode b = MirrorNode.start(nodeContext("node-b", new GlobalStore(), arbiterOfB.address())
+            .route("node-a", toPrimary.address()));
+        closeables.add(b);
+        assertTrue(b.awaitRole(MirrorNode.Role.BACKUP, 20_000), b.reason());
+        await(() -> arbiter.record(MIRROR).backupActive(), "the arbiter holds the backup ACTIVE");
+        write(a, storeA, 1, 50);
+        return new LinkedPair(arbiter, toPrimary, arbiterOfA, arbiterOfB, storeA, a, b);
     }
 
     private static String nodeStatusText(final java.nio.file.Path nodeDir, final String member)
