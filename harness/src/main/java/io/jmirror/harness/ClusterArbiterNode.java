@@ -27,6 +27,9 @@ final class ClusterArbiterNode implements Callable<Integer>
     @Option(names = "--member", required = true, description = "A failover member's name (give both).")
     List<String> members;
 
+    @Option(names = "--async", description = "An async (DR) member's name (repeat).")
+    List<String> asyncs = new java.util.ArrayList<>();
+
     @Option(names = "--qos-timeout-ms", defaultValue = "8000", description = "QoS timeout.")
     long qosTimeoutMs;
 
@@ -38,6 +41,10 @@ final class ClusterArbiterNode implements Callable<Integer>
         for (final String member : members)
         {
             ctx.member(mirror, member);
+        }
+        for (final String member : asyncs)
+        {
+            ctx.asyncMember(mirror, member);
         }
         try (Arbiter arbiter = Arbiter.start(ctx))
         {

@@ -137,10 +137,16 @@ final class FailoverCluster implements AutoCloseable
 
     void startArbiter()
     {
-        final NodeProcess process = new NodeProcess(ARBITER, List.of("arbiter", "--dir",
+        final List<String> args = new ArrayList<>(List.of("arbiter", "--dir",
             settings.workDir().resolve(ARBITER).toString(), "--mirror", MIRROR, "--member", NODE_A, "--member",
-            NODE_B, "--qos-timeout-ms", Long.toString(settings.qosTimeoutMs())),
-            settings.workDir().resolve(ARBITER + ".log"), "128m");
+            NODE_B, "--qos-timeout-ms", Long.toString(settings.qosTimeoutMs())));
+        if (settings.withDr())
+        {
+            args.add("--async");
+            args.add(DR);
+        }
+        final NodeProcess process = new NodeProcess(ARBITER, args, settings.workDir().resolve(ARBITER + ".log"),
+            "128m");
         started.add(process);
         arbiterPort = Integer.parseInt(NodeProcess.field(process.start(CALL), "port"));
         arbiter = process;

@@ -94,7 +94,8 @@ final class FailoverNode implements Callable<Integer>
             MirrorNode node = MirrorNode.start(ctx))
         {
             final FailoverWorkload workload = new FailoverWorkload(node, store, name, rate, qosTimeoutMs,
-                rollbackPercent, history).overstateAcks(null == history ? 0 : overstateAcks);
+                rollbackPercent, history).overstateAcks(null == history ? 0 : overstateAcks)
+                .lastTxn(null == history ? 0 : WorkloadHistory.lastTxn(historyFile));
             final Thread app = new Thread(workload, "jmirror-failover-app");
             app.setDaemon(true);
             app.start();

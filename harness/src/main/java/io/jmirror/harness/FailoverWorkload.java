@@ -39,6 +39,7 @@ final class FailoverWorkload implements Runnable
     private final BeforeImage before = new BeforeImage();
     private final SubscriptKey key = new SubscriptKey();
     private long overstateAcks;
+    private long lastTxn;
     private volatile boolean isRunning;
     private volatile boolean isIdle = true;
     private volatile long ackedFirst = -1;
@@ -59,6 +60,16 @@ final class FailoverWorkload implements Runnable
         this.rollbackPercent = rollbackPercent;
         this.history = history;
         this.random = new Random(name.hashCode());
+    }
+
+    /**
+     * @param lastTxn the highest transaction id this node used before it restarted: a node that is primary again in
+     *                the same epoch must not use an id twice.
+     */
+    FailoverWorkload lastTxn(final long lastTxn)
+    {
+        this.lastTxn = lastTxn;
+        return this;
     }
 
     /**
@@ -131,9 +142,10 @@ final class FailoverWorkload implements Runnable
                 journal = current;
                 appender = current.newAppender();
                 epoch = node.epoch();
-                next = epoch * EPOCH_TXN_BASE + 1;
+                next = Math.max(epoch * EPOCH_TXN_BASE + 1, lastTxn + 1);
             }
             final long txn = next++;
+            lastTxn = txn;
             if (transaction(primary, appender, epoch, txn))
             {
                 LockSupport.parkNanos(intervalNs);

@@ -17,9 +17,9 @@ import java.util.Random;
 import java.util.stream.Stream;
 
 /**
- * Damages a stopped node's journal at rest, as a disk would: a bit flipped inside a record, or a torn tail (the last
- * record's second half never reached the disk). Only records are touched, never the zero space after them, so the
- * damage is always one the journal's checks must find when the node starts again.
+ * Damages a stopped node's journal at rest, as a disk would: a bit flipped inside a record, or a torn tail (a record
+ * whose write a crash cut short). Only records are touched, or the space just after the last one, so the damage is
+ * always one the journal's checks must find when the node starts again.
  */
 final class FaultJournal
 {
@@ -59,23 +59,34 @@ final class FaultJournal
     }
 
     /**
-     * Zero the second half of the newest record, as a write cut off by a crash leaves it.
+     * Leave a torn record after the newest one, as a crash in the middle of a write does: its length and the start of
+     * its header reached the disk, the rest did not. The records before it are untouched: they may have been
+     * acknowledged, and a disk that keeps what it was told to keep never loses them.
      *
      * @return what was done, for the report.
      */
-    static String tearTail(final Path journalDir) throws IOException
+    static String tearTail(final Path journalDir, final Random random) throws IOException
     {
         final List<Frame> frames = newestFrames(journalDir);
-        final Frame frame = frames.get(frames.size() - 1);
-        final int keep = Math.max(RecordDescriptor.HEADER_LENGTH / 2, frame.length() / 2);
-        final int zeroed = RecordDescriptor.alignedLength(frame.length()) - keep;
-        try (FileChannel channel = FileChannel.open(frame.file(), StandardOpenOption.WRITE))
+        final Frame last = frames.get(frames.size() - 1);
+        final long tornAt = last.fileOffset() + RecordDescriptor.alignedLength(last.length());
+        final int length = RecordDescriptor.HEADER_LENGTH + 64 + random.nextInt(256);
+        final ByteBuffer torn = ByteBuffer.allocate(RecordDescriptor.HEADER_LENGTH / 2).order(ByteOrder.LITTLE_ENDIAN);
+        torn.putInt(RecordDescriptor.FRAME_LENGTH_OFFSET, length);
+        torn.putInt(RecordDescriptor.CHECKSUM_OFFSET, random.nextInt());
+        try (FileChannel channel = FileChannel.open(last.file(), StandardOpenOption.READ, StandardOpenOption.WRITE))
         {
-            channel.write(ByteBuffer.allocate(zeroed), frame.fileOffset() + keep);
+            final long baseLsn = JournalFileDescriptor.parseBaseLsn(last.file());
+            torn.putLong(RecordDescriptor.LSN_OFFSET, baseLsn + tornAt - JournalFileDescriptor.HEADER_LENGTH);
+            if (tornAt + length > channel.size())
+            {
+                return "no room for a torn record at the end of " + last.file().getFileName();
+            }
+            channel.write(torn, tornAt);
             channel.force(true);
         }
-        return "last record torn: file=" + frame.file().getFileName() + " offset=" + frame.fileOffset() + " " +
-            zeroed + " of " + frame.length() + " bytes zeroed";
+        return "torn record left after the last one: file=" + last.file().getFileName() + " offset=" + tornAt +
+            " frameLength=" + length + " (" + RecordDescriptor.HEADER_LENGTH / 2 + " bytes written)";
     }
 
     /**

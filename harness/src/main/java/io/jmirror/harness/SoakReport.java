@@ -178,7 +178,7 @@ final class SoakReport
             time[i] = samples.get(i).elapsedMs() / 1000.0;
             rate[i] = samples.get(i).recordsPerSec();
         }
-        chart(out, time, new double[][] {rate}, new String[] {"primary"});
+        chart(out, time, new double[][] {rate}, new String[] {"primary"}, faults);
         out.append("<h2>Member lag (bytes not yet applied)</h2>\n");
         final int members = samples.isEmpty() ? 0 : samples.get(0).members().size();
         final double[][] lag = new double[members][samples.size()];
@@ -191,7 +191,7 @@ final class SoakReport
                 lag[m][i] = samples.get(i).members().get(m).lagBytes();
             }
         }
-        chart(out, time, lag, names);
+        chart(out, time, lag, names, faults);
         out.append("<h2>Faults</h2>\n<table><tr><th>start s</th><th>end s</th><th>fault</th><th>member</th>")
             .append("<th>detail</th></tr>\n");
         for (final FaultEvent fault : faults)
@@ -214,7 +214,11 @@ final class SoakReport
         return out.toString();
     }
 
-    private void chart(final StringBuilder out, final double[] time, final double[][] series, final String[] names)
+    /**
+     * A line chart as inline SVG, with the faults marked as bands.
+     */
+    static void chart(final StringBuilder out, final double[] time, final double[][] series, final String[] names,
+        final List<FaultEvent> faults)
     {
         final double maxTime = Math.max(1, time.length == 0 ? 1 : time[time.length - 1]);
         double maxValue = 1;
@@ -282,7 +286,7 @@ final class SoakReport
         return String.format(Locale.ROOT, "%.0f", value);
     }
 
-    private static String escape(final String text)
+    static String escape(final String text)
     {
         return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
     }

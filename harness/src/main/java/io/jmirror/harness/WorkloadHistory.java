@@ -157,6 +157,14 @@ final class WorkloadHistory implements AutoCloseable
         return new ArrayList<>(ops.values());
     }
 
+    /**
+     * @return the highest transaction id in the file, or 0.
+     */
+    static long lastTxn(final Path file) throws IOException
+    {
+        return read(List.of(file)).stream().mapToLong(Op::txn).max().orElse(0);
+    }
+
     static Op parse(final String line, final Path file, final int lineNumber)
     {
         final String[] fields = line.split(" ");
