@@ -67,18 +67,7 @@ final class SoakFailoverReport
         result.put("problems", outcome.problems());
         json.put("result", result);
         json.put("settings", settings);
-        final List<Map<String, Object>> faults = new ArrayList<>();
-        for (final FaultEvent fault : outcome.faults())
-        {
-            final Map<String, Object> f = new LinkedHashMap<>();
-            f.put("startMs", fault.startMs());
-            f.put("endMs", fault.endMs());
-            f.put("kind", fault.kind().optionName());
-            f.put("member", fault.member());
-            f.put("detail", fault.detail());
-            faults.add(f);
-        }
-        json.put("faults", faults);
+        json.put("faults", SoakReport.faults(outcome.faults()));
         json.put("checkpoints", outcome.checkpoints());
         json.put("perSecond", seconds);
         json.put("samples", outcome.samples());
