@@ -16,17 +16,17 @@ import java.util.List;
 import java.util.concurrent.Callable;
 
 /**
- * A failover member process for {@code demo --failover}: a {@link MirrorNode} with its in-memory store, and, while it
- * is primary, an application that writes transactions into that store and its journal and waits for each commit.
- * Transaction {@code t} sets {@code ^Acked(t)}, so the demo can check every acknowledged commit on whichever node is
- * primary later. Commands: {@code role}, {@code resume}, {@code pause}, {@code acked FROM TO} (how many of
- * {@code ^Acked(FROM..TO)} the store holds), {@code digests}, {@code applied}, {@code stop}.
+ * A failover member (or DR async) process for {@code demo --failover} and {@code soak}: a {@link MirrorNode} with
+ * its in-memory store, and, while it is primary, an application ({@link FailoverWorkload}) that writes transactions
+ * into that store and its journal and waits for each commit, keeping a history when given one. Transaction {@code t}
+ * sets {@code ^Acked(t)}, so the demo and the soak can check every acknowledged commit on whichever node is primary
+ * later. Commands: {@code role}, {@code resume}, {@code pause}, {@code acked FROM TO} (how many of
+ * {@code ^Acked(FROM..TO)} the store holds), {@code dump FILE}, {@code digests}, {@code applied}, {@code stop}.
  */
-@Command(name = "failover", description = "Run a failover member (driven by demo --failover).",
+@Command(name = "failover", description = "Run a failover member (driven by demo --failover and soak).",
     mixinStandardHelpOptions = true)
 final class FailoverNode implements Callable<Integer>
 {
-
     @Option(names = "--dir", required = true, description = "Node directory.")
     Path dir;
 

@@ -127,9 +127,9 @@ final class FailoverSoak
                         else
                         {
                             sampler.status(event.fault().optionName());
-                            final String[] what = faults.inject(event.fault());
+                            final FaultInjector.Injected what = faults.inject(event.fault());
                             final FaultEvent fault = new FaultEvent(atMs, System.currentTimeMillis() - startMs,
-                                event.fault(), what[0], what[1]);
+                                event.fault(), what.where(), what.detail());
                             out.println(String.format(Locale.ROOT, "fault at %ds: %s on %s: %s", atMs / 1000,
                                 fault.kind().optionName(), fault.member(), fault.detail()));
                             injected.add(fault);

@@ -66,26 +66,36 @@ final class FaultInjector
     }
 
     /**
+     * A fault as injected.
+     *
+     * @param where  the node, link or pair it hit.
+     * @param detail what happened, for the report.
+     */
+    record Injected(String where, String detail)
+    {
+    }
+
+    /**
      * Inject one fault, heal it and wait for the mirror to settle.
      *
-     * @return where, and what happened, for the report.
+     * @return where, and what happened.
      */
-    String[] inject(final FaultKind kind) throws IOException
+    Injected inject(final FaultKind kind) throws IOException
     {
         final String primary = awaitPrimary();
         final String backup = FailoverCluster.partner(primary);
         final long holdMs = 2 * qosTimeoutMs + 1000;
         return switch (kind)
         {
-            case KILL_PRIMARY -> new String[] {primary, killPrimary(primary, false)};
-            case TORN_WRITE -> new String[] {primary, killPrimary(primary, true)};
+            case KILL_PRIMARY -> new Injected(primary, killPrimary(primary, false));
+            case TORN_WRITE -> new Injected(primary, killPrimary(primary, true));
             case KILL_ARBITER ->
             {
                 cluster.killArbiter();
                 sleep(1000);
                 cluster.startArbiter();
                 settle();
-                yield new String[] {FailoverCluster.ARBITER, "killed with SIGKILL, restarted after 1 s"};
+                yield new Injected(FailoverCluster.ARBITER, "killed with SIGKILL, restarted after 1 s");
             }
             case PARTITION -> partition(primary, backup, holdMs);
             case ONE_WAY -> oneWay(primary, backup, holdMs);
@@ -100,8 +110,8 @@ final class FaultInjector
                 final long stalledMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNs);
                 cluster.stall(primary, false);
                 settle();
-                yield new String[] {primary, "SIGSTOP for " + stalledMs + " ms, then SIGCONT; " +
-                    takeoverText(backup, expected, takeover)};
+                yield new Injected(primary, "SIGSTOP for " + stalledMs + " ms, then SIGCONT; " +
+                    takeoverText(backup, expected, takeover));
             }
             case BIT_FLIP ->
             {
@@ -116,7 +126,7 @@ final class FaultInjector
                 final String what = FaultJournal.flipBit(cluster.journalDir(member), random);
                 restart(member);
                 settle();
-                yield new String[] {member, "killed; " + what + "; restarted: " + detected(member, damageBefore)};
+                yield new Injected(member, "killed; " + what + "; restarted: " + detected(member, damageBefore));
             }
             default -> throw new IllegalArgumentException("not a failover fault: " + kind.optionName());
         };
@@ -171,7 +181,7 @@ final class FaultInjector
         return backup + " took over in " + takeoverMs + " ms";
     }
 
-    private String[] partition(final String primary, final String backup, final long holdMs)
+    private Injected partition(final String primary, final String backup, final long holdMs)
     {
         final List<String> pairs = new ArrayList<>(List.of("primary-backup", "primary-arbiter", "backup-arbiter",
             "primary-isolated"));
@@ -199,11 +209,11 @@ final class FaultInjector
         final long cutMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNs);
         links.forEach((link) -> link.isolate(false));
         settle();
-        return new String[] {pair.replace("primary", primary).replace("backup", backup), "links cut for " + cutMs +
-            " ms" + (isolated ? "; " + takeoverText(backup, expected, takeover) : "")};
+        return new Injected(pair.replace("primary", primary).replace("backup", backup), "links cut for " + cutMs +
+            " ms" + (isolated ? "; " + takeoverText(backup, expected, takeover) : ""));
     }
 
-    private String[] oneWay(final String primary, final String backup, final long holdMs)
+    private Injected oneWay(final String primary, final String backup, final long holdMs)
     {
         final List<String[]> choices = new ArrayList<>(List.of(
             new String[] {backup, primary, "down", primary + " to " + backup},
@@ -220,7 +230,7 @@ final class FaultInjector
         sleep(holdMs);
         link.hold(false, false);
         settle();
-        return new String[] {choice[3], "bytes from " + choice[3] + " held for " + holdMs + " ms"};
+        return new Injected(choice[3], "bytes from " + choice[3] + " held for " + holdMs + " ms");
     }
 
     private void restart(final String name)

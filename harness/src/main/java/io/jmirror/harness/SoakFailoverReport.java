@@ -168,16 +168,6 @@ final class SoakFailoverReport
         final int height = 20 + LANE * nodes.size() + 30;
         out.append(String.format(Locale.ROOT, "<svg width=\"%d\" height=\"%d\" xmlns=\"http://www.w3.org/2000/svg\">%n",
             WIDTH, height));
-        for (final FaultEvent fault : outcome.faults())
-        {
-            final double x = MARGIN + plotWidth * (fault.startMs() / 1000.0) / maxTime;
-            final double w = Math.max(1.5, plotWidth * ((fault.endMs() - fault.startMs()) / 1000.0) / maxTime);
-            out.append(String.format(Locale.ROOT, "<rect x=\"%.1f\" y=\"10\" width=\"%.1f\" height=\"%d\" " +
-                "fill=\"#ff7f0e\" fill-opacity=\"0.2\"><title>%s on %s</title></rect>%n", x, w, LANE * nodes.size(),
-                fault.kind().optionName(), SoakReport.escape(fault.member())));
-            out.append(String.format(Locale.ROOT, "<text x=\"%.1f\" y=\"%d\" font-size=\"9\" fill=\"#b35900\">" +
-                "%s</text>%n", x + 1, 10 + LANE * nodes.size() + 14, fault.kind().optionName()));
-        }
         for (int n = 0; n < nodes.size(); n++)
         {
             final String node = nodes.get(n);
@@ -205,6 +195,17 @@ final class SoakFailoverReport
                 }
                 previousX = x;
             }
+        }
+        // the faults over the lanes, translucent, so both show
+        for (final FaultEvent fault : outcome.faults())
+        {
+            final double x = MARGIN + plotWidth * (fault.startMs() / 1000.0) / maxTime;
+            final double w = Math.max(1.5, plotWidth * ((fault.endMs() - fault.startMs()) / 1000.0) / maxTime);
+            out.append(String.format(Locale.ROOT, "<rect x=\"%.1f\" y=\"10\" width=\"%.1f\" height=\"%d\" " +
+                "fill=\"#ff7f0e\" fill-opacity=\"0.2\"><title>%s on %s</title></rect>%n", x, w, LANE * nodes.size(),
+                fault.kind().optionName(), SoakReport.escape(fault.member())));
+            out.append(String.format(Locale.ROOT, "<text x=\"%.1f\" y=\"%d\" font-size=\"9\" fill=\"#b35900\">" +
+                "%s</text>%n", x + 1, 10 + LANE * nodes.size() + 14, fault.kind().optionName()));
         }
         int legendX = MARGIN;
         for (final String role : List.of("PRIMARY", "BACKUP", "ASYNC", "CANDIDATE", "TAKING_OVER", "FENCED", "DOWN"))
