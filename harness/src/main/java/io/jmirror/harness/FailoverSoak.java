@@ -15,9 +15,9 @@ import java.util.concurrent.locks.LockSupport;
 /**
  * The failover soak: a {@link FailoverCluster} under a fault plan of kills, partitions, stalls and journal damage,
  * its application's {@link WorkloadHistory} checked at each checkpoint and at the end. At a checkpoint the application
- * is quiesced on whichever node is primary; every other node must apply up to the primary's journal end and hold the
- * same digests; the history must agree with the primary's store ({@link WorkloadHistoryChecker}); and the epoch rules
- * must hold over the whole run ({@link SoakSampler}).
+ * is quiesced on whichever node is primary; every other node must apply up to the primary's journal end, hold the
+ * same digests and the same journal bytes; the history must agree with the primary's store
+ * ({@link WorkloadHistoryChecker}); and the epoch rules must hold over the whole run ({@link SoakSampler}).
  */
 final class FailoverSoak
 {
@@ -30,11 +30,12 @@ final class FailoverSoak
      * @param lsn              its journal end, quiesced.
      * @param caughtUp         every other node applied up to {@code lsn} in time.
      * @param digestMismatches globals whose digest differs from the primary's, summed over nodes.
+     * @param journalMismatches nodes whose journal bytes up to {@code lsn} differ from the primary's.
      * @param history          the history check.
      * @param details          what differed.
      */
     record Checkpoint(long elapsedMs, String primary, long epoch, long lsn, boolean caughtUp, long digestMismatches,
-        WorkloadHistoryChecker.Result history, List<String> details)
+        long journalMismatches, WorkloadHistoryChecker.Result history, List<String> details)
     {
     }
 
@@ -172,9 +173,11 @@ final class FailoverSoak
             all.addAll(faults.problems());
         }
         long mismatches = 0;
+        long journalMismatches = 0;
         for (final Checkpoint checkpoint : checkpoints)
         {
             mismatches += checkpoint.digestMismatches();
+            journalMismatches += checkpoint.journalMismatches();
             if (!checkpoint.caughtUp())
             {
                 all.add("checkpoint at " + checkpoint.elapsedMs() / 1000 + "s did not catch up");
@@ -204,12 +207,13 @@ final class FailoverSoak
             all.add("the primary was killed but no failover happened");
         }
         final boolean pass = all.isEmpty() && lostAcked == 0 && order == 0 && phantoms == 0 && halves == 0 &&
-            epochViolations == 0 && mismatches == 0;
+            epochViolations == 0 && mismatches == 0 && journalMismatches == 0;
         final String line = String.format(Locale.ROOT, "%s failovers=%d lostAcked=%d orderViolations=%d " +
-            "digestMismatches=%d takeoverP50Ms=%d takeoverMaxMs=%d acked=%d indeterminate=%d phantoms=%d halves=%d " +
+            "digestMismatches=%d journalMismatches=%d takeoverP50Ms=%d takeoverMaxMs=%d acked=%d indeterminate=%d " +
+            "phantoms=%d halves=%d " +
             "epochViolations=%d noTakeover=%d faults=%d checkpoints=%d report=%s%s", pass ? "PASS" : "FAIL",
             failovers, lostAcked,
-            order, mismatches, takeovers.isEmpty() ? 0 : takeovers.get((takeovers.size() - 1) / 2),
+            order, mismatches, journalMismatches, takeovers.isEmpty() ? 0 : takeovers.get((takeovers.size() - 1) / 2),
             takeovers.isEmpty() ? 0 : takeovers.get(takeovers.size() - 1), null == last ? 0 : last.acknowledged(),
             null == last ? 0 : last.indeterminate(), phantoms, halves, epochViolations,
             null == faults ? 0 : faults.noTakeover(), injected.size(),
@@ -243,6 +247,8 @@ final class FailoverSoak
             final List<String> details = new ArrayList<>();
             boolean caughtUp = true;
             long mismatches = 0;
+            long journalMismatches = 0;
+            final long primaryCrc = SoakJournalCheck.crc(cluster.journalDir(primary), tail);
             final Map<String, String> expected = DigestLines.parse(node.call("digests", FailoverCluster.CALL));
             for (final String name : cluster.names())
             {
@@ -264,6 +270,11 @@ final class FailoverSoak
                 {
                     details.add(name + ": " + differences.get(i));
                 }
+                if (SoakJournalCheck.crc(cluster.journalDir(name), tail) != primaryCrc)
+                {
+                    journalMismatches++;
+                    details.add(name + ": journal bytes below lsn=" + tail + " differ from " + primary + "'s");
+                }
             }
             final Path dump = cluster.workDir().resolve("store-" + elapsedMs + ".dump");
             node.call("dump " + dump, FailoverCluster.CALL);
@@ -273,7 +284,7 @@ final class FailoverSoak
             java.nio.file.Files.deleteIfExists(dump);
             details.addAll(history.details());
             return new Checkpoint(elapsedMs, primary, Long.parseLong(NodeProcess.field(role, "epoch")), tail,
-                caughtUp, mismatches, history, details);
+                caughtUp, mismatches, journalMismatches, history, details);
         }
         finally
         {
@@ -311,11 +322,11 @@ final class FailoverSoak
     {
         final WorkloadHistoryChecker.Result history = checkpoint.history();
         out.println(String.format(Locale.ROOT, "checkpoint at %ds: primary=%s epoch=%d lsn=%d caughtUp=%s " +
-            "digestMismatches=%d acked=%d indeterminate=%d lostAcked=%d phantoms=%d halves=%d orderViolations=%d " +
-            "epochViolations=%d%s", checkpoint.elapsedMs() / 1000, checkpoint.primary(), checkpoint.epoch(),
-            checkpoint.lsn(), checkpoint.caughtUp(), checkpoint.digestMismatches(), history.acknowledged(),
-            history.indeterminate(), history.lostAcked(), history.phantoms(), history.halves(),
-            history.orderViolations(), history.epochViolations(),
+            "digestMismatches=%d journalMismatches=%d acked=%d indeterminate=%d lostAcked=%d phantoms=%d halves=%d " +
+            "orderViolations=%d epochViolations=%d%s", checkpoint.elapsedMs() / 1000, checkpoint.primary(),
+            checkpoint.epoch(), checkpoint.lsn(), checkpoint.caughtUp(), checkpoint.digestMismatches(),
+            checkpoint.journalMismatches(), history.acknowledged(), history.indeterminate(), history.lostAcked(),
+            history.phantoms(), history.halves(), history.orderViolations(), history.epochViolations(),
             checkpoint.details().isEmpty() ? "" : " " + checkpoint.details()));
         return checkpoint;
     }

@@ -141,16 +141,18 @@ final class SoakFailoverReport
                 fault.kind().optionName(), SoakReport.escape(fault.member()), SoakReport.escape(fault.detail())));
         }
         out.append("</table>\n<h2>Checkpoints</h2>\n<table><tr><th>at s</th><th>primary</th><th>epoch</th>")
-            .append("<th>LSN</th><th>caught up</th><th>digest mismatches</th><th>acked</th><th>indeterminate</th>")
+            .append("<th>LSN</th><th>caught up</th><th>digest mismatches</th><th>journal mismatches</th>")
+            .append("<th>acked</th><th>indeterminate</th>")
             .append("<th>lost acked</th><th>phantoms</th><th>halves</th><th>order</th><th>details</th></tr>\n");
         for (final FailoverSoak.Checkpoint c : outcome.checkpoints())
         {
             final WorkloadHistoryChecker.Result h = c.history();
             out.append(String.format(Locale.ROOT, "<tr><td>%.1f</td><td>%s</td><td>%d</td><td>%d</td><td>%s</td>" +
-                "<td>%d</td><td>%d</td><td>%d</td><td>%d</td><td>%d</td><td>%d</td><td>%d</td>" +
+                "<td>%d</td><td>%d</td><td>%d</td><td>%d</td><td>%d</td><td>%d</td><td>%d</td><td>%d</td>" +
                 "<td style=\"text-align:left\">%s</td></tr>%n", c.elapsedMs() / 1000.0, c.primary(), c.epoch(),
-                c.lsn(), c.caughtUp(), c.digestMismatches(), h.acknowledged(), h.indeterminate(), h.lostAcked(),
-                h.phantoms(), h.halves(), h.orderViolations(), SoakReport.escape(String.join("; ", c.details()))));
+                c.lsn(), c.caughtUp(), c.digestMismatches(), c.journalMismatches(), h.acknowledged(),
+                h.indeterminate(), h.lostAcked(), h.phantoms(), h.halves(), h.orderViolations(),
+                SoakReport.escape(String.join("; ", c.details()))));
         }
         out.append("</table>\n</body></html>\n");
         return out.toString();

@@ -59,6 +59,29 @@ class FaultJournalTest
         }
     }
 
+    @Test
+    void journalBytesSumTheSameOnlyWhenTheBytesAreTheSame() throws Exception
+    {
+        final Path left = dir.resolve("left");
+        final Path right = dir.resolve("right");
+        final long tail = write(left, 50);
+        java.nio.file.Files.createDirectories(right);
+        try (java.util.stream.Stream<Path> files = java.nio.file.Files.list(left))
+        {
+            for (final Path file : files.toList())
+            {
+                java.nio.file.Files.copy(file, right.resolve(file.getFileName()));
+            }
+        }
+        assertEquals(SoakJournalCheck.crc(left, tail), SoakJournalCheck.crc(right, tail));
+        FaultJournal.flipBit(right, new Random(3));
+        org.junit.jupiter.api.Assertions.assertNotEquals(SoakJournalCheck.crc(left, tail),
+            SoakJournalCheck.crc(right, tail));
+        final IllegalStateException ex = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+            () -> SoakJournalCheck.crc(left, 2L << 20));
+        assertTrue(ex.getMessage().contains("journal ends before"), ex.getMessage());
+    }
+
     private static long write(final Path journalDir, final int records)
     {
         try (Journal journal = Journal.open(context(journalDir)))
