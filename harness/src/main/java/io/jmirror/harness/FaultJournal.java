@@ -98,7 +98,7 @@ final class FaultJournal
         final List<Path> files;
         try (Stream<Path> list = Files.list(journalDir))
         {
-            files = list.filter((p) -> p.getFileName().toString().endsWith(".jrn"))
+            files = list.filter((p) -> p.getFileName().toString().startsWith("journal-"))
                 .sorted(Comparator.comparing((Path p) -> p.getFileName().toString()).reversed()).toList();
         }
         for (final Path file : files)

@@ -34,7 +34,7 @@ final class SoakJournalCheck
         final List<Path> files;
         try (Stream<Path> list = Files.list(journalDir))
         {
-            files = list.filter((p) -> p.getFileName().toString().endsWith(".jrn"))
+            files = list.filter((p) -> p.getFileName().toString().startsWith("journal-"))
                 .sorted((a, b) -> Long.compare(JournalFileDescriptor.parseBaseLsn(a),
                     JournalFileDescriptor.parseBaseLsn(b))).toList();
         }

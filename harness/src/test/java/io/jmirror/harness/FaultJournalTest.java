@@ -73,6 +73,7 @@ class FaultJournalTest
                 java.nio.file.Files.copy(file, right.resolve(file.getFileName()));
             }
         }
+        java.nio.file.Files.write(right.resolve("free-0.jrn"), new byte[4096]); // a preallocated spare is no record
         assertEquals(SoakJournalCheck.crc(left, tail), SoakJournalCheck.crc(right, tail));
         FaultJournal.flipBit(right, new Random(3));
         org.junit.jupiter.api.Assertions.assertNotEquals(SoakJournalCheck.crc(left, tail),
