@@ -210,6 +210,24 @@ final class FailoverCluster implements AutoCloseable
         process.start(CALL);
     }
 
+    /**
+     * Delete a stopped node's directory (journal and status): it starts again empty. Its history and log stay.
+     */
+    void wipe(final String name) throws IOException
+    {
+        final Path dir = settings.workDir().resolve(name);
+        if (Files.exists(dir))
+        {
+            try (java.util.stream.Stream<Path> paths = Files.walk(dir))
+            {
+                for (final Path path : paths.sorted(java.util.Comparator.reverseOrder()).toList())
+                {
+                    Files.delete(path);
+                }
+            }
+        }
+    }
+
     Path historyFile(final String name)
     {
         return settings.workDir().resolve(name + ".history");

@@ -110,7 +110,8 @@ final class FailoverNode implements Callable<Integer>
                             workload.ackedFirst() + " ackedLast=" + (ackedLast < 0 || null != history ? ackedLast :
                             ackedLast + overstateAcks) + " takeovers=" + node.takeovers() + " takeoverMs=" +
                             node.lastTakeoverMs() + (null == failure ? "" : " failure=" +
-                            failure.toString().replace(' ', '_'));
+                            failure.toString().replace(' ', '_')) + " reason=" +
+                            String.valueOf(node.reason()).replace(' ', '_');
                     case "resume":
                         workload.resume();
                         return "resumed";

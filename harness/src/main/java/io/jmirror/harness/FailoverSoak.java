@@ -211,14 +211,16 @@ final class FailoverSoak
         final String line = String.format(Locale.ROOT, "%s failovers=%d lostAcked=%d orderViolations=%d " +
             "digestMismatches=%d journalMismatches=%d takeoverP50Ms=%d takeoverMaxMs=%d acked=%d indeterminate=%d " +
             "phantoms=%d halves=%d " +
-            "epochViolations=%d noTakeover=%d faults=%d checkpoints=%d report=%s%s", pass ? "PASS" : "FAIL",
-            failovers, lostAcked,
+            "epochViolations=%d noTakeover=%d rebuilt=%d faults=%d checkpoints=%d report=%s%s%s",
+            pass ? "PASS" : "FAIL", failovers, lostAcked,
             order, mismatches, journalMismatches, takeovers.isEmpty() ? 0 : takeovers.get((takeovers.size() - 1) / 2),
             takeovers.isEmpty() ? 0 : takeovers.get(takeovers.size() - 1), null == last ? 0 : last.acknowledged(),
             null == last ? 0 : last.indeterminate(), phantoms, halves, epochViolations,
-            null == faults ? 0 : faults.noTakeover(), injected.size(),
+            null == faults ? 0 : faults.noTakeover(), null == faults ? 0 : faults.rebuilt(), injected.size(),
             checkpoints.size(), reportDir.resolve("report.html"),
-            all.isEmpty() ? "" : " problems=\"" + String.join("; ", all) + "\"");
+            all.isEmpty() ? "" : " problems=\"" + String.join("; ", all) + "\"",
+            null == faults || faults.rebuilds().isEmpty() ? "" : " rebuilds=\"" + String.join("; ",
+            faults.rebuilds()) + "\"");
         return new Outcome(pass, line, injected, checkpoints, samples, history, all);
     }
 

@@ -25,7 +25,8 @@ final class FaultInjector
     private final long settleTimeoutMs;
     private final List<Long> takeoverMs = new ArrayList<>();
     private final List<String> problems = new ArrayList<>();
-    private long restartedFenced;
+    private long rebuilt;
+    private final List<String> rebuilds = new ArrayList<>();
     private long noTakeover;
 
     FaultInjector(final FailoverCluster cluster, final long seed)
@@ -50,11 +51,20 @@ final class FaultInjector
     }
 
     /**
-     * @return members restarted because they stayed FENCED after a failover instead of rejoining.
+     * @return members rebuilt from empty because they stopped FENCED (a member that applied records it cannot undo
+     * says it must be rebuilt; the soak does what an operator would).
      */
-    long restartedFenced()
+    long rebuilt()
     {
-        return restartedFenced;
+        return rebuilt;
+    }
+
+    /**
+     * @return each rebuild: the member and its last words.
+     */
+    List<String> rebuilds()
+    {
+        return rebuilds;
     }
 
     /**
@@ -298,10 +308,7 @@ final class FaultInjector
             }
             if (null != fenced && System.nanoTime() > fencedDeadline)
             {
-                problems.add(fenced + " stayed FENCED instead of rejoining: " + states);
-                cluster.kill(fenced);
-                restart(fenced);
-                restartedFenced++;
+                rebuild(fenced, states);
             }
             if (System.nanoTime() > deadline)
             {
@@ -310,6 +317,27 @@ final class FaultInjector
             }
             LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(50));
         }
+    }
+
+    /**
+     * A member that stays FENCED cannot follow with what it holds: wipe its directory and start it empty, so it
+     * fetches everything again. A restart alone would not do: it would resume from the journal that fenced it.
+     */
+    private void rebuild(final String name, final List<String> states)
+    {
+        final String role = cluster.role(name);
+        rebuilds.add(name + " at " + states + ": " + (null == role ? "no answer" : NodeProcess.field(role, "reason")));
+        cluster.kill(name);
+        try
+        {
+            cluster.wipe(name);
+        }
+        catch (final IOException ex)
+        {
+            throw new IllegalStateException("cannot wipe " + name + " to rebuild it: " + ex, ex);
+        }
+        restart(name);
+        rebuilt++;
     }
 
     private String awaitPrimary()
