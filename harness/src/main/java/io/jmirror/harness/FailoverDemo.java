@@ -1,36 +1,27 @@
 package io.jmirror.harness;
 
-import io.jmirror.mirror.Arbiter;
-import io.jmirror.mirror.ArbiterContext;
-
-import java.io.IOException;
 import java.io.PrintStream;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * {@code demo --failover}: two failover members as processes and an arbiter on 127.0.0.1. The application writes on
- * the primary; mid-run the primary is killed with SIGKILL; the backup takes over and the application follows it;
- * the old primary restarts and rejoins as backup. At the end: every commit the old primary acknowledged is on the new
- * primary, and both stores are equal.
+ * {@code demo --failover}: two failover members and an arbiter as processes on 127.0.0.1 ({@link FailoverCluster}).
+ * The application writes on the primary; mid-run the primary is killed with SIGKILL; the backup takes over and the
+ * application follows it; the old primary restarts and rejoins as backup. At the end: every commit the old primary
+ * acknowledged is on the new primary, and both stores are equal.
  */
 final class FailoverDemo
 {
     private static final Duration CALL = Duration.ofSeconds(30);
-    private static final String MIRROR = "JMIRROR";
 
     private final Path workDir;
     private final Duration duration;
     private final long qosTimeoutMs;
     private final int rate;
     private final PrintStream out;
-    private final List<NodeProcess> processes = new ArrayList<>();
     private long overstateAcks;
 
     FailoverDemo(final Path workDir, final Duration duration, final long qosTimeoutMs, final int rate,
@@ -59,40 +50,38 @@ final class FailoverDemo
      */
     String run() throws Exception
     {
-        final int portA = freePort();
-        final int portB = freePort();
-        try (Arbiter arbiter = Arbiter.start(new ArbiterContext().dir(workDir.resolve("arbiter")).insecure(true)
-            .qosTimeoutMs(qosTimeoutMs).member(MIRROR, "node-a").member(MIRROR, "node-b")))
+        try (FailoverCluster cluster = new FailoverCluster(new FailoverCluster.Settings(workDir, qosTimeoutMs, rate, 0,
+            false, false, overstateAcks)))
         {
-            final int arbiterPort = arbiter.address().getPort();
-            NodeProcess a = start("node-a", portA, portB, arbiterPort, true);
-            final NodeProcess b = start("node-b", portA, portB, arbiterPort, false);
-            awaitRole(a, "PRIMARY");
-            awaitRole(b, "BACKUP");
+            cluster.start();
             final long activeDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-            while (!arbiter.record(MIRROR).backupActive() && System.nanoTime() < activeDeadline)
+            while (!"true".equals(NodeProcess.field(cluster.arbiterRecord(), "backupActive")) &&
+                System.nanoTime() < activeDeadline)
             {
                 sleepMs(20);
             }
+            NodeProcess a = cluster.node(FailoverCluster.NODE_A);
+            final NodeProcess b = cluster.node(FailoverCluster.NODE_B);
             a.call("resume", CALL);
             b.call("resume", CALL);
             final long phaseMs = Math.max(2_000, duration.toMillis() / 3);
-            String beforeKill = progress(a, b, phaseMs);
+            progress(a, b, phaseMs);
 
-            beforeKill = last(a.call("role", CALL));
+            final String beforeKill = last(a.call("role", CALL));
             final long ackedFirst = Long.parseLong(NodeProcess.field(beforeKill, "ackedFirst"));
             final long ackedLast = Long.parseLong(NodeProcess.field(beforeKill, "ackedLast"));
             out.printf("failover: killing the primary node-a with SIGKILL (it has acknowledged commits %d..%d)%n",
                 ackedFirst, ackedLast);
             final long killNs = System.nanoTime();
-            a.kill();
-            awaitRole(b, "PRIMARY");
-            awaitAcked(b, 2 * FailoverNode.EPOCH_TXN_BASE);
+            cluster.kill(FailoverCluster.NODE_A);
+            cluster.awaitRole(FailoverCluster.NODE_B, "PRIMARY", qosTimeoutMs + 60_000);
+            awaitAcked(b, 2 * FailoverWorkload.EPOCH_TXN_BASE);
             final long takeoverMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - killNs);
             out.printf("failover: node-b is primary after %d ms; restarting node-a%n", takeoverMs);
 
-            a = start("node-a", portA, portB, arbiterPort, true);
-            awaitRole(a, "BACKUP");
+            cluster.startNode(FailoverCluster.NODE_A);
+            a = cluster.node(FailoverCluster.NODE_A);
+            cluster.awaitRole(FailoverCluster.NODE_A, "BACKUP", qosTimeoutMs + 60_000);
             out.println("failover: node-a rejoined as backup");
             progress(b, a, phaseMs);
 
@@ -114,32 +103,6 @@ final class FailoverDemo
                 differences.isEmpty() ? "equal" : differences.size() + "-globals-differ",
                 null == failure ? "" : " failure=" + failure);
         }
-        finally
-        {
-            for (final NodeProcess process : processes)
-            {
-                process.close();
-            }
-        }
-    }
-
-    private NodeProcess start(final String name, final int portA, final int portB, final int arbiterPort,
-        final boolean initialPrimary)
-    {
-        final List<String> args = new ArrayList<>(List.of("failover", "--dir", workDir.resolve(name).toString(),
-            "--name", name, "--member", "node-a:" + portA, "--member", "node-b:" + portB,
-            "--arbiter-port", Integer.toString(arbiterPort), "--mirror", MIRROR,
-            "--qos-timeout-ms", Long.toString(qosTimeoutMs), "--rate", Integer.toString(rate)));
-        if (initialPrimary)
-        {
-            args.add("--initial-primary");
-            args.add("--overstate-acks");
-            args.add(Long.toString(overstateAcks));
-        }
-        final NodeProcess process = new NodeProcess(name, args, workDir.resolve(name + ".log"), "512m");
-        processes.add(process);
-        process.start(CALL);
-        return process;
     }
 
     private String progress(final NodeProcess primary, final NodeProcess backup, final long forMs)
@@ -156,20 +119,6 @@ final class FailoverDemo
                 NodeProcess.field(backupLine, "role"));
         }
         return line;
-    }
-
-    private void awaitRole(final NodeProcess node, final String role)
-    {
-        final long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(qosTimeoutMs + 60_000);
-        while (!role.equals(NodeProcess.field(last(node.call("role", CALL)), "role")))
-        {
-            if (System.nanoTime() > deadline)
-            {
-                throw new IllegalStateException(node.name() + " never became " + role + ": " +
-                    last(node.call("role", CALL)) + " (log: " + node.logFile() + ")");
-            }
-            sleepMs(10);
-        }
     }
 
     private void awaitAcked(final NodeProcess node, final long above)
@@ -206,21 +155,8 @@ final class FailoverDemo
         return lines.get(lines.size() - 1);
     }
 
-    private static int freePort() throws IOException
-    {
-        try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress()))
-        {
-            return socket.getLocalPort();
-        }
-    }
-
     private static void sleepMs(final long ms)
     {
         java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(ms));
-    }
-
-    static InetSocketAddress loopback(final int port)
-    {
-        return new InetSocketAddress("127.0.0.1", port);
     }
 }

@@ -2,43 +2,32 @@ package io.jmirror.harness;
 
 import io.jmirror.dejournal.GlobalStore;
 import io.jmirror.dejournal.StoreTarget;
-import io.jmirror.journal.BeforeImage;
-import io.jmirror.journal.GlobalName;
-import io.jmirror.journal.Journal;
-import io.jmirror.journal.JournalAppender;
 import io.jmirror.journal.SubscriptKey;
 import io.jmirror.mirror.MirrorNode;
 import io.jmirror.mirror.MirrorNodeContext;
-import io.jmirror.shipper.Primary;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.PrintStream;
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
 
 /**
- * A failover member process for {@code demo --failover}: a {@link MirrorNode} with its in-memory store, and, while it
- * is primary, an application that writes transactions into that store and its journal and waits for each commit.
- * Transaction {@code t} sets {@code ^Acked(t)}, so the demo can check every acknowledged commit on whichever node is
- * primary later. Commands: {@code role}, {@code resume}, {@code pause}, {@code acked FROM TO} (how many of
- * {@code ^Acked(FROM..TO)} the store holds), {@code digests}, {@code applied}, {@code stop}.
+ * A failover member (or DR async) process for {@code demo --failover} and {@code soak}: a {@link MirrorNode} with
+ * its in-memory store, and, while it is primary, an application ({@link FailoverWorkload}) that writes transactions
+ * into that store and its journal and waits for each commit, keeping a history when given one. Transaction {@code t}
+ * sets {@code ^Acked(t)}, so the demo and the soak can check every acknowledged commit on whichever node is primary
+ * later. Commands: {@code role}, {@code resume}, {@code pause}, {@code acked FROM TO} (how many of
+ * {@code ^Acked(FROM..TO)} the store holds), {@code dump FILE}, {@code digests}, {@code applied}, {@code stop}.
  */
-@Command(name = "failover", description = "Run a failover member (driven by demo --failover).",
+@Command(name = "failover", description = "Run a failover member (driven by demo --failover and soak).",
     mixinStandardHelpOptions = true)
 final class FailoverNode implements Callable<Integer>
 {
-    static final GlobalName ACKED = GlobalName.of("USER", "Acked");
-    static final GlobalName DATA = GlobalName.of("USER", "Data");
-    /** Transaction ids of epoch {@code e} start at {@code e * EPOCH_TXN_BASE}, so no two reigns share one. */
-    static final long EPOCH_TXN_BASE = 1_000_000_000L;
-
     @Option(names = "--dir", required = true, description = "Node directory.")
     Path dir;
 
@@ -70,11 +59,20 @@ final class FailoverNode implements Callable<Integer>
         description = "A broken member for the demo's negative control: claim this many more acknowledged commits.")
     long overstateAcks;
 
+    @Option(names = "--async", description = "An async (DR) member, NAME:PORT (repeat).")
+    List<String> asyncs = new ArrayList<>();
+
+    @Option(names = "--route", description = "Reach member NAME through PORT on 127.0.0.1 (a proxy), NAME:PORT.")
+    List<String> routes = new ArrayList<>();
+
+    @Option(names = "--history", description = "Append each transaction's outcome to this file.")
+    Path historyFile;
+
+    @Option(names = "--rollback-percent", defaultValue = "0", description = "Transactions the application rolls "
+        + "back.")
+    int rollbackPercent;
+
     private final GlobalStore store = new GlobalStore();
-    private volatile boolean isRunning;
-    private volatile long ackedFirst = -1;
-    private volatile long ackedLast = -1;
-    private volatile Throwable appFailure;
 
     @Override
     @SuppressWarnings("try") // the metrics endpoint serves for as long as the node runs
@@ -87,15 +85,25 @@ final class FailoverNode implements Callable<Integer>
             .heartbeatIntervalMs(Math.max(10, qosTimeoutMs / 10)).fileLength(64L * 1024 * 1024);
         for (final String member : members)
         {
-            final int colon = member.indexOf(':');
-            ctx.failoverMember(member.substring(0, colon),
-                new InetSocketAddress("127.0.0.1", Integer.parseInt(member.substring(colon + 1))));
+            ctx.failoverMember(member.substring(0, member.indexOf(':')), address(member));
         }
-        try (MirrorNode node = MirrorNode.start(ctx);
+        for (final String member : asyncs)
+        {
+            ctx.asyncMember(member.substring(0, member.indexOf(':')), address(member));
+        }
+        for (final String route : routes)
+        {
+            ctx.route(route.substring(0, route.indexOf(':')), address(route));
+        }
+        try (WorkloadHistory history = null == historyFile ? null : WorkloadHistory.append(historyFile);
+            MirrorNode node = MirrorNode.start(ctx);
             MetricsEndpoint endpoint = metrics.start(() -> MetricsEndpoint.parts(node.primary(), node.member()),
                 MetricsEndpoint::bindersOf))
         {
-            final Thread app = new Thread(() -> application(node), "jmirror-failover-app");
+            final FailoverWorkload workload = new FailoverWorkload(node, store, name, rate, qosTimeoutMs,
+                rollbackPercent, history).overstateAcks(null == history ? 0 : overstateAcks)
+                .lastTxn(null == history ? 0 : WorkloadHistory.lastTxn(historyFile));
+            final Thread app = new Thread(workload, "jmirror-failover-app");
             app.setDaemon(true);
             app.start();
             NodeControl.serve("name=" + name, (command, args, printer) ->
@@ -103,17 +111,22 @@ final class FailoverNode implements Callable<Integer>
                 switch (command)
                 {
                     case "role":
-                        return "role=" + node.role() + " epoch=" + node.epoch() + " ackedFirst=" + ackedFirst +
-                            " ackedLast=" + (ackedLast < 0 ? ackedLast : ackedLast + overstateAcks) + " takeovers=" +
-                            node.takeovers() + " takeoverMs=" +
-                            node.lastTakeoverMs() + (null == appFailure ? "" : " failure=" +
-                            appFailure.toString().replace(' ', '_'));
+                        final long ackedLast = workload.ackedLast();
+                        final Throwable failure = workload.failure();
+                        return "role=" + node.role() + " epoch=" + node.epoch() + " ackedFirst=" +
+                            workload.ackedFirst() + " ackedLast=" + (ackedLast < 0 || null != history ? ackedLast :
+                            ackedLast + overstateAcks) + " takeovers=" + node.takeovers() + " takeoverMs=" +
+                            node.lastTakeoverMs() + (null == failure ? "" : " failure=" +
+                            failure.toString().replace(' ', '_')) + " reason=" +
+                            String.valueOf(node.reason()).replace(' ', '_');
                     case "resume":
-                        isRunning = true;
+                        workload.resume();
                         return "resumed";
                     case "pause":
-                        isRunning = false;
+                        workload.pause();
                         return "paused";
+                    case "dump":
+                        return "written=" + WorkloadStoreDump.write(store, Path.of(args));
                     case "acked":
                         final String[] range = args.split(" ");
                         return "present=" + present(Long.parseLong(range[0]), Long.parseLong(range[1]));
@@ -131,68 +144,14 @@ final class FailoverNode implements Callable<Integer>
         return 0;
     }
 
-    /**
-     * While the node is primary and the demo says run: one transaction at a time, awaited; the store and the journal
-     * change together, with before-images, as an embedder's would.
-     */
-    private void application(final MirrorNode node)
+    private static InetSocketAddress address(final String nameAndPort)
     {
-        final BeforeImage before = new BeforeImage();
-        final SubscriptKey key = new SubscriptKey();
-        final long intervalNs = TimeUnit.SECONDS.toNanos(1) / Math.max(1, rate);
-        Journal journal = null;
-        JournalAppender appender = null;
-        long next = 0;
-        while (true)
+        final int colon = nameAndPort.indexOf(':');
+        if (colon <= 0)
         {
-            final Journal current = node.journal();
-            final Primary primary = node.primary();
-            if (!isRunning || null == current || null == primary || node.role() != MirrorNode.Role.PRIMARY)
-            {
-                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
-                continue;
-            }
-            if (current != journal)
-            {
-                journal = current;
-                appender = current.newAppender();
-                next = node.epoch() * EPOCH_TXN_BASE + 1;
-            }
-            try
-            {
-                final long txn = next++;
-                appender.tstart(txn);
-                key.clear().add(txn);
-                final byte[] value = Long.toString(txn).getBytes(StandardCharsets.UTF_8);
-                appender.set(txn, ACKED, key, value, before.undefined());
-                store.set("USER", "Acked", key, value);
-                key.clear().add(txn % 1000);
-                appender.set(txn, DATA, key, value, before.value(store.get("USER", "Data", key)));
-                store.set("USER", "Data", key, value);
-                final long commit = appender.tcommit(txn);
-                if (!primary.awaitCommitted(commit, TimeUnit.MILLISECONDS.toNanos(4 * qosTimeoutMs)))
-                {
-                    // Stop rather than go on past a commit whose fate is unknown: acknowledged commits stay one
-                    // contiguous range, which is what the demo checks on the next primary.
-                    appFailure = new IllegalStateException("commit not acknowledged in time: txn=" + txn);
-                    isRunning = false;
-                    continue;
-                }
-                if (ackedFirst < 0 || txn < ackedFirst)
-                {
-                    ackedFirst = txn;
-                }
-                ackedLast = txn;
-                LockSupport.parkNanos(intervalNs);
-            }
-            catch (final RuntimeException ex)
-            {
-                // fenced or closed under us: a failover; the role check above decides what comes next
-                appFailure = null == node.primary() ? null : ex;
-                journal = null;
-                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
-            }
+            throw new IllegalArgumentException("expected NAME:PORT: " + nameAndPort);
         }
+        return new InetSocketAddress("127.0.0.1", Integer.parseInt(nameAndPort.substring(colon + 1)));
     }
 
     private long present(final long from, final long to)

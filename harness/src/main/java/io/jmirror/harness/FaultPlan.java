@@ -31,10 +31,13 @@ final class FaultPlan
     {
     }
 
-    static FaultPlan defaults()
+    /**
+     * @param failover the failover soak's kinds, or those of the soak without failover.
+     */
+    static FaultPlan defaults(final boolean failover)
     {
         final FaultPlan plan = new FaultPlan();
-        for (final FaultKind kind : FaultKind.values())
+        for (final FaultKind kind : FaultKind.kinds(failover))
         {
             plan.every(kind, DEFAULT_PERIOD);
         }
@@ -47,9 +50,10 @@ final class FaultPlan
     }
 
     /**
-     * @param spec {@code KIND=PERIOD}, e.g. {@code kill=30s}.
+     * @param specs    {@code KIND=PERIOD}, e.g. {@code kill-primary=30s}.
+     * @param failover the soak runs with failover: only its kinds are allowed, and only they without it.
      */
-    static FaultPlan parse(final List<String> specs)
+    static FaultPlan parse(final List<String> specs, final boolean failover)
     {
         final FaultPlan plan = new FaultPlan();
         for (final String spec : specs)
@@ -64,7 +68,13 @@ final class FaultPlan
             {
                 throw new IllegalArgumentException("--fault period must be at least 1s: " + spec);
             }
-            plan.every(FaultKind.fromOptionName(spec.substring(0, equals)), period);
+            final FaultKind kind = FaultKind.fromOptionName(spec.substring(0, equals));
+            if (kind.isFailover() != failover)
+            {
+                throw new IllegalArgumentException("--fault " + kind.optionName() + " is for the soak " +
+                    (failover ? "with --no-failover" : "with failover (without --no-failover)") + ": " + spec);
+            }
+            plan.every(kind, period);
         }
         return plan;
     }

@@ -12,20 +12,23 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import org.agrona.CloseHelper;
 
 /**
- * A TCP proxy on 127.0.0.1 between a member and the primary, for injecting link faults: drop (close every
- * connection), blackhole (hold all bytes in both directions; the peers see a silent link) and delay (hold each chunk
- * before passing it on). Two copying threads per connection; it carries test traffic, not production traffic.
+ * A TCP proxy on 127.0.0.1 between a member and the primary (or the arbiter), for injecting link faults: drop (close
+ * every connection), blackhole (hold all bytes in both directions; the peers see a silent link), hold one direction
+ * only (a one-way partition), isolate (drop every connection and refuse new ones: a partition) and delay (hold each
+ * chunk before passing it on). Two copying threads per connection; it carries test traffic, not production traffic.
  */
 final class FaultProxy implements AutoCloseable
 {
     private static final int CHUNK = 64 * 1024;
 
     private final String name;
-    private final InetSocketAddress target;
+    private volatile InetSocketAddress target;
     private final ServerSocket server;
     private final List<Socket> sockets = new CopyOnWriteArrayList<>();
     private final Thread acceptor;
-    private volatile boolean blackhole;
+    private volatile boolean holdUp;
+    private volatile boolean holdDown;
+    private volatile boolean isolated;
     private volatile long delayMs;
     private volatile boolean isClosed;
 
@@ -51,10 +54,16 @@ final class FaultProxy implements AutoCloseable
             try
             {
                 final Socket downstream = server.accept();
+                if (isolated)
+                {
+                    CloseHelper.quietClose(downstream);
+                    continue;
+                }
                 final Socket upstream;
                 try
                 {
-                    upstream = new Socket(target.getAddress(), target.getPort());
+                    final InetSocketAddress to = target;
+                    upstream = new Socket(to.getAddress(), to.getPort());
                 }
                 catch (final IOException ex)
                 {
@@ -65,8 +74,8 @@ final class FaultProxy implements AutoCloseable
                 upstream.setTcpNoDelay(true);
                 sockets.add(downstream);
                 sockets.add(upstream);
-                start(downstream, upstream, "up");
-                start(upstream, downstream, "down");
+                start(downstream, upstream, true);
+                start(upstream, downstream, false);
             }
             catch (final IOException ex)
             {
@@ -78,14 +87,14 @@ final class FaultProxy implements AutoCloseable
         }
     }
 
-    private void start(final Socket from, final Socket to, final String direction)
+    private void start(final Socket from, final Socket to, final boolean up)
     {
-        final Thread thread = new Thread(() -> copy(from, to), "jmirror-proxy-" + name + "-" + direction);
+        final Thread thread = new Thread(() -> copy(from, to, up), "jmirror-proxy-" + name + (up ? "-up" : "-down"));
         thread.setDaemon(true);
         thread.start();
     }
 
-    private void copy(final Socket from, final Socket to)
+    private void copy(final Socket from, final Socket to, final boolean up)
     {
         final byte[] chunk = new byte[CHUNK];
         try
@@ -95,7 +104,7 @@ final class FaultProxy implements AutoCloseable
             int read;
             while ((read = in.read(chunk)) >= 0)
             {
-                while (blackhole && !from.isClosed())
+                while ((up ? holdUp : holdDown) && !from.isClosed())
                 {
                     sleep(5);
                 }
@@ -138,7 +147,38 @@ final class FaultProxy implements AutoCloseable
 
     void blackhole(final boolean on)
     {
-        blackhole = on;
+        holdUp = on;
+        holdDown = on;
+    }
+
+    /**
+     * @param up   hold the bytes going to the target.
+     * @param down hold the bytes coming back.
+     */
+    void hold(final boolean up, final boolean down)
+    {
+        holdUp = up;
+        holdDown = down;
+    }
+
+    /**
+     * A partition: while on, every connection is dropped and new ones are closed as soon as accepted.
+     */
+    void isolate(final boolean on)
+    {
+        isolated = on;
+        if (on)
+        {
+            drop();
+        }
+    }
+
+    /**
+     * Send new connections to another address: the node behind the proxy restarted on a new port.
+     */
+    void target(final InetSocketAddress newTarget)
+    {
+        target = newTarget;
     }
 
     void delayMs(final long delay)
@@ -162,7 +202,8 @@ final class FaultProxy implements AutoCloseable
     public void close()
     {
         isClosed = true;
-        blackhole = false;
+        holdUp = false;
+        holdDown = false;
         CloseHelper.quietClose(server);
         drop();
         try

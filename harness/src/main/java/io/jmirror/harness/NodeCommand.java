@@ -7,7 +7,8 @@ import picocli.CommandLine.Command;
  * Hidden from help: they are driven over stdin by those commands, not by hand.
  */
 @Command(name = "node", hidden = true, description = "A node process driven by demo or soak.",
-    subcommands = {PrimaryNode.class, MemberNode.class, FailoverNode.class}, mixinStandardHelpOptions = true)
+    subcommands = {PrimaryNode.class, MemberNode.class, FailoverNode.class,
+        ClusterArbiterNode.class}, mixinStandardHelpOptions = true)
 final class NodeCommand
 {
 }

@@ -106,7 +106,7 @@ final class NodeProcess implements AutoCloseable
      * @return the data lines, then the {@code @ok} line last.
      * @throws IllegalStateException on {@code @err}, on timeout, or when the node exits.
      */
-    List<String> call(final String line, final Duration timeout)
+    synchronized List<String> call(final String line, final Duration timeout)
     {
         if (!isAlive())
         {
@@ -191,6 +191,37 @@ final class NodeProcess implements AutoCloseable
     Path logFile()
     {
         return logFile;
+    }
+
+    /**
+     * Send a signal by name ({@code STOP}, {@code CONT}) with the system's {@code kill}: SIGSTOP freezes the node as
+     * a stalled VM would, SIGCONT lets it go on.
+     */
+    void signal(final String signal)
+    {
+        if (!isAlive())
+        {
+            throw new IllegalStateException("node " + name + " is not running: cannot send SIG" + signal);
+        }
+        try
+        {
+            final Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(process.pid()))
+                .redirectErrorStream(true).start();
+            if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0)
+            {
+                kill.destroyForcibly();
+                throw new IllegalStateException("kill -" + signal + " " + process.pid() + " failed for node " + name);
+            }
+        }
+        catch (final IOException ex)
+        {
+            throw new IllegalStateException("cannot run kill -" + signal + " for node " + name + ": " + ex, ex);
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted sending SIG" + signal + " to node " + name, ex);
+        }
     }
 
     /**

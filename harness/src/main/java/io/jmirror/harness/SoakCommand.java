@@ -16,12 +16,16 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
- * {@code jmirror soak}: a workload against a backup and asyncs under a fault plan, verified at checkpoints, with a
- * JSON and HTML report. Exit code 0 on PASS, 1 on FAIL.
+ * {@code jmirror soak}: a mirror with failover (two failover members, an arbiter and a DR async, each a process)
+ * under a fault plan of kills, partitions, stalls and journal damage, its application's history checked at
+ * checkpoints ({@link FailoverSoak}); or, with {@code --no-failover}, a workload against a fixed primary, a backup and
+ * asyncs under link and member faults. Either way a JSON and HTML report. Exit code 0 on PASS, 1 on FAIL.
  */
 @Command(name = "soak", mixinStandardHelpOptions = true,
-    description = {"Run a synthetic workload against a primary, a backup and async members, each its own process "
-        + "on 127.0.0.1, while injecting faults; at checkpoints quiesce, wait for catch-up and compare digests.",
+    description = {"Run a mirror with failover (two failover members, an arbiter, a DR async; each its own process "
+        + "on 127.0.0.1) while injecting faults; at checkpoints quiesce, wait for catch-up, compare digests and check "
+        + "every acknowledged commit against the application's history.",
+        "With --no-failover: a fixed primary, a backup and async members under link and member faults.",
         "Without fault options every fault kind is injected once a minute.",
         "The last line starts with PASS or FAIL; the exit code is 0 on PASS."})
 final class SoakCommand implements Callable<Integer>
@@ -44,9 +48,26 @@ final class SoakCommand implements Callable<Integer>
     @Option(names = "--asyncs", defaultValue = "1", description = "DR async members (default: ${DEFAULT-VALUE}).")
     int asyncs;
 
-    @Option(names = "--fault", description = "A fault and how often: KIND=PERIOD, KIND one of kill, drop, blackhole, "
-        + "delay, stall-acks, cut; e.g. --fault kill=30s. Repeatable. Default: every kind every 60s.")
+    @Option(names = "--fault", description = "A fault and how often: KIND=PERIOD, KIND one of kill-primary, "
+        + "kill-arbiter, partition, one-way, stall-primary, bit-flip, torn-write (with --no-failover: kill, drop, "
+        + "blackhole, delay, stall-acks, cut); e.g. --fault kill-primary=20s. Repeatable. Default: every kind every "
+        + "60s.")
     List<String> faults = new ArrayList<>();
+
+    @Option(names = "--no-failover", description = "The soak without failover: a fixed primary, a backup (unless "
+        + "--no-backup) and --asyncs members, under kill, drop, blackhole, delay, stall-acks and cut.")
+    boolean noFailover;
+
+    @Option(names = "--txn-rate", defaultValue = "200", description = "Transactions per second of the failover "
+        + "soak's application, each awaited (default: ${DEFAULT-VALUE}).")
+    int txnRate;
+
+    @Option(names = "--no-dr", description = "The failover soak without its DR async member.")
+    boolean noDr;
+
+    @Option(names = "--overstate-acks", defaultValue = "0", hidden = true,
+        description = "The first primary's history claims this many commits it never made: proves the checker fails.")
+    long overstateAcks;
 
     @Option(names = "--no-faults", description = "Inject nothing: a plain soak.")
     boolean noFaults;
@@ -86,6 +107,10 @@ final class SoakCommand implements Callable<Integer>
     public Integer call() throws Exception
     {
         workload.validate();
+        if (!noFailover)
+        {
+            return failover();
+        }
         if (noBackup && asyncs < 1)
         {
             throw new IllegalArgumentException("a soak needs at least one member: drop --no-backup or add --asyncs");
@@ -94,8 +119,7 @@ final class SoakCommand implements Callable<Integer>
         {
             throw new IllegalArgumentException("--asyncs must be 0 to 14: " + asyncs);
         }
-        final FaultPlan plan = noFaults ? FaultPlan.none() : faults.isEmpty() ? FaultPlan.defaults() :
-            FaultPlan.parse(faults);
+        final FaultPlan plan = plan(false);
         final long durationMs = duration.toMillis();
         final List<Event> events = new ArrayList<>();
         for (final FaultPlan.Scheduled fault : plan.schedule(durationMs))
@@ -213,6 +237,57 @@ final class SoakCommand implements Callable<Integer>
         return pass ? 0 : 1;
     }
 
+    private FaultPlan plan(final boolean failover)
+    {
+        return noFaults ? FaultPlan.none() : faults.isEmpty() ? FaultPlan.defaults(failover) :
+            FaultPlan.parse(faults, failover);
+    }
+
+    private int failover() throws Exception
+    {
+        if (txnRate < 1 || txnRate > 100_000)
+        {
+            throw new IllegalArgumentException("--txn-rate must be 1 to 100000: " + txnRate);
+        }
+        final FaultPlan plan = plan(true);
+        final Map<String, Object> settings = new LinkedHashMap<>();
+        settings.put("mode", "failover");
+        settings.put("duration", DurationConverter.format(duration));
+        settings.put("dr", !noDr);
+        settings.put("qosTimeout", DurationConverter.format(qosTimeout));
+        settings.put("checkpointEvery", DurationConverter.format(checkpointEvery));
+        settings.put("txnRate", txnRate);
+        settings.put("rollbackPercent", workload.rollbackPercent);
+        settings.put("seed", workload.seed);
+        settings.put("faults", faultsText(plan));
+        out.println("soak: " + settings);
+        final Path workDir = cluster.resolveWorkDir("jmirror-soak-");
+        final long startMs = System.currentTimeMillis();
+        final FailoverSoak.Outcome outcome;
+        try
+        {
+            outcome = new FailoverSoak(new FailoverCluster.Settings(workDir, qosTimeout.toMillis(), txnRate,
+                workload.rollbackPercent, !noDr, true, overstateAcks), duration, plan, checkpointEvery,
+                catchUpTimeout, workload.seed, report, out).run();
+        }
+        finally
+        {
+            cluster.cleanUp(report);
+        }
+        new SoakFailoverReport(settings, outcome, startMs).write(report);
+        out.println(outcome.line());
+        out.flush();
+        return outcome.pass() ? 0 : 1;
+    }
+
+    private static String faultsText(final FaultPlan plan)
+    {
+        final StringBuilder faultText = new StringBuilder();
+        plan.periods().forEach((kind, period) -> faultText.append(faultText.length() == 0 ? "" : ",")
+            .append(kind.optionName()).append('=').append(DurationConverter.format(period)));
+        return faultText.length() == 0 ? "none" : faultText.toString();
+    }
+
     private Map<String, Object> settings(final FaultPlan plan)
     {
         final Map<String, Object> settings = new LinkedHashMap<>();
@@ -223,10 +298,7 @@ final class SoakCommand implements Callable<Integer>
         settings.put("store", cluster.storeKind().optionName());
         settings.put("qosTimeout", DurationConverter.format(qosTimeout));
         settings.put("checkpointEvery", DurationConverter.format(checkpointEvery));
-        final StringBuilder faultText = new StringBuilder();
-        plan.periods().forEach((kind, period) -> faultText.append(faultText.length() == 0 ? "" : ",")
-            .append(kind.optionName()).append('=').append(DurationConverter.format(period)));
-        settings.put("faults", faultText.length() == 0 ? "none" : faultText.toString());
+        settings.put("faults", faultsText(plan));
         final List<String> args = workload.toArguments();
         for (int i = 0; i < args.size(); i += 2)
         {

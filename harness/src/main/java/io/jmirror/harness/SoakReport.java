@@ -1,15 +1,21 @@
 package io.jmirror.harness;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
 /**
- * Writes a soak's results: {@code report.json} with every sample, fault and checkpoint, and {@code report.html}, a
+ * Writes the results of a soak without failover: {@code report.json} (Jackson) with every sample, fault and
+ * checkpoint, and {@code report.html}, a
  * self-contained page (inline SVG, no scripts fetched) plotting throughput and each member's lag over time with the
  * faults marked.
  */
@@ -49,108 +55,43 @@ final class SoakReport
 
     // ---------------------------------------------------------------------------------------------------- JSON
 
-    String json()
+    String json() throws IOException
     {
-        final StringBuilder out = new StringBuilder(64 * 1024);
-        out.append("{\n  \"result\": ").append(resultJson()).append(",\n  \"settings\": {");
-        boolean first = true;
-        for (final Map.Entry<String, Object> entry : settings.entrySet())
-        {
-            out.append(first ? "" : ", ").append(quote(entry.getKey())).append(": ").append(value(entry.getValue()));
-            first = false;
-        }
-        out.append("},\n  \"faults\": [");
-        for (int i = 0; i < faults.size(); i++)
-        {
-            final FaultEvent fault = faults.get(i);
-            out.append(i == 0 ? "\n    " : ",\n    ").append("{\"startMs\": ").append(fault.startMs())
-                .append(", \"endMs\": ").append(fault.endMs()).append(", \"kind\": ")
-                .append(quote(fault.kind().optionName())).append(", \"member\": ").append(quote(fault.member()))
-                .append(", \"detail\": ").append(quote(fault.detail())).append('}');
-        }
-        out.append("\n  ],\n  \"checkpoints\": [");
-        for (int i = 0; i < checkpoints.size(); i++)
-        {
-            final Cluster.Checkpoint checkpoint = checkpoints.get(i);
-            out.append(i == 0 ? "\n    " : ",\n    ").append("{\"elapsedMs\": ").append(checkpoint.elapsedMs())
-                .append(", \"lsn\": ").append(checkpoint.lsn()).append(", \"records\": ").append(checkpoint.records())
-                .append(", \"nodes\": ").append(checkpoint.nodes()).append(", \"caughtUp\": ")
-                .append(checkpoint.caughtUp()).append(", \"lostRecords\": ").append(checkpoint.lostRecords())
-                .append(", \"digestMismatches\": ").append(checkpoint.digestMismatches())
-                .append(", \"commits\": ").append(checkpoint.commits()).append(", \"commitP50Us\": ")
-                .append(checkpoint.commitP50Us()).append(", \"commitP99Us\": ").append(checkpoint.commitP99Us())
-                .append(", \"details\": [");
-            for (int d = 0; d < checkpoint.details().size(); d++)
-            {
-                out.append(d == 0 ? "" : ", ").append(quote(checkpoint.details().get(d)));
-            }
-            out.append("]}");
-        }
-        out.append("\n  ],\n  \"samples\": [");
-        for (int i = 0; i < samples.size(); i++)
-        {
-            final ClusterSample sample = samples.get(i);
-            out.append(i == 0 ? "\n    " : ",\n    ").append("{\"elapsedMs\": ").append(sample.elapsedMs())
-                .append(", \"records\": ").append(sample.records()).append(", \"recordsPerSec\": ")
-                .append(Math.round(sample.recordsPerSec())).append(", \"primaryLsn\": ").append(sample.primaryLsn())
-                .append(", \"commitTimeouts\": ").append(sample.commitTimeouts()).append(", \"members\": [");
-            for (int m = 0; m < sample.members().size(); m++)
-            {
-                final ClusterSample.MemberSample member = sample.members().get(m);
-                out.append(m == 0 ? "" : ", ").append("{\"name\": ").append(quote(member.name()))
-                    .append(", \"transfer\": ").append(quote(member.transfer()))
-                    .append(", \"dejournal\": ").append(quote(member.dejournal()))
-                    .append(", \"appliedLsn\": ").append(member.appliedLsn())
-                    .append(", \"lagBytes\": ").append(member.lagBytes())
-                    .append(", \"lagMs\": ").append(member.lagMs())
-                    .append(", \"violations\": ").append(member.violations()).append('}');
-            }
-            out.append("]}");
-        }
-        out.append("\n  ]\n}\n");
-        return out.toString();
+        final Map<String, Object> json = new LinkedHashMap<>();
+        final Map<String, Object> resultJson = new LinkedHashMap<>();
+        resultJson.put("pass", result.pass());
+        resultJson.put("records", result.records());
+        resultJson.put("faultsInjected", result.faultsInjected());
+        resultJson.put("recordsLost", result.recordsLost());
+        resultJson.put("orderViolations", result.orderViolations());
+        resultJson.put("digestMismatches", result.digestMismatches());
+        resultJson.put("checkpoints", result.checkpoints());
+        resultJson.put("line", result.line());
+        json.put("result", resultJson);
+        json.put("settings", settings);
+        json.put("faults", faults(faults));
+        json.put("checkpoints", checkpoints);
+        json.put("samples", samples);
+        return new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(json) + "\n";
     }
 
-    private String resultJson()
+    /**
+     * @return the faults as JSON objects, the kind by its option name.
+     */
+    static List<Map<String, Object>> faults(final List<FaultEvent> faults)
     {
-        return "{\"pass\": " + result.pass() + ", \"records\": " + result.records() + ", \"faultsInjected\": " +
-            result.faultsInjected() + ", \"recordsLost\": " + result.recordsLost() + ", \"orderViolations\": " +
-            result.orderViolations() + ", \"digestMismatches\": " + result.digestMismatches() + ", \"checkpoints\": " +
-            result.checkpoints() + ", \"line\": " + quote(result.line()) + "}";
-    }
-
-    private static String value(final Object value)
-    {
-        return value instanceof Number || value instanceof Boolean ? value.toString() : quote(String.valueOf(value));
-    }
-
-    static String quote(final String text)
-    {
-        final StringBuilder out = new StringBuilder(text.length() + 2).append('"');
-        for (int i = 0; i < text.length(); i++)
+        final List<Map<String, Object>> list = new ArrayList<>();
+        for (final FaultEvent fault : faults)
         {
-            final char c = text.charAt(i);
-            switch (c)
-            {
-                case '"' -> out.append("\\\"");
-                case '\\' -> out.append("\\\\");
-                case '\n' -> out.append("\\n");
-                case '\r' -> out.append("\\r");
-                case '\t' -> out.append("\\t");
-                default ->
-                {
-                    if (c < 0x20)
-                    {
-                        out.append(String.format(Locale.ROOT, "\\u%04x", (int)c));
-                    }
-                    else
-                    {
-                        out.append(c);
-                    }
-                }
-            }
+            final Map<String, Object> f = new LinkedHashMap<>();
+            f.put("startMs", fault.startMs());
+            f.put("endMs", fault.endMs());
+            f.put("kind", fault.kind().optionName());
+            f.put("member", fault.member());
+            f.put("detail", fault.detail());
+            list.add(f);
         }
-        return out.append('"').toString();
+        return list;
     }
 
     // ---------------------------------------------------------------------------------------------------- HTML
@@ -178,7 +119,7 @@ final class SoakReport
             time[i] = samples.get(i).elapsedMs() / 1000.0;
             rate[i] = samples.get(i).recordsPerSec();
         }
-        chart(out, time, new double[][] {rate}, new String[] {"primary"});
+        chart(out, time, new double[][] {rate}, new String[] {"primary"}, faults);
         out.append("<h2>Member lag (bytes not yet applied)</h2>\n");
         final int members = samples.isEmpty() ? 0 : samples.get(0).members().size();
         final double[][] lag = new double[members][samples.size()];
@@ -191,7 +132,7 @@ final class SoakReport
                 lag[m][i] = samples.get(i).members().get(m).lagBytes();
             }
         }
-        chart(out, time, lag, names);
+        chart(out, time, lag, names, faults);
         out.append("<h2>Faults</h2>\n<table><tr><th>start s</th><th>end s</th><th>fault</th><th>member</th>")
             .append("<th>detail</th></tr>\n");
         for (final FaultEvent fault : faults)
@@ -214,7 +155,11 @@ final class SoakReport
         return out.toString();
     }
 
-    private void chart(final StringBuilder out, final double[] time, final double[][] series, final String[] names)
+    /**
+     * A line chart as inline SVG, with the faults marked as bands.
+     */
+    static void chart(final StringBuilder out, final double[] time, final double[][] series, final String[] names,
+        final List<FaultEvent> faults)
     {
         final double maxTime = Math.max(1, time.length == 0 ? 1 : time[time.length - 1]);
         double maxValue = 1;
@@ -282,7 +227,7 @@ final class SoakReport
         return String.format(Locale.ROOT, "%.0f", value);
     }
 
-    private static String escape(final String text)
+    static String escape(final String text)
     {
         return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
     }

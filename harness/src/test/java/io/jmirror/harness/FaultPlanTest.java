@@ -14,7 +14,13 @@ class FaultPlanTest
     @Test
     void theDefaultPlanInjectsEveryKindWithinTheFirstMinute()
     {
-        final List<FaultPlan.Scheduled> schedule = FaultPlan.defaults().schedule(60_000);
+        everyKindWithinTheFirstMinute(true);
+        everyKindWithinTheFirstMinute(false);
+    }
+
+    private static void everyKindWithinTheFirstMinute(final boolean failover)
+    {
+        final List<FaultPlan.Scheduled> schedule = FaultPlan.defaults(failover).schedule(60_000);
         final EnumSet<FaultKind> kinds = EnumSet.noneOf(FaultKind.class);
         long previous = -1;
         for (final FaultPlan.Scheduled fault : schedule)
@@ -24,30 +30,36 @@ class FaultPlanTest
             previous = fault.atMs();
             kinds.add(fault.kind());
         }
-        assertEquals(EnumSet.allOf(FaultKind.class), kinds);
-        assertEquals(FaultKind.values().length, schedule.size());
-        assertEquals(2 * FaultKind.values().length, FaultPlan.defaults().schedule(120_000).size());
+        assertEquals(EnumSet.copyOf(FaultKind.kinds(failover)), kinds);
+        assertEquals(FaultKind.kinds(failover).size(), schedule.size());
+        assertEquals(2 * FaultKind.kinds(failover).size(), FaultPlan.defaults(failover).schedule(120_000).size());
     }
 
     @Test
     void periodsAreParsedPerKind()
     {
-        final FaultPlan plan = FaultPlan.parse(List.of("kill=10s", "stall-acks=30s"));
+        final FaultPlan plan = FaultPlan.parse(List.of("kill=10s", "stall-acks=30s"), false);
         assertEquals(Duration.ofSeconds(10), plan.periods().get(FaultKind.KILL));
         assertEquals(2, plan.periods().size());
         assertEquals(6 + 2, plan.schedule(60_000).size());
         assertTrue(FaultPlan.none().schedule(60_000).isEmpty());
+        final FaultPlan failover = FaultPlan.parse(List.of("kill-primary=20s", "one-way=30s"), true);
+        assertEquals(3 + 2, failover.schedule(60_000).size());
     }
 
     @Test
     void badSpecsAreNamed()
     {
-        assertTrue(assertThrows(IllegalArgumentException.class, () -> FaultPlan.parse(List.of("flood=1s")))
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> FaultPlan.parse(List.of("flood=1s"), true))
             .getMessage().contains("flood"));
-        assertTrue(assertThrows(IllegalArgumentException.class, () -> FaultPlan.parse(List.of("kill")))
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> FaultPlan.parse(List.of("kill"), false))
             .getMessage().contains("KIND=PERIOD"));
-        assertTrue(assertThrows(IllegalArgumentException.class, () -> FaultPlan.parse(List.of("kill=10ms")))
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> FaultPlan.parse(List.of("kill=10ms"), false))
             .getMessage().contains("at least 1s"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> FaultPlan.parse(List.of("kill=10s"), true))
+            .getMessage().contains("--no-failover"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> FaultPlan.parse(List.of("bit-flip=10s"),
+            false)).getMessage().contains("with failover"));
     }
 
     @Test

@@ -125,6 +125,80 @@ class FaultProxyTest
         }
     }
 
+    @Test
+    void aOneWayHoldStopsOneDirectionOnly() throws Exception
+    {
+        try (ServerSocket sink = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+            FaultProxy oneWay = new FaultProxy("one-way", new InetSocketAddress("127.0.0.1", sink.getLocalPort()));
+            Socket client = new Socket(InetAddress.getLoopbackAddress(), oneWay.port());
+            Socket server = sink.accept())
+        {
+            client.setSoTimeout(300);
+            server.setSoTimeout(300);
+            oneWay.hold(true, false);
+            client.getOutputStream().write('u');
+            assertThrows(SocketTimeoutException.class, () -> server.getInputStream().read(), "up held");
+            server.getOutputStream().write('d');
+            assertEquals('d', client.getInputStream().read(), "down passes");
+            oneWay.hold(false, true);
+            assertEquals('u', server.getInputStream().read(), "up released");
+            server.getOutputStream().write('e');
+            assertThrows(SocketTimeoutException.class, () -> client.getInputStream().read(), "down held");
+            client.getOutputStream().write('v');
+            assertEquals('v', server.getInputStream().read(), "up passes");
+            oneWay.hold(false, false);
+            client.setSoTimeout(5000);
+            assertEquals('e', client.getInputStream().read(), "down released");
+        }
+    }
+
+    @Test
+    void anIsolatedLinkDropsItsConnectionsAndRefusesNewOnesUntilHealed() throws IOException
+    {
+        try (Socket socket = connect())
+        {
+            assertEquals("a", roundTrip(socket, "a"));
+            proxy.isolate(true);
+            assertEquals(-1, readOrEnd(socket));
+        }
+        try (Socket refused = connect())
+        {
+            assertEquals(-1, readOrEnd(refused), "closed as soon as accepted");
+        }
+        proxy.isolate(false);
+        try (Socket again = connect())
+        {
+            assertEquals("b", roundTrip(again, "b"));
+        }
+    }
+
+    @Test
+    void aNewTargetTakesNewConnections() throws IOException
+    {
+        try (ServerSocket other = new ServerSocket(0, 1, InetAddress.getLoopbackAddress()))
+        {
+            proxy.target(new InetSocketAddress("127.0.0.1", other.getLocalPort()));
+            try (Socket client = connect(); Socket server = other.accept())
+            {
+                client.getOutputStream().write('t');
+                server.setSoTimeout(5000);
+                assertEquals('t', server.getInputStream().read());
+            }
+        }
+    }
+
+    private static int readOrEnd(final Socket socket)
+    {
+        try
+        {
+            return socket.getInputStream().read();
+        }
+        catch (final IOException ex)
+        {
+            return -1; // reset: closed as well
+        }
+    }
+
     private Socket connect() throws IOException
     {
         final Socket socket = new Socket(InetAddress.getLoopbackAddress(), proxy.port());
