@@ -40,7 +40,7 @@ class StatusCounterDescriptorTest
         final Set<Integer> ids = new HashSet<>();
         final List<StatusCounterType.Scope> byHundred = List.of(StatusCounterType.Scope.PRIMARY,
             StatusCounterType.Scope.MEMBER, StatusCounterType.Scope.RECEIVER, StatusCounterType.Scope.DEJOURNAL,
-            StatusCounterType.Scope.WORKER);
+            StatusCounterType.Scope.WORKER, StatusCounterType.Scope.NODE);
         for (final StatusCounterType type : StatusCounterType.values())
         {
             assertEquals(true, ids.add(type.typeId()), type.name());
