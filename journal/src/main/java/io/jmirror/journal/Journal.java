@@ -41,6 +41,8 @@ public final class Journal implements AutoCloseable
     private final AtomicLong completeLsn;
     private final AtomicLong durableLsn;
     private final AtomicLong corruptFrames = new AtomicLong();
+    private final AtomicLong agentErrors = new AtomicLong();
+    private volatile String lastAgentError;
     private final CopyOnWriteArrayList<JournalConsumer> consumers = new CopyOnWriteArrayList<>();
     private final AtomicInteger armedWaiters = new AtomicInteger();
     private volatile JournalWaiter[] waiters = new JournalWaiter[0];
@@ -611,9 +613,31 @@ public final class Journal implements AutoCloseable
         return ex;
     }
 
-    private void onAgentError(final Throwable ex)
+    /**
+     * The sync agent's error handler: logged, counted and kept for status ({@link #agentErrors()}); the agent runs
+     * on and tries again.
+     */
+    void onAgentError(final Throwable ex)
     {
+        lastAgentError = "journal sync agent failed: dir=" + files.dir() + " reason=" + ex;
+        agentErrors.incrementAndGet();
         LOG.error("journal sync agent failed: dir={}", files.dir(), ex);
+    }
+
+    /**
+     * @return failures of the journal's own agent (forcing to disk) since open; each is logged.
+     */
+    public long agentErrors()
+    {
+        return agentErrors.get();
+    }
+
+    /**
+     * @return the last of {@link #agentErrors()}, naming the directory and the reason, or null when none.
+     */
+    public String lastAgentError()
+    {
+        return lastAgentError;
     }
 
     void checkOpen()

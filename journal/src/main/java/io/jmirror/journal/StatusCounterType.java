@@ -16,6 +16,8 @@ public enum StatusCounterType
     PRIMARY_FENCED_EPOCH(106, Scope.PRIMARY, "fencedEpoch", Unit.NUMBER),
     /** 1 while commits wait for the arbiter to release a backup that is not ACTIVE. */
     PRIMARY_WAITING_FOR_BACKUP_RELEASE(107, Scope.PRIMARY, "waitingForBackupRelease", Unit.FLAG),
+    /** Failures of the journal's own agent (forcing to disk), each logged ({@code Journal#agentErrors}). */
+    PRIMARY_JOURNAL_ERRORS(108, Scope.PRIMARY, "journalErrors", Unit.COUNT),
 
     /** A {@code TransferStatus} ordinal. */
     MEMBER_TRANSFER_STATUS(201, Scope.MEMBER, "transferStatus", Unit.STATE),
@@ -54,6 +56,8 @@ public enum StatusCounterType
     RECEIVER_LAST_ERROR(308, Scope.RECEIVER, "lastError", Unit.TEXT),
     /** Failures of the receiver's agent outside a link (a link failure disconnects and redials instead). */
     RECEIVER_ERRORS(309, Scope.RECEIVER, "errors", Unit.COUNT),
+    /** Failures of the member journal's own agent (forcing to disk), each logged ({@code Journal#agentErrors}). */
+    RECEIVER_JOURNAL_ERRORS(310, Scope.RECEIVER, "journalErrors", Unit.COUNT),
 
     /** A {@code DejournalState} ordinal. */
     DEJOURNAL_STATE(401, Scope.DEJOURNAL, "state", Unit.STATE),

@@ -70,6 +70,7 @@ public final class Primary implements AutoCloseable
     private final AtomicLong rejections = new AtomicLong();
     private final StatusFile statusFile;
     private final AtomicCounter errorCounter;
+    private final AtomicCounter journalErrorsCounter;
     private final AtomicCounter rejectionCounter;
     private final AtomicCounter completeLsnCounter;
     private final AtomicCounter durableLsnCounter;
@@ -98,6 +99,7 @@ public final class Primary implements AutoCloseable
         // Room for the primary's own counters, 17 for each of up to 15 members, and an embedder's own.
         this.statusFile = StatusFile.create(ctx.statusDir(), 512);
         this.errorCounter = statusFile.newCounter(StatusCounterType.PRIMARY_ERRORS, "");
+        this.journalErrorsCounter = statusFile.newCounter(StatusCounterType.PRIMARY_JOURNAL_ERRORS, "");
         this.rejectionCounter = statusFile.newCounter(StatusCounterType.PRIMARY_REJECTIONS, "");
         this.completeLsnCounter = statusFile.newCounter(StatusCounterType.PRIMARY_COMPLETE_LSN, "");
         this.durableLsnCounter = statusFile.newCounter(StatusCounterType.PRIMARY_DURABLE_LSN, "");
@@ -867,6 +869,7 @@ public final class Primary implements AutoCloseable
         epochCounter.setRelease(journal.epoch());
         checkBackupGate();
         waitingForReleaseCounter.setRelease(backupGate.isWaitingForRelease() ? 1 : 0);
+        journalErrorsCounter.setRelease(journal.agentErrors());
         final long nowMs = System.currentTimeMillis();
         if (nowMs - lastRateSampleMs >= RATE_SAMPLE_INTERVAL_MS)
         {

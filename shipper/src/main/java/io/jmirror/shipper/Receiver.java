@@ -79,6 +79,7 @@ public final class Receiver implements Agent, AutoCloseable
     private final AtomicCounter badBatchesCounter;
     private final AtomicCounter connectsCounter;
     private final AtomicCounter knownEpochCounter;
+    private final AtomicCounter journalErrorsCounter;
     private final StatusText lastErrorText;
     private final AtomicCounter errorsCounter;
     private volatile Journal journal;
@@ -141,6 +142,8 @@ public final class Receiver implements Agent, AutoCloseable
         this.knownEpochCounter = statusFile.newCounter(StatusCounterType.RECEIVER_KNOWN_EPOCH, ctx.memberName());
         this.lastErrorText = new StatusText(statusFile, StatusCounterType.RECEIVER_LAST_ERROR, ctx.memberName());
         this.errorsCounter = statusFile.newCounter(StatusCounterType.RECEIVER_ERRORS, ctx.memberName());
+        this.journalErrorsCounter = statusFile.newCounter(StatusCounterType.RECEIVER_JOURNAL_ERRORS,
+            ctx.memberName());
         if (ctx.knownEpoch() > 0)
         {
             learned = new Learned(ctx.knownEpoch(), ctx.knownPrimaryName());
@@ -346,6 +349,7 @@ public final class Receiver implements Agent, AutoCloseable
             final long received = receivedLsn;
             final long applied = appliedLsn;
             durableLsnCounter.setRelease(durable);
+            journalErrorsCounter.setRelease(journal.agentErrors());
             if (!stallAcks && isAckDue(received, durable, applied))
             {
                 frameWriter.offer(encoder.ack(knownEpoch(), received, durable, applied), null);

@@ -117,6 +117,24 @@ class PrimaryStatusSystemTest
     }
 
     @Test
+    void aFailureOfTheJournalsOwnAgentIsCountedInThePrimarysStatus() throws Exception
+    {
+        journal = Journal.open(new JournalContext().journalDir(dir.resolve("primary")).fileLength(1024 * 1024)
+            .mirrorName("S").syncPolicy(SyncPolicy.NONE));
+        primary = Primary.start(new PrimaryContext().journal(journal).insecure(true)
+            .member(AllowedMember.of("dr-1", MemberRole.DR_ASYNC)));
+        assertEquals(0, primary.status().value(StatusCounterType.PRIMARY_JOURNAL_ERRORS, "", -1));
+        // the sync agent's error handler, as its AgentRunner calls it when forcing to disk fails
+        final java.lang.reflect.Method handler = Journal.class.getDeclaredMethod("onAgentError", Throwable.class);
+        handler.setAccessible(true);
+        handler.invoke(journal, new java.io.IOException("No space left on device"));
+        assertEquals(1, journal.agentErrors());
+        assertTrue(journal.lastAgentError().contains("No space left on device"), journal.lastAgentError());
+        await(() -> primary.status().value(StatusCounterType.PRIMARY_JOURNAL_ERRORS, "", -1) == 1, WAIT_MS,
+            () -> "not in the status file: " + primary.status().counters());
+    }
+
+    @Test
     void theMeterBinderShowsLagAndTransferRatePerConfiguredMember()
     {
         journal = Journal.open(new JournalContext().journalDir(dir.resolve("primary")).fileLength(1024 * 1024)
