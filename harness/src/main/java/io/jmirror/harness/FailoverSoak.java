@@ -5,7 +5,6 @@ import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -55,10 +54,6 @@ final class FailoverSoak
     {
     }
 
-    private record Event(long atMs, FaultKind fault)
-    {
-    }
-
     private final FailoverCluster.Settings settings;
     private final Duration duration;
     private final FaultPlan plan;
@@ -85,16 +80,7 @@ final class FailoverSoak
     Outcome run() throws IOException
     {
         final long durationMs = duration.toMillis();
-        final List<Event> events = new ArrayList<>();
-        for (final FaultPlan.Scheduled fault : plan.schedule(durationMs))
-        {
-            events.add(new Event(fault.atMs(), fault.kind()));
-        }
-        for (long at = checkpointEvery.toMillis(); at < durationMs; at += checkpointEvery.toMillis())
-        {
-            events.add(new Event(at, null));
-        }
-        events.sort(Comparator.comparingLong(Event::atMs));
+        final List<SoakTimeline.Event> events = SoakTimeline.of(plan, durationMs, checkpointEvery.toMillis());
         final List<FaultEvent> injected = new ArrayList<>();
         final List<Checkpoint> checkpoints = new ArrayList<>();
         final List<String> problems = new ArrayList<>();
@@ -116,7 +102,7 @@ final class FailoverSoak
                     {
                         cluster.node(name).call("resume", FailoverCluster.CALL);
                     }
-                    for (final Event event : events)
+                    for (final SoakTimeline.Event event : events)
                     {
                         sleepUntil(startMs, event.atMs());
                         final long atMs = System.currentTimeMillis() - startMs;
@@ -161,7 +147,7 @@ final class FailoverSoak
             faults);
     }
 
-    private Outcome verdict(final List<Event> events, final List<FaultEvent> injected,
+    private Outcome verdict(final List<SoakTimeline.Event> events, final List<FaultEvent> injected,
         final List<Checkpoint> checkpoints, final List<String> problems, final List<SoakSampler.NodeSample> samples,
         final List<String> epochProblems, final List<WorkloadHistory.Op> history, final long failovers,
         final FaultInjector faults)
@@ -183,15 +169,7 @@ final class FailoverSoak
                 all.add("checkpoint at " + checkpoint.elapsedMs() / 1000 + "s did not catch up");
             }
         }
-        final long planned = events.stream().filter((e) -> null != e.fault()).count();
-        if (injected.size() < planned)
-        {
-            all.add("injected " + injected.size() + " of " + planned + " planned faults");
-        }
-        if (checkpoints.isEmpty())
-        {
-            all.add("no checkpoint completed");
-        }
+        SoakTimeline.checkRun(events, injected.size(), checkpoints.size(), all);
         // The last checkpoint's history check covers the whole run: the history only grows.
         final WorkloadHistoryChecker.Result last = checkpoints.isEmpty() ? null :
             checkpoints.get(checkpoints.size() - 1).history();

@@ -4,7 +4,6 @@ import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -121,16 +120,7 @@ final class SoakCommand implements Callable<Integer>
         }
         final FaultPlan plan = plan(false);
         final long durationMs = duration.toMillis();
-        final List<Event> events = new ArrayList<>();
-        for (final FaultPlan.Scheduled fault : plan.schedule(durationMs))
-        {
-            events.add(new Event(fault.atMs(), fault.kind()));
-        }
-        for (long at = checkpointEvery.toMillis(); at < durationMs; at += checkpointEvery.toMillis())
-        {
-            events.add(new Event(at, null));
-        }
-        events.sort(Comparator.comparingLong(Event::atMs));
+        final List<SoakTimeline.Event> events = SoakTimeline.of(plan, durationMs, checkpointEvery.toMillis());
 
         final Map<String, Object> settings = settings(plan);
         out.println("soak: " + settings);
@@ -151,7 +141,7 @@ final class SoakCommand implements Callable<Integer>
             {
                 nodes.start();
                 progress = new ProgressPrinter(nodes, out, 5000);
-                for (final Event event : events)
+                for (final SoakTimeline.Event event : events)
                 {
                     sleepUntil(nodes, event.atMs());
                     if (null == event.fault())
@@ -215,15 +205,7 @@ final class SoakCommand implements Callable<Integer>
                 problems.add("checkpoint at " + checkpoint.elapsedMs() / 1000 + "s did not catch up");
             }
         }
-        final long planned = events.stream().filter((e) -> null != e.fault()).count();
-        if (injected.size() < planned)
-        {
-            problems.add("injected " + injected.size() + " of " + planned + " planned faults");
-        }
-        if (checkpoints.isEmpty())
-        {
-            problems.add("no checkpoint completed");
-        }
+        SoakTimeline.checkRun(events, injected.size(), checkpoints.size(), problems);
         final boolean pass = problems.isEmpty() && lost == 0 && violations == 0 && mismatches == 0;
         final String line = String.format(Locale.ROOT, "%s records=%d faults=%d lost=%d orderViolations=%d " +
             "digestMismatches=%d checkpoints=%d report=%s%s", pass ? "PASS" : "FAIL", records, injected.size(), lost,
@@ -404,10 +386,6 @@ final class SoakCommand implements Callable<Integer>
         }
         return attempts == 1 ? "session cut by the primary" :
             "session cut by the primary (found connected on attempt " + attempts + ")";
-    }
-
-    private record Event(long atMs, FaultKind fault)
-    {
     }
 
     private static void sleepUntil(final Cluster nodes, final long atMs)
