@@ -32,8 +32,14 @@ class OperatorCommandTest
             try
             {
                 final Path request = dir.resolve(OperatorRequests.REQUEST_FILE);
+                final long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(20);
                 while (!Files.exists(request))
                 {
+                    if (System.nanoTime() - deadline > 0)
+                    {
+                        taken.set("no request within 20 s");
+                        return;
+                    }
                     Thread.sleep(5);
                 }
                 taken.set(Files.readString(request).trim());
