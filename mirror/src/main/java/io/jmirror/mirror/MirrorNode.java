@@ -125,6 +125,7 @@ public final class MirrorNode implements AutoCloseable
     private final class Control implements Agent
     {
         private long nextMs;
+        private long nextPurgeMs = System.currentTimeMillis() + ctx.purgeIntervalMs();
 
         @Override
         public int doWork()
@@ -144,7 +145,34 @@ public final class MirrorNode implements AutoCloseable
             {
                 status.publish(control);
             }
+            if (ctx.purgeIntervalMs() > 0 && nowMs >= nextPurgeMs)
+            {
+                nextPurgeMs = nowMs + ctx.purgeIntervalMs();
+                purgeAsPrimary();
+            }
             return 1;
+        }
+
+        /**
+         * As primary the node purges here, on the thread that opens and closes its primary; as backup or DR async
+         * its {@link Member} purges.
+         */
+        private void purgeAsPrimary()
+        {
+            if (control.role() != Role.PRIMARY)
+            {
+                return;
+            }
+            try
+            {
+                env.purgePrimary();
+            }
+            catch (final RuntimeException ex)
+            {
+                // Counted and logged; the node goes on writing: a purge that fails keeps files, it loses none.
+                status.onError();
+                LOG.error("primary journal purge failed: member={} dir={}", ctx.memberName(), ctx.dir(), ex);
+            }
         }
 
         private void serveOperator()

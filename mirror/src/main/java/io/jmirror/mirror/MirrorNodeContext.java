@@ -2,7 +2,9 @@ package io.jmirror.mirror;
 
 import io.jmirror.dejournal.Target;
 import io.jmirror.journal.JournalContext;
+import io.jmirror.journal.JournalDefaults;
 import io.jmirror.journal.SyncPolicy;
+import io.jmirror.shipper.ShipperDefaults;
 
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -31,6 +33,10 @@ public final class MirrorNodeContext
     private long fileLength = 64L * 1024 * 1024;
     private int workers = 2;
     private SyncPolicy syncPolicy = SyncPolicy.GROUP;
+    private long retainMs = JournalDefaults.RETAIN_MS_DEFAULT;
+    private int retainMinFiles = JournalDefaults.RETAIN_MIN_FILES_DEFAULT;
+    private long purgeIntervalMs = MemberContext.PURGE_INTERVAL_MS_DEFAULT;
+    private long memberRetentionMs = ShipperDefaults.MEMBER_RETENTION_MS_DEFAULT;
 
     /**
      * @return this, checked: fails naming the first bad setting.
@@ -70,6 +76,12 @@ public final class MirrorNodeContext
             throw invalid("need 0 < heartbeatIntervalMs < qosTimeoutMs: heartbeatIntervalMs=" + heartbeatIntervalMs +
                 " qosTimeoutMs=" + qosTimeoutMs);
         }
+        if (retainMs < 0 || retainMinFiles < 1 || purgeIntervalMs < 0 || memberRetentionMs < 0)
+        {
+            throw invalid("need retainMs >= 0, retainMinFiles >= 1, purgeIntervalMs >= 0 and memberRetentionMs >= 0: " +
+                "retainMs=" + retainMs + " retainMinFiles=" + retainMinFiles + " purgeIntervalMs=" + purgeIntervalMs +
+                " memberRetentionMs=" + memberRetentionMs);
+        }
         return this;
     }
 
@@ -84,7 +96,7 @@ public final class MirrorNodeContext
     JournalContext journalContext()
     {
         return new JournalContext().journalDir(dir.resolve("journal")).mirrorName(mirrorName).fileLength(fileLength)
-            .syncPolicy(syncPolicy);
+            .syncPolicy(syncPolicy).retainMs(retainMs).retainMinFiles(retainMinFiles);
     }
 
     /**
@@ -319,5 +331,70 @@ public final class MirrorNodeContext
     {
         this.syncPolicy = syncPolicy;
         return this;
+    }
+
+    /**
+     * @param retainMs the node's journal keeps every file last written within this long, in either role: as backup
+     *                 or DR async it is what the node can still serve to members that lag behind should it become
+     *                 primary (it does not know their positions); default {@link JournalDefaults#RETAIN_MS_DEFAULT}.
+     * @return this.
+     */
+    public MirrorNodeContext retainMs(final long retainMs)
+    {
+        this.retainMs = retainMs;
+        return this;
+    }
+
+    public long retainMs()
+    {
+        return retainMs;
+    }
+
+    /**
+     * @param retainMinFiles the node's journal keeps at least this many of its newest files.
+     * @return this.
+     */
+    public MirrorNodeContext retainMinFiles(final int retainMinFiles)
+    {
+        this.retainMinFiles = retainMinFiles;
+        return this;
+    }
+
+    public int retainMinFiles()
+    {
+        return retainMinFiles;
+    }
+
+    /**
+     * @param purgeIntervalMs how often the node purges its journal, in every role: as primary the files no member
+     *                        seen within {@link #memberRetentionMs(long)} still needs ({@code Primary.purge}), as
+     *                        backup or DR async the files it has applied and checkpointed ({@link Member}); always
+     *                        within {@link #retainMs(long)} and {@link #retainMinFiles(int)}. 0 never purges.
+     * @return this.
+     */
+    public MirrorNodeContext purgeIntervalMs(final long purgeIntervalMs)
+    {
+        this.purgeIntervalMs = purgeIntervalMs;
+        return this;
+    }
+
+    public long purgeIntervalMs()
+    {
+        return purgeIntervalMs;
+    }
+
+    /**
+     * @param memberRetentionMs as primary, purge keeps the files a member seen within this long still needs.
+     * @return this.
+     */
+    public MirrorNodeContext memberRetentionMs(final long memberRetentionMs)
+    {
+        this.memberRetentionMs = memberRetentionMs;
+        return this;
+    }
+
+    public long memberRetentionMs()
+    {
+        return memberRetentionMs;
     }
 }

@@ -128,7 +128,7 @@ final class NodeEnvironment implements FailoverEnvironment
             journal = opened;
             primary = Primary.start(primaryContext
                 .qosTimeoutMs(ctx.qosTimeoutMs()).heartbeatIntervalMs(ctx.heartbeatIntervalMs())
-                .backupRelease(release)
+                .memberRetentionMs(ctx.memberRetentionMs()).backupRelease(release)
                 .higherEpochHandler((higher, name) -> isFencedByPeer = true));
             return "rolledBack=" + rollback.transactions();
         }
@@ -147,6 +147,18 @@ final class NodeEnvironment implements FailoverEnvironment
         primary = null;
         CloseHelper.quietClose(journal);
         journal = null;
+    }
+
+    /**
+     * As primary, remove the journal files no member seen within the member retention still needs, outside the
+     * journal's retention. Called on the node's duty-cycle thread, the one that opens and closes the primary.
+     *
+     * @return files deleted; 0 when not primary.
+     */
+    int purgePrimary()
+    {
+        final Primary current = primary;
+        return null == current ? 0 : current.purge();
     }
 
     @Override
@@ -184,6 +196,7 @@ final class NodeEnvironment implements FailoverEnvironment
     public void follow(final String primaryName, final MemberRole role, final long epoch)
     {
         member = Member.start(new MemberContext().target(ctx.target()).workers(ctx.workers())
+            .purgeIntervalMs(ctx.purgeIntervalMs())
             .receiverContext(new ReceiverContext().memberName(ctx.memberName()).role(role)
                 .mirrorName(ctx.mirrorName()).primaryAddress(ctx.connectAddressOf(primaryName))
                 .insecure(null == ctx.tls()).tls(ctx.tls()).primaryName(primaryName)

@@ -36,6 +36,7 @@ class MirrorNodeSystemTest
     private static final String MIRROR = "CLINIC";
     private static final long QOS_MS = 600;
     private static final GlobalName G = GlobalName.of("USER", "Acct");
+    private static final long PURGE_FILE_LENGTH = 16 * 1024;
 
     @TempDir
     Path dir;
@@ -689,6 +690,80 @@ class MirrorNodeSystemTest
         assertFalse(b.awaitRole(MirrorNode.Role.PRIMARY, 5 * QOS_MS), "took over without the arbiter's grant");
         assertEquals(MirrorNode.Role.BACKUP, b.role());
         assertEquals(0, b.takeovers());
+    }
+
+    @Test
+    void bothRolesPurgeTheirJournalWithinTheRetention() throws IOException
+    {
+        final Arbiter arbiter = startArbiter();
+        final GlobalStore storeA = new GlobalStore();
+        final GlobalStore storeB = new GlobalStore();
+        final MirrorNode a = purgingNode("node-a", storeA, arbiter, true);
+        assertTrue(a.awaitRole(MirrorNode.Role.PRIMARY, 20_000), a.reason());
+        final MirrorNode b = purgingNode("node-b", storeB, arbiter, false);
+        assertTrue(b.awaitRole(MirrorNode.Role.BACKUP, 20_000), b.reason());
+        await(() -> a.primary().memberStatus("node-b") != null &&
+            "ACTIVE".equals(a.primary().memberStatus("node-b").transferStatus()), "backup ACTIVE");
+
+        // about 40 files of 16 KiB each: without purging, both journals would hold them all
+        final JournalAppender appender = a.journal().newAppender();
+        final BeforeImage before = new BeforeImage();
+        final byte[] value = new byte[600];
+        for (long txn = 1; txn <= 1000; txn++)
+        {
+            appender.tstart(txn);
+            final SubscriptKey key = SubscriptKey.of(txn % 50);
+            appender.set(txn, G, key, value, before.value(storeA.get("USER", "Acct", key)));
+            storeA.set("USER", "Acct", key, value);
+            assertTrue(a.primary().awaitCommitted(appender.tcommit(txn), TimeUnit.SECONDS.toNanos(10)), "commit " +
+                txn);
+        }
+        final long end = a.journal().tailLsn();
+        assertTrue(end > 30 * PURGE_FILE_LENGTH, "the run spans many files: end=" + end);
+        await(() -> null != b.member() && null != b.member().dejournaler() &&
+            b.member().dejournaler().appliedLsn() >= end, "the backup applies everything");
+        final Path journalA = dir.resolve("node-a").resolve("journal");
+        final Path journalB = dir.resolve("node-b").resolve("journal");
+        await(() -> isPurged(journalA) && isPurged(journalB),
+            "both journals purged: primary files=" + journalFiles(journalA) + " backup files=" +
+            journalFiles(journalB));
+        assertTrue(a.journal().startLsn() > 0, "the primary purged: startLsn=" + a.journal().startLsn());
+        assertTrue(b.member().receiver().journal().startLsn() > 0, "the backup purged");
+        assertEquals(storeA.digests(), storeB.digests(), "the backup's store equals the primary's after purging");
+    }
+
+    private MirrorNode purgingNode(final String name, final GlobalStore store, final Arbiter arbiter,
+        final boolean first)
+    {
+        final MirrorNode node = MirrorNode.start(new MirrorNodeContext().mirrorName(MIRROR).memberName(name)
+            .dir(dir.resolve(name)).target(new StoreTarget(store)).insecure(true).initialPrimary(first)
+            .failoverMember("node-a", addressA).failoverMember("node-b", addressB)
+            .arbiterAddress(arbiter.address()).qosTimeoutMs(QOS_MS).heartbeatIntervalMs(100)
+            .fileLength(PURGE_FILE_LENGTH).syncPolicy(SyncPolicy.GROUP).workers(2)
+            .retainMs(0).retainMinFiles(1).purgeIntervalMs(50));
+        closeables.add(node);
+        return node;
+    }
+
+    private static boolean isPurged(final Path journalDir)
+    {
+        final long files = journalFiles(journalDir);
+        return files >= 1 && files <= 4;
+    }
+
+    /**
+     * @return journal files in use (not the ones kept for reuse), or -1 when the directory cannot be listed.
+     */
+    private static long journalFiles(final Path journalDir)
+    {
+        try (java.util.stream.Stream<Path> files = java.nio.file.Files.list(journalDir))
+        {
+            return files.filter((p) -> p.getFileName().toString().startsWith("journal-")).count();
+        }
+        catch (final IOException ex)
+        {
+            return -1;
+        }
     }
 
     private static SubscriptKey keyOf(final String text)
