@@ -72,6 +72,7 @@ final class Cluster implements AutoCloseable
     private final Map<String, NodeProcess> members = new LinkedHashMap<>();
     private final Map<String, FaultProxy> proxies = new LinkedHashMap<>();
     private final Map<String, Long> pastViolations = new LinkedHashMap<>();
+    private MetricsPorts metricsPorts = MetricsPorts.none();
     private NodeProcess primary;
     private long startMs;
     private long lastRecords;
@@ -98,6 +99,26 @@ final class Cluster implements AutoCloseable
     }
 
     /**
+     * @param ports where the primary (first) and the members serve their meters.
+     * @return this, before {@link #start()}.
+     */
+    Cluster metrics(final MetricsPorts ports)
+    {
+        final List<String> names = new ArrayList<>(List.of("primary"));
+        specs.forEach((spec) -> names.add(spec.name()));
+        metricsPorts = ports.assign(names);
+        return this;
+    }
+
+    /**
+     * @return one line per node serving its meters, with its URL.
+     */
+    List<String> metricsUrls()
+    {
+        return metricsPorts.urls();
+    }
+
+    /**
      * Start the primary, the proxies and the members, then let the application run.
      */
     void start() throws IOException
@@ -111,6 +132,7 @@ final class Cluster implements AutoCloseable
             args.add(spec.name() + ":" + spec.role());
         }
         args.addAll(workload.toArguments());
+        args.addAll(metricsPorts.arguments("primary"));
         primary = new NodeProcess("primary", args, workDir.resolve("primary.log"), "1g");
         final String ready = primary.start(START_TIMEOUT);
         final int port = Integer.parseInt(NodeProcess.field(ready, "port"));
@@ -136,6 +158,7 @@ final class Cluster implements AutoCloseable
             "--workers", String.valueOf(workers), "--qos-timeout-ms", String.valueOf(qosTimeoutMs),
             "--file-size", String.valueOf(fileSize), "--store", store.optionName()));
         args.addAll(extraMemberArgs);
+        args.addAll(metricsPorts.arguments(spec.name()));
         final NodeProcess member = new NodeProcess(spec.name(), args, workDir.resolve(spec.name() + ".log"), "1g");
         members.put(spec.name(), member);
         member.start(START_TIMEOUT);

@@ -35,6 +35,16 @@ final class ClusterOptions
     @Option(names = "--keep-data", description = "Keep the nodes' journals and logs after the run.")
     boolean keepData;
 
+    @Option(names = "--metrics-base-port", description = "Each node process (and the arbiter) serves its meters as "
+        + "Prometheus text on 127.0.0.1: the first at this port, the next at the port after, and so on; the URLs are "
+        + "printed at the start. Default: not served.")
+    Integer metricsBasePort;
+
+    MetricsPorts metricsPorts()
+    {
+        return new MetricsPorts(metricsBasePort);
+    }
+
     StoreKind storeKind()
     {
         return StoreKind.fromOptionName(store);

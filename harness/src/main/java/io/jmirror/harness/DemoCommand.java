@@ -74,11 +74,12 @@ final class DemoCommand implements Callable<Integer>
         String line;
         boolean pass = false;
         try (Cluster nodes = new Cluster(workDir, ClusterOptions.members(true, 1), workload, 8000, cluster.workers,
-            cluster.fileSize, cluster.storeKind(), List.of()))
+            cluster.fileSize, cluster.storeKind(), List.of()).metrics(cluster.metricsPorts()))
         {
             try
             {
                 nodes.start();
+                nodes.metricsUrls().forEach(out::println);
                 final List<ClusterSample> samples;
                 try (ProgressPrinter progress = new ProgressPrinter(nodes, out, 1000))
                 {
@@ -132,7 +133,8 @@ final class DemoCommand implements Callable<Integer>
         {
             // One awaited transaction at a time: a rate the default workload's 20,000 records/s would not fit.
             line = new FailoverDemo(workDir, duration, qosTimeoutMs, (int)(workload.rate == 0 ? 2000 :
-                Math.min(workload.rate, 2000)), out).overstateAcks(overstateAcks).run();
+                Math.min(workload.rate, 2000)), out).overstateAcks(overstateAcks).metrics(cluster.metricsPorts())
+                .run();
         }
         catch (final RuntimeException ex)
         {

@@ -61,10 +61,45 @@ final class FailoverCluster implements AutoCloseable
     private NodeProcess arbiter;
     private int arbiterPort;
     private boolean isClosed;
+    private List<String> journalArgs = List.of();
+    private MetricsPorts metricsPorts = MetricsPorts.none();
 
     FailoverCluster(final Settings settings)
     {
         this.settings = settings;
+    }
+
+    /**
+     * @param fileSize        journal file size of every node.
+     * @param retainMs        how long every node's journal keeps a file after it was written.
+     * @param purgeIntervalMs how often every node purges.
+     * @return this, before {@link #start()}.
+     */
+    FailoverCluster journal(final long fileSize, final long retainMs, final long purgeIntervalMs)
+    {
+        journalArgs = List.of("--file-size", Long.toString(fileSize), "--journal-retain", retainMs + "ms",
+            "--purge-interval", purgeIntervalMs + "ms");
+        return this;
+    }
+
+    /**
+     * @param ports where the nodes and the arbiter serve their meters.
+     * @return this, before {@link #start()}.
+     */
+    FailoverCluster metrics(final MetricsPorts ports)
+    {
+        final List<String> all = new ArrayList<>(names());
+        all.add(ARBITER);
+        metricsPorts = ports.assign(all);
+        return this;
+    }
+
+    /**
+     * @return the node's directory: its journal and status files.
+     */
+    Path nodeDir(final String name)
+    {
+        return settings.workDir().resolve(name);
     }
 
     /**
@@ -145,6 +180,7 @@ final class FailoverCluster implements AutoCloseable
             args.add("--async");
             args.add(DR);
         }
+        args.addAll(metricsPorts.arguments(ARBITER));
         final NodeProcess process = new NodeProcess(ARBITER, args, settings.workDir().resolve(ARBITER + ".log"),
             "128m");
         started.add(process);
@@ -204,6 +240,8 @@ final class FailoverCluster implements AutoCloseable
             args.add("--overstate-acks");
             args.add(Long.toString(settings.overstateAcks()));
         }
+        args.addAll(journalArgs);
+        args.addAll(metricsPorts.arguments(name));
         final NodeProcess process = new NodeProcess(name, args, logFile(name), "512m");
         started.add(process);
         nodes.put(name, process);

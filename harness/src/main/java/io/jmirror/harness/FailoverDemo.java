@@ -23,6 +23,7 @@ final class FailoverDemo
     private final int rate;
     private final PrintStream out;
     private long overstateAcks;
+    private MetricsPorts metricsPorts = MetricsPorts.none();
 
     FailoverDemo(final Path workDir, final Duration duration, final long qosTimeoutMs, final int rate,
         final PrintStream out)
@@ -46,14 +47,25 @@ final class FailoverDemo
     }
 
     /**
+     * @param ports where the nodes and the arbiter serve their meters.
+     * @return this.
+     */
+    FailoverDemo metrics(final MetricsPorts ports)
+    {
+        this.metricsPorts = ports;
+        return this;
+    }
+
+    /**
      * @return the last line, starting PASS or FAIL.
      */
     String run() throws Exception
     {
         try (FailoverCluster cluster = new FailoverCluster(new FailoverCluster.Settings(workDir, qosTimeoutMs, rate, 0,
-            false, false, overstateAcks)))
+            false, false, overstateAcks)).metrics(metricsPorts))
         {
             cluster.start();
+            metricsPorts.urls().forEach(out::println);
             final long activeDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
             while (!"true".equals(NodeProcess.field(cluster.arbiterRecord(), "backupActive")) &&
                 System.nanoTime() < activeDeadline)

@@ -52,6 +52,21 @@ final class FailoverNode implements Callable<Integer>
     @Option(names = "--rate", defaultValue = "2000", description = "Transactions per second while primary.")
     int rate;
 
+    @Option(names = "--file-size", defaultValue = "67108864", description = "Journal file size in bytes "
+        + "(default: ${DEFAULT-VALUE}).")
+    long fileSize;
+
+    @Option(names = "--journal-retain", defaultValue = "24h", converter = DurationConverter.class,
+        description = "Purge keeps every journal file written within this long, in every role; as backup or DR async "
+            + "that is what the node can serve to lagging members should it become primary (default: "
+            + "${DEFAULT-VALUE}).")
+    java.time.Duration journalRetain;
+
+    @Option(names = "--purge-interval", defaultValue = "10s", converter = DurationConverter.class,
+        description = "How often the node purges its journal: as primary what no member seen within a day needs, "
+            + "as backup or DR async what it has applied and checkpointed; 0s never (default: ${DEFAULT-VALUE}).")
+    java.time.Duration purgeInterval;
+
     @Mixin
     MetricsOptions metrics = new MetricsOptions();
 
@@ -82,7 +97,8 @@ final class FailoverNode implements Callable<Integer>
         final MirrorNodeContext ctx = new MirrorNodeContext().mirrorName(mirror).memberName(name).dir(dir)
             .target(new StoreTarget(store)).insecure(true).initialPrimary(initialPrimary)
             .arbiterAddress(new InetSocketAddress("127.0.0.1", arbiterPort)).qosTimeoutMs(qosTimeoutMs)
-            .heartbeatIntervalMs(Math.max(10, qosTimeoutMs / 10)).fileLength(64L * 1024 * 1024);
+            .heartbeatIntervalMs(Math.max(10, qosTimeoutMs / 10)).fileLength(fileSize)
+            .retainMs(journalRetain.toMillis()).purgeIntervalMs(purgeInterval.toMillis());
         for (final String member : members)
         {
             ctx.failoverMember(member.substring(0, member.indexOf(':')), address(member));

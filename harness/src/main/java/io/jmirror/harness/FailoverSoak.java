@@ -48,9 +48,11 @@ final class FailoverSoak
      * @param samples     the sampler's samples.
      * @param history     the whole history, for the report's per-second figures.
      * @param problems    what else went wrong.
+     * @param disk        each node's disk use over the run, and whether it stayed flat.
      */
     record Outcome(boolean pass, String line, List<FaultEvent> faults, List<Checkpoint> checkpoints,
-        List<SoakSampler.NodeSample> samples, List<WorkloadHistory.Op> history, List<String> problems)
+        List<SoakSampler.NodeSample> samples, List<WorkloadHistory.Op> history, List<String> problems,
+        SoakDisk.Verdict disk)
     {
     }
 
@@ -62,6 +64,10 @@ final class FailoverSoak
     private final long seed;
     private final PrintStream out;
     private final Path reportDir;
+    private long fileSize = 64L * 1024 * 1024;
+    private long retainMs = java.util.concurrent.TimeUnit.HOURS.toMillis(24);
+    private long purgeIntervalMs = 10_000;
+    private MetricsPorts metricsPorts = MetricsPorts.none();
 
     FailoverSoak(final FailoverCluster.Settings settings, final Duration duration, final FaultPlan plan,
         final Duration checkpointEvery, final Duration catchUpTimeout, final long seed, final Path reportDir,
@@ -77,6 +83,30 @@ final class FailoverSoak
         this.out = out;
     }
 
+    /**
+     * @param fileSize        the nodes' journal file size.
+     * @param retainMs        how long their journals keep a file after it was written.
+     * @param purgeIntervalMs how often they purge.
+     * @return this.
+     */
+    FailoverSoak journal(final long fileSize, final long retainMs, final long purgeIntervalMs)
+    {
+        this.fileSize = fileSize;
+        this.retainMs = retainMs;
+        this.purgeIntervalMs = purgeIntervalMs;
+        return this;
+    }
+
+    /**
+     * @param ports where the nodes and the arbiter serve their meters.
+     * @return this.
+     */
+    FailoverSoak metrics(final MetricsPorts ports)
+    {
+        this.metricsPorts = ports;
+        return this;
+    }
+
     Outcome run() throws IOException
     {
         final long durationMs = duration.toMillis();
@@ -89,9 +119,11 @@ final class FailoverSoak
         List<WorkloadHistory.Op> history = List.of();
         long failovers = 0;
         FaultInjector faults = null;
-        try (FailoverCluster cluster = new FailoverCluster(settings))
+        try (FailoverCluster cluster = new FailoverCluster(settings).journal(fileSize, retainMs, purgeIntervalMs)
+            .metrics(metricsPorts))
         {
             cluster.start();
+            metricsPorts.urls().forEach(out::println);
             faults = new FaultInjector(cluster, seed);
             final long startMs = System.currentTimeMillis();
             try (SoakSampler sampler = new SoakSampler(cluster, out, startMs))
@@ -170,6 +202,11 @@ final class FailoverSoak
             }
         }
         SoakTimeline.checkRun(events, injected.size(), checkpoints.size(), all);
+        final SoakDisk.Verdict disk = SoakDisk.verdict(samples, retainMs, purgeIntervalMs, fileSize);
+        if (null != disk.problem())
+        {
+            all.add(disk.problem());
+        }
         // The last checkpoint's history check covers the whole run: the history only grows.
         final WorkloadHistoryChecker.Result last = checkpoints.isEmpty() ? null :
             checkpoints.get(checkpoints.size() - 1).history();
@@ -189,17 +226,17 @@ final class FailoverSoak
         final String line = String.format(Locale.ROOT, "%s failovers=%d lostAcked=%d orderViolations=%d " +
             "digestMismatches=%d journalMismatches=%d takeoverP50Ms=%d takeoverMaxMs=%d acked=%d indeterminate=%d " +
             "phantoms=%d halves=%d " +
-            "epochViolations=%d noTakeover=%d rebuilt=%d faults=%d checkpoints=%d report=%s%s%s",
+            "epochViolations=%d noTakeover=%d rebuilt=%d faults=%d checkpoints=%d %s report=%s%s%s",
             pass ? "PASS" : "FAIL", failovers, lostAcked,
             order, mismatches, journalMismatches, takeovers.isEmpty() ? 0 : takeovers.get((takeovers.size() - 1) / 2),
             takeovers.isEmpty() ? 0 : takeovers.get(takeovers.size() - 1), null == last ? 0 : last.acknowledged(),
             null == last ? 0 : last.indeterminate(), phantoms, halves, epochViolations,
             null == faults ? 0 : faults.noTakeover(), null == faults ? 0 : faults.rebuilt(), injected.size(),
-            checkpoints.size(), reportDir.resolve("report.html"),
+            checkpoints.size(), disk.text(), reportDir.resolve("report.html"),
             all.isEmpty() ? "" : " problems=\"" + String.join("; ", all) + "\"",
             null == faults || faults.rebuilds().isEmpty() ? "" : " rebuilds=\"" + String.join("; ",
             faults.rebuilds()) + "\"");
-        return new Outcome(pass, line, injected, checkpoints, samples, history, all);
+        return new Outcome(pass, line, injected, checkpoints, samples, history, all, disk);
     }
 
     private static long maxOver(final List<Checkpoint> checkpoints,
@@ -228,7 +265,7 @@ final class FailoverSoak
             boolean caughtUp = true;
             long mismatches = 0;
             long journalMismatches = 0;
-            final long primaryCrc = SoakJournalCheck.crc(cluster.journalDir(primary), tail);
+            final List<String> compared = new ArrayList<>();
             final Map<String, String> expected = DigestLines.parse(node.call("digests", FailoverCluster.CALL));
             for (final String name : cluster.names())
             {
@@ -250,12 +287,9 @@ final class FailoverSoak
                 {
                     details.add(name + ": " + differences.get(i));
                 }
-                if (SoakJournalCheck.crc(cluster.journalDir(name), tail) != primaryCrc)
-                {
-                    journalMismatches++;
-                    details.add(name + ": journal bytes below lsn=" + tail + " differ from " + primary + "'s");
-                }
+                compared.add(name);
             }
+            journalMismatches = journalMismatches(cluster, primary, compared, tail, details);
             final Path dump = cluster.workDir().resolve("store-" + elapsedMs + ".dump");
             node.call("dump " + dump, FailoverCluster.CALL);
             final WorkloadHistoryChecker.Result history = WorkloadHistoryChecker.check(
@@ -273,6 +307,52 @@ final class FailoverSoak
             if (node.isAlive())
             {
                 node.call("resume", FailoverCluster.CALL);
+            }
+        }
+    }
+
+    /**
+     * Compare the nodes' journal bytes with the primary's, below {@code tail} and from where every one of them still
+     * holds the journal (they purge). A purge that removes a file while it is read starts the comparison again from
+     * the new oldest file, a few times.
+     *
+     * @return nodes whose bytes differ.
+     */
+    private static long journalMismatches(final FailoverCluster cluster, final String primary,
+        final List<String> names, final long tail, final List<String> details) throws IOException
+    {
+        for (int attempt = 1; ; attempt++)
+        {
+            try
+            {
+                long from = SoakJournalCheck.oldestLsn(cluster.journalDir(primary));
+                for (final String name : names)
+                {
+                    from = Math.max(from, SoakJournalCheck.oldestLsn(cluster.journalDir(name)));
+                }
+                if (from >= tail)
+                {
+                    return 0; // nothing every node still holds: the digests were compared
+                }
+                final long primaryCrc = SoakJournalCheck.crc(cluster.journalDir(primary), from, tail);
+                long mismatches = 0;
+                for (final String name : names)
+                {
+                    if (SoakJournalCheck.crc(cluster.journalDir(name), from, tail) != primaryCrc)
+                    {
+                        mismatches++;
+                        details.add(name + ": journal bytes in [" + from + ", " + tail + ") differ from " + primary +
+                            "'s");
+                    }
+                }
+                return mismatches;
+            }
+            catch (final java.nio.file.NoSuchFileException | IllegalStateException ex)
+            {
+                if (attempt >= 3)
+                {
+                    throw ex;
+                }
             }
         }
     }

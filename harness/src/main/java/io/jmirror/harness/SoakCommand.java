@@ -84,6 +84,15 @@ final class SoakCommand implements Callable<Integer>
             + "(default: ${DEFAULT-VALUE}).")
     Duration qosTimeout;
 
+    @Option(names = "--journal-retain", defaultValue = "2m", converter = DurationConverter.class,
+        description = "Failover soak: every node's journal keeps the files written within this long and purges the "
+            + "rest it no longer needs, so a long run's disk use stays flat (default: ${DEFAULT-VALUE}).")
+    Duration journalRetain;
+
+    @Option(names = "--purge-interval", defaultValue = "10s", converter = DurationConverter.class,
+        description = "Failover soak: how often every node purges its journal (default: ${DEFAULT-VALUE}).")
+    Duration purgeInterval;
+
     @Option(names = "--sabotage-skip-every", defaultValue = "0", hidden = true,
         description = "Members drop every n-th SET: proves the verification catches a broken member.")
     long sabotageSkipEvery;
@@ -134,12 +143,14 @@ final class SoakCommand implements Callable<Integer>
         final Path workDir = cluster.resolveWorkDir("jmirror-soak-");
         try (Cluster nodes = new Cluster(workDir, ClusterOptions.members(!noBackup, asyncs), workload,
             qosTimeout.toMillis(), cluster.workers, cluster.fileSize, cluster.storeKind(),
-            sabotageSkipEvery > 0 ? List.of("--skip-every", String.valueOf(sabotageSkipEvery)) : List.of()))
+            sabotageSkipEvery > 0 ? List.of("--skip-every", String.valueOf(sabotageSkipEvery)) : List.of())
+            .metrics(cluster.metricsPorts()))
         {
             ProgressPrinter progress = null;
             try
             {
                 nodes.start();
+                nodes.metricsUrls().forEach(out::println);
                 progress = new ProgressPrinter(nodes, out, 5000);
                 for (final SoakTimeline.Event event : events)
                 {
@@ -242,7 +253,11 @@ final class SoakCommand implements Callable<Integer>
         settings.put("rollbackPercent", workload.rollbackPercent);
         settings.put("seed", workload.seed);
         settings.put("faults", faultsText(plan));
+        settings.put("fileSize", cluster.fileSize);
+        settings.put("journalRetain", DurationConverter.format(journalRetain));
+        settings.put("purgeInterval", DurationConverter.format(purgeInterval));
         out.println("soak: " + settings);
+        final MetricsPorts metrics = cluster.metricsPorts();
         final Path workDir = cluster.resolveWorkDir("jmirror-soak-");
         final long startMs = System.currentTimeMillis();
         final FailoverSoak.Outcome outcome;
@@ -250,7 +265,8 @@ final class SoakCommand implements Callable<Integer>
         {
             outcome = new FailoverSoak(new FailoverCluster.Settings(workDir, qosTimeout.toMillis(), txnRate,
                 workload.rollbackPercent, !noDr, true, overstateAcks), duration, plan, checkpointEvery,
-                catchUpTimeout, workload.seed, report, out).run();
+                catchUpTimeout, workload.seed, report, out).journal(cluster.fileSize, journalRetain.toMillis(),
+                purgeInterval.toMillis()).metrics(metrics).run();
         }
         finally
         {

@@ -18,8 +18,8 @@ import java.util.TreeMap;
 /**
  * Writes the failover soak's results: {@code report.json} (Jackson) with the verdict, settings, faults, checkpoints,
  * samples and per-second figures, and {@code report.html}, a self-contained page: each node's role and epoch over
- * time beside commits per second, commit latency (p50 and p99 per second) and each member's lag, with the faults
- * marked on every chart.
+ * time beside commits per second, commit latency (p50 and p99 per second), each member's lag and each node's disk
+ * use (journal and store, MiB), with the faults marked on every chart, and the disk figures per node.
  */
 final class SoakFailoverReport
 {
@@ -70,6 +70,7 @@ final class SoakFailoverReport
         json.put("faults", SoakReport.faults(outcome.faults()));
         json.put("checkpoints", outcome.checkpoints());
         json.put("perSecond", seconds);
+        json.put("disk", outcome.disk());
         json.put("samples", outcome.samples());
         new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(dir.resolve("report.json").toFile(),
             json);
@@ -132,6 +133,8 @@ final class SoakFailoverReport
         SoakReport.chart(out, time, new double[][] {p50, p99}, new String[] {"p50", "p99"}, outcome.faults());
         out.append("<h2>Lag (bytes of the primary's journal not yet applied)</h2>\n");
         lag(out);
+        out.append("<h2>Disk use (MiB of each node's directory: journal and store)</h2>\n");
+        disk(out);
         out.append("<h2>Faults</h2>\n<table><tr><th>start s</th><th>end s</th><th>fault</th><th>where</th>")
             .append("<th>detail</th></tr>\n");
         for (final FaultEvent fault : outcome.faults())
@@ -221,6 +224,42 @@ final class SoakFailoverReport
 
     private void lag(final StringBuilder out)
     {
+        perNode(out, (sample) -> sample.lagBytes());
+    }
+
+    /**
+     * The disk lane: each node's directory over time, then a table of start, highest, end and the quarters the flat
+     * check compares.
+     */
+    private void disk(final StringBuilder out)
+    {
+        perNode(out, (sample) -> sample.diskBytes() / (1024.0 * 1024.0));
+        final SoakDisk.Verdict disk = outcome.disk();
+        if (null == disk)
+        {
+            return;
+        }
+        out.append("<p>").append(SoakReport.escape(disk.text())).append("</p>\n<table><tr><th>node</th>")
+            .append("<th>start MiB</th><th>max MiB</th><th>end MiB</th><th>2nd quarter max MiB</th>")
+            .append("<th>last quarter max MiB</th></tr>\n");
+        for (final SoakDisk.NodeDisk node : disk.nodes())
+        {
+            out.append(String.format(Locale.ROOT, "<tr><td>%s</td><td>%.1f</td><td>%.1f</td><td>%.1f</td>" +
+                "<td>%.1f</td><td>%.1f</td></tr>%n", SoakReport.escape(node.node()), mib(node.startBytes()),
+                mib(node.maxBytes()), mib(node.endBytes()), mib(node.secondQuarterMax()),
+                mib(node.lastQuarterMax())));
+        }
+        out.append("</table>\n");
+    }
+
+    private static double mib(final long bytes)
+    {
+        return bytes / (1024.0 * 1024.0);
+    }
+
+    private void perNode(final StringBuilder out,
+        final java.util.function.ToDoubleFunction<SoakSampler.NodeSample> value)
+    {
         final List<String> nodes = outcome.samples().stream().map(SoakSampler.NodeSample::node).distinct().toList();
         final List<SoakSampler.NodeSample> first = outcome.samples().stream()
             .filter((s) -> !nodes.isEmpty() && s.node().equals(nodes.get(0))).toList();
@@ -237,7 +276,7 @@ final class SoakFailoverReport
             {
                 if (sample.node().equals(nodes.get(n)) && i < first.size())
                 {
-                    lag[n][i++] = sample.lagBytes();
+                    lag[n][i++] = value.applyAsDouble(sample);
                 }
             }
         }

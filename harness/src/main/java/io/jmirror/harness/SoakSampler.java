@@ -11,7 +11,8 @@ import java.util.concurrent.locks.LockSupport;
 
 /**
  * Samples a {@link FailoverCluster} once a second for the failover soak: each node's role, epoch and applied LSN (for
- * the report's role, epoch and lag lanes), and checks the epoch rules as it goes: a node's epoch never goes backward,
+ * the report's role, epoch and lag lanes) and its disk use (journal and the rest of its directory, {@link SoakDisk}),
+ * and checks the epoch rules as it goes: a node's epoch never goes backward,
  * and one epoch has one primary. It also keeps the application running on whichever node is primary, unless the soak
  * has quiesced it for a checkpoint, and prints a progress line every few seconds.
  */
@@ -26,9 +27,16 @@ final class SoakSampler implements AutoCloseable
      * @param epoch     its epoch, -1 when down.
      * @param applied   its applied LSN, -1 when down.
      * @param lagBytes  the primary's journal end minus its applied LSN.
+     * @param journalBytes what its journal directory holds.
+     * @param storeBytes   what the rest of its directory holds (store, status files).
      */
-    record NodeSample(long elapsedMs, String node, String role, long epoch, long applied, long lagBytes)
+    record NodeSample(long elapsedMs, String node, String role, long epoch, long applied, long lagBytes,
+        long journalBytes, long storeBytes)
     {
+        long diskBytes()
+        {
+            return journalBytes + storeBytes;
+        }
     }
 
     private final FailoverCluster cluster;
@@ -85,6 +93,7 @@ final class SoakSampler implements AutoCloseable
     {
         final Map<String, String> roles = new HashMap<>();
         final Map<String, long[]> applied = new HashMap<>();
+        final Map<String, long[]> disk = new HashMap<>();
         long primaryTail = -1;
         String primary = null;
         for (final String name : cluster.names())
@@ -92,6 +101,7 @@ final class SoakSampler implements AutoCloseable
             final String role = cluster.role(name);
             roles.put(name, role);
             applied.put(name, cluster.applied(name));
+            disk.put(name, SoakDisk.use(cluster.nodeDir(name)));
             if (null != role && "PRIMARY".equals(NodeProcess.field(role, "role")) && null != applied.get(name))
             {
                 primary = name;
@@ -120,10 +130,11 @@ final class SoakSampler implements AutoCloseable
                 final long[] lsns = applied.get(name);
                 final long appliedLsn = null == lsns ? -1 : lsns[1];
                 final long lag = primaryTail < 0 || appliedLsn < 0 ? 0 : Math.max(0, primaryTail - appliedLsn);
-                samples.add(new NodeSample(elapsedMs, name, roleName, epoch, appliedLsn, lag));
+                final long[] bytes = disk.get(name);
+                samples.add(new NodeSample(elapsedMs, name, roleName, epoch, appliedLsn, lag, bytes[0], bytes[1]));
                 checkEpoch(elapsedMs, name, roleName, epoch);
-                line.append(String.format(Locale.ROOT, " | %s %s e%d lag=%dB", name, roleName, Math.max(0, epoch),
-                    lag));
+                line.append(String.format(Locale.ROOT, " | %s %s e%d lag=%dB disk=%.1fMiB", name, roleName,
+                    Math.max(0, epoch), lag, (bytes[0] + bytes[1]) / (1024.0 * 1024.0)));
             }
         }
         return line.append(status.isEmpty() ? "" : " | " + status).toString();

@@ -34,10 +34,13 @@ class SoakCommandTest
     {
         final Path report = dir.resolve("report");
         final Captured out = new Captured();
+        // Small journal files and a short retention: every node purges under every fault, as in a long run.
         final int exit = new CommandLine(new SoakCommand().output(out.stream())).execute("--duration", "60s",
-            "--report", report.toString(), "--work-dir", dir.resolve("work").toString());
+            "--report", report.toString(), "--work-dir", dir.resolve("work").toString(), "--file-size", "262144",
+            "--journal-retain", "5s", "--purge-interval", "1s");
         final String last = out.lastLine();
         assertTrue(last.startsWith("PASS "), out.text());
+        assertTrue(last.contains(" diskFlat=true ") && last.contains("diskMiB=node-a:"), last);
         assertEquals(0, exit);
         assertTrue(count(last, "failovers") >= 1, last);
         assertEquals(FaultKind.kinds(true).size(), count(last, "faults"), last);
@@ -60,9 +63,12 @@ class SoakCommandTest
         }
         assertTrue(json.path("perSecond").size() >= 50, "a figure per second");
         assertTrue(json.path("samples").size() > 100, "role, epoch and lag samples");
+        assertTrue(json.path("samples").get(0).path("journalBytes").asLong() > 0, "disk samples");
+        assertEquals(3, json.path("disk").path("nodes").size(), json.path("disk").toString());
         final String html = Files.readString(report.resolve("report.html"), StandardCharsets.UTF_8);
         assertTrue(html.contains("Role and epoch") && html.contains("PRIMARY epoch 2") && html.contains("<polyline")
-            && html.contains("p99") && html.contains("stall-primary"), "html lanes and plots");
+            && html.contains("p99") && html.contains("stall-primary") && html.contains("Disk use"),
+            "html lanes and plots");
         assertTrue(Files.exists(report.resolve("node-a.log")) && Files.exists(report.resolve("arbiter.log")),
             "node logs kept with the report");
         assertTrue(!Files.exists(dir.resolve("work")), "journals deleted after the run");
