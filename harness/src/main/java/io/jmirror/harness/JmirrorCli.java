@@ -12,7 +12,8 @@ import picocli.CommandLine.Command;
 @Command(name = "jmirror", mixinStandardHelpOptions = true, version = "jmirror 0.1.0-SNAPSHOT",
     description = "Journal mirroring: ship a primary's journal to members and apply it there in parallel.",
     subcommands = {DemoCommand.class, SoakCommand.class, StatusCommand.class, CheckCommand.class,
-        JournalCommand.class, NodeCommand.class, ArbiterCommand.class, TakeoverTimeCommand.class, RestoreCommand.class,
+        JournalCommand.class, NodeCommand.class, ArbiterCommand.class, TakeoverTimeCommand.class,
+        CatchupTimeCommand.class, RestoreCommand.class,
         io.jmirror.harness.sim.SimulateCommand.class,
         SeedCommand.class, OperatorCommand.class,
         CommandLine.HelpCommand.class})
