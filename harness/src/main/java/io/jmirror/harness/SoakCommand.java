@@ -87,8 +87,8 @@ final class SoakCommand implements Callable<Integer>
     @Option(names = "--journal-retain", defaultValue = "24h", converter = DurationConverter.class,
         description = "Failover soak: every node's journal keeps the files written within this long and purges the "
             + "rest it no longer needs. The nodes' stores are in memory and a restarted node rebuilds its store from "
-            + "its whole journal, so a retention shorter than the run makes a killed node unable to recover "
-            + "(default: ${DEFAULT-VALUE}).")
+            + "its whole journal, so with a retention shorter than the run a killed node comes back without the "
+            + "purged records (default: ${DEFAULT-VALUE}).")
     Duration journalRetain;
 
     @Option(names = "--purge-interval", defaultValue = "10s", converter = DurationConverter.class,

@@ -91,13 +91,6 @@ final class NodeEnvironment implements FailoverEnvironment
             {
                 opened.startEpoch(epoch, ctx.memberName());
             }
-            // A store that needs records this journal has purged (an in-memory store after a restart, say) would open
-            // for writes without them: refuse, as a member refuses to resume from there.
-            final String notResumable = ResumePoint.whyNotResumable(ctx.memberName(), ctx.target(), opened, false);
-            if (null != notResumable)
-            {
-                throw new IllegalStateException("cannot open as primary: " + notResumable);
-            }
             final TransactionRollback.Result rollback =
                 TransactionRollback.rollBackOpenTransactions(opened, opened.startLsn());
             if (!rollback.withoutBeforeImage().isEmpty())

@@ -730,6 +730,21 @@ class MirrorNodeSystemTest
         assertTrue(a.journal().startLsn() > 0, "the primary purged: startLsn=" + a.journal().startLsn());
         assertTrue(b.member().receiver().journal().startLsn() > 0, "the backup purged");
         assertEquals(storeA.digests(), storeB.digests(), "the backup's store equals the primary's after purging");
+
+        // Restarted with a store checkpointed before the files it purged (a durable store restored from an old
+        // backup, say), the primary would need records it no longer holds: it must not open for writes.
+        b.close();
+        a.close();
+        final StoreTarget old = new StoreTarget(new GlobalStore());
+        old.checkpoint(0);
+        final MirrorNode again = MirrorNode.start(new MirrorNodeContext().mirrorName(MIRROR).memberName("node-a")
+            .dir(dir.resolve("node-a")).target(old).insecure(true).initialPrimary(true)
+            .failoverMember("node-a", addressA).failoverMember("node-b", addressB)
+            .arbiterAddress(arbiter.address()).qosTimeoutMs(QOS_MS).heartbeatIntervalMs(100)
+            .fileLength(PURGE_FILE_LENGTH).retainMs(0).retainMinFiles(1).purgeIntervalMs(50));
+        closeables.add(again);
+        assertFalse(again.awaitRole(MirrorNode.Role.PRIMARY, 3_000), "opened as primary without the purged records");
+        assertTrue(String.valueOf(again.reason()).contains("purged"), again.role() + " " + again.reason());
     }
 
     private MirrorNode purgingNode(final String name, final GlobalStore store, final Arbiter arbiter,
