@@ -508,8 +508,8 @@ class EpochSystemTest
 
         final Receiver again = startReceiver(receiverContext("dr-1", MemberRole.DR_ASYNC, "dr", shorter.address()));
         // The REJECT is kept before the link drops, which writes lastError: wait for both.
-        await(() -> again.lastReject() == RejectReason.DIVERGED && null != again.status().lastError(), WAIT_MS, () -> "not refused DIVERGED: " +
-            again.status());
+        await(() -> again.lastReject() == RejectReason.DIVERGED && null != again.status().lastError(), WAIT_MS,
+            () -> "not refused DIVERGED: " + again.status());
         assertEquals(divergence, again.lastRejectLsn());
         assertTrue(again.rejections() >= 1);
         assertTrue(again.status().lastError().contains("DIVERGED"), again.status().toString());
