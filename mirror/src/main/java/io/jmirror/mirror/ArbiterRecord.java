@@ -206,4 +206,46 @@ public record ArbiterRecord(
     {
         return takenOver().withStart(epoch + 1, lsn);
     }
+    /**
+     * The primary restarted with its journal in this epoch: what it shipped before the restart may be beyond its
+     * journal's end now (a machine crash lost its unsynced tail), so it reigns on in a new epoch that starts at that
+     * end, never rewriting LSNs a member may hold in this one.
+     *
+     * @param lsn where the restarted primary's journal ends: its {@code EPOCH_START} goes there.
+     * @return the record of the next epoch, same primary and backup, the backup not ACTIVE until it is again.
+     */
+    public ArbiterRecord restarted(final long lsn)
+    {
+        return new ArbiterRecord(mirrorName, epoch + 1, primary, backup, false, noFailover, false, false, starts)
+            .withStart(epoch + 1, lsn);
+    }
+
+    /**
+     * The primary of this epoch claims it again before its {@code EPOCH_START} is in its journal (it crashed between
+     * the grant and that write): nothing of the epoch exists anywhere yet, so the epoch is granted again, starting
+     * where the claimer's journal ends now (lower, if a machine crash lost more of it meanwhile).
+     *
+     * @param lsn where the claimer's journal ends.
+     * @return a copy whose start of this epoch is {@code lsn} (added when none was recorded), backup not ACTIVE.
+     */
+    public ArbiterRecord reclaimed(final long lsn)
+    {
+        final java.util.List<Start> next = new java.util.ArrayList<>(starts.size() + 1);
+        boolean isRecorded = false;
+        for (final Start start : starts)
+        {
+            if (start.epoch() == epoch)
+            {
+                next.add(new Start(epoch, lsn, start.forced()));
+                isRecorded = true;
+            }
+            else
+            {
+                next.add(start);
+            }
+        }
+        final ArbiterRecord cleared = new ArbiterRecord(mirrorName, epoch, primary, backup, false, noFailover, false,
+            revoked, java.util.List.copyOf(next));
+        return isRecorded ? cleared : cleared.withStart(epoch, lsn);
+    }
 }

@@ -18,9 +18,11 @@ import io.jmirror.shipper.ArbiterRequest;
  *   <li>TAKEOVER is granted to the backup of the current epoch only while it is ACTIVE, the no-failover flag is off,
  *   and the arbiter has lost the primary (or the primary handed over); it starts the next epoch. So for one epoch
  *   the arbiter grants at most one of the two.</li>
- *   <li>CLAIM_PRIMARY from the primary of the current epoch (it restarted) confirms it and clears backup-ACTIVE: the
- *   restarted primary's commits wait for the backup only once it is ACTIVE again there (and reported so), so until
- *   then the backup, which may lack what the restarted primary acknowledged, cannot take over.</li>
+ *   <li>CLAIM_PRIMARY from the primary of the record (it restarted) grants it a new epoch that starts at its
+ *   journal's end (what it shipped before a machine crash may be gone from its disk but not from its members), or,
+ *   when its journal never started the current epoch, that epoch again; either clears backup-ACTIVE: the restarted
+ *   primary's commits wait for the backup only once it is ACTIVE again there (and reported so), so until then the
+ *   backup, which may lack what the restarted primary acknowledged, cannot take over.</li>
  *   <li>A request naming an older epoch is refused STALE_EPOCH with the current epoch and primary; repeating a
  *   granted TAKEOVER (the new primary crashed before it heard the answer) is granted again.</li>
  * </ul>
@@ -134,11 +136,7 @@ public final class ArbiterRules
                 }
                 if (member.equals(record.primary()))
                 {
-                    // A restarted primary's commits do not wait for the backup until it is ACTIVE again there, so
-                    // until then the backup must not take over: it may lack what the restarted primary acknowledges.
-                    return granted(record.backupActive() ? record.withBackupActive(false) : record,
-                        "primary confirmed: epoch=" + record.epoch() + (record.backupActive() ?
-                        " backupActive=false until the backup is ACTIVE again at the restarted primary" : ""));
+                    return restartedPrimary(record, request);
                 }
                 return refused(Reason.NOT_PRIMARY, record, "another member is primary: primary=" + record.primary() +
                     " epoch=" + record.epoch());
@@ -175,6 +173,38 @@ public final class ArbiterRules
             default:
                 return refused(Reason.MALFORMED, record, "unknown request: " + request.kind());
         }
+    }
+
+    /**
+     * The primary of the record claims the role again: it restarted. Either way the backup is not ACTIVE until it is
+     * again at the restarted primary (whose commits do not wait for it until then), so it cannot take over meanwhile.
+     * <ul>
+     *   <li>Its journal is in the current epoch (the request names it): it may have shipped records a machine crash
+     *   then lost from its own disk, which members still hold. Writing new records at those LSNs in the same epoch
+     *   would make two journals differ within one epoch, unseen. So it reigns on in a new epoch, starting at its
+     *   journal's end (the request's LSN): members beyond that start are refused DIVERGED and cut there.</li>
+     *   <li>Its journal is in an older epoch: it was granted the current one (by a claim or a takeover) and
+     *   crashed before its {@code EPOCH_START} was durable, so nothing of the epoch exists anywhere. The same epoch
+     *   is granted again, its start moved to the journal's end now; epochs never go backward.</li>
+     * </ul>
+     */
+    private static Decision restartedPrimary(final ArbiterRecord record, final ArbiterRequest request)
+    {
+        if (request.lsn() < 0)
+        {
+            return refused(Reason.MALFORMED, record, "a primary's claim must carry its journal's end: lsn=" +
+                request.lsn());
+        }
+        if (request.epoch() < record.epoch())
+        {
+            final ArbiterRecord again = record.reclaimed(request.lsn());
+            return granted(again, "primary claims its epoch again before starting it: epoch=" + again.epoch() +
+                " startLsn=" + request.lsn() + " journalEpoch=" + request.epoch() + " backupActive=false");
+        }
+        final ArbiterRecord next = record.restarted(request.lsn());
+        return granted(next, "restarted primary reigns on in a new epoch: epoch=" + next.epoch() + " startLsn=" +
+            request.lsn() + " formerEpoch=" + record.epoch() + " backupActive=false until the backup is ACTIVE " +
+            "again at the restarted primary");
     }
 
     /**

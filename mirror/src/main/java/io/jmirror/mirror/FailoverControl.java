@@ -59,6 +59,7 @@ public final class FailoverControl implements BackupRelease
     private volatile boolean isForceUnreported;
     private volatile long forces;
     private volatile long takeovers;
+    private volatile long divergences;
     private volatile long lastTakeoverMs = -1;
     private long lastStreamingMs;
 
@@ -111,7 +112,7 @@ public final class FailoverControl implements BackupRelease
         final String me = settings.memberName();
         if (settings.isAsync() && !me.equals(poll.primary()))
         {
-            if (null != poll.primary())
+            if (null != poll.primary() && isCutBeforeFollowing(diskEpoch, poll))
             {
                 epoch = poll.epoch();
                 follow(poll.primary(), MemberRole.DR_ASYNC, MirrorNode.Role.ASYNC);
@@ -120,7 +121,9 @@ public final class FailoverControl implements BackupRelease
         }
         if ((null == poll.primary() && settings.initialPrimary()) || me.equals(poll.primary()))
         {
-            final ArbiterResponse claim = ask(Kind.CLAIM_PRIMARY, Math.max(diskEpoch, poll.epoch()), 0,
+            // The claim names the journal's epoch, not the arbiter's: the arbiter tells a restart in its epoch (a
+            // new epoch from the journal's end) from a crash before the granted epoch's EPOCH_START (that epoch).
+            final ArbiterResponse claim = ask(Kind.CLAIM_PRIMARY, diskEpoch, 0,
                 history.isEmpty() && !env.journalExists() ? 0 : env.journalEndLsn());
             if (null != claim && claim.isGranted())
             {
@@ -130,7 +133,8 @@ public final class FailoverControl implements BackupRelease
         else if (null != poll.primary())
         {
             final EpochStart last = history.isEmpty() ? null : history.get(history.size() - 1);
-            if (null != last && me.equals(last.memberName()) && !rejoin(last.epoch(), poll))
+            if (null != last && me.equals(last.memberName()) ? !rejoin(last.epoch(), poll) :
+                !isCutBeforeFollowing(diskEpoch, poll))
             {
                 return;
             }
@@ -177,6 +181,85 @@ public final class FailoverControl implements BackupRelease
         return true;
     }
 
+    /**
+     * A member about to follow, whose journal's last epoch is older than the arbiter's: its journal may run beyond
+     * where the next epoch started (it received what a primary shipped and then lost, or what a former primary sent
+     * before a failover). Ask the arbiter where that is and undo and cut there first, so the new primary does not
+     * refuse it forever; a divergence the arbiter cannot place is caught by the primary's DIVERGED.
+     *
+     * @return true when it may follow now.
+     */
+    private boolean isCutBeforeFollowing(final long diskEpoch, final ArbiterResponse poll)
+    {
+        if (diskEpoch >= poll.epoch() || !env.journalExists())
+        {
+            return true;
+        }
+        final ArbiterResponse next = ask(Kind.POLL, diskEpoch, 0);
+        if (null == next)
+        {
+            return false; // ask again next beat: following uncut could be refused forever
+        }
+        final long divergence = next.nextEpochLsn();
+        return divergence < 0 || undoAndCut(divergence, env.storeRecoveredLsn(), "journal epoch " + diskEpoch +
+            " is older than the arbiter's " + poll.epoch());
+    }
+
+    /**
+     * Undo on the store what lies beyond {@code divergence} (when the store holds any of it), keep those journal bytes
+     * in a file beside the journal and cut them off. Called while not following. If a record to undo carries no
+     * before-image, the store cannot be undone: FENCED, to be rebuilt.
+     *
+     * @param inStore how far the store had applied (before following stopped), or -1.
+     * @param why     what led here, for the log and the reason.
+     * @return true when the journal now ends at or below {@code divergence}.
+     */
+    private boolean undoAndCut(final long divergence, final long inStore, final String why)
+    {
+        if (env.journalEndLsn() <= divergence)
+        {
+            return true;
+        }
+        if (Math.max(inStore, env.storeRecoveredLsn()) > divergence)
+        {
+            final List<Long> withoutBeforeImage = env.undoBeyond(divergence);
+            if (null != withoutBeforeImage)
+            {
+                role(MirrorNode.Role.FENCED, "records this member applied beyond the divergence LSN " + divergence +
+                    " carry no before-image, so its store cannot be undone: it must be rebuilt from the primary (" +
+                    why + "); lsns=" + withoutBeforeImage);
+                return false;
+            }
+        }
+        divergentBytes = env.truncateJournal(divergence);
+        divergences++;
+        LOG.warn("member undid and cut what its journal held beyond the divergence LSN: member={} divergenceLsn={} " +
+            "keptIn={} why={}", settings.memberName(), divergence, divergentBytes, why);
+        return true;
+    }
+
+    /**
+     * The followed primary refused this member DIVERGED: stop following, undo and cut at the LSN it named, follow
+     * again.
+     *
+     * @return true when it was refused so (whatever came of it).
+     */
+    private boolean isDivergedCut(final MemberRole memberRole, final MirrorNode.Role next)
+    {
+        final long divergence = env.followerDivergenceLsn();
+        if (divergence < 0)
+        {
+            return false;
+        }
+        final long applied = env.appliedLsn();
+        env.stopFollowing();
+        if (undoAndCut(divergence, applied, "the primary " + followed + " refused this member DIVERGED"))
+        {
+            follow(followed, memberRole, next);
+        }
+        return true;
+    }
+
     private void follow(final String primaryName, final MemberRole memberRole, final MirrorNode.Role next)
     {
         env.follow(primaryName, memberRole, epoch);
@@ -207,8 +290,13 @@ public final class FailoverControl implements BackupRelease
                 return;
             }
         }
+        if (isDivergedCut(MemberRole.DR_ASYNC, MirrorNode.Role.ASYNC))
+        {
+            return;
+        }
         if (null == poll.primary() || poll.primary().equals(followed) || poll.epoch() <= epoch)
         {
+            refusedReason();
             return;
         }
         // A failover: the new primary's journal may lack what the old one sent this member last.
@@ -222,24 +310,38 @@ public final class FailoverControl implements BackupRelease
         final long divergence = next.nextEpochLsn();
         final long applied = env.appliedLsn();
         env.stopFollowing();
-        final long end = env.journalEndLsn();
-        if (divergence >= 0 && end > divergence)
+        // Its extra records are undone from their before-images, as a fenced primary's are.
+        if (divergence >= 0 && !undoAndCut(divergence, applied, "async member at a failover to " + poll.primary() +
+            " in epoch " + poll.epoch()))
         {
-            final long inStore = Math.max(applied, env.storeRecoveredLsn());
-            if (inStore > divergence)
-            {
-                role(MirrorNode.Role.FENCED, "this async member applied records up to " + inStore + ", beyond where " +
-                    "epoch " + poll.epoch() + " started (" + divergence + "): it must be rebuilt from the primary");
-                return;
-            }
-            divergentBytes = env.truncateJournal(divergence);
+            return;
         }
         epoch = poll.epoch();
         follow(poll.primary(), MemberRole.DR_ASYNC, MirrorNode.Role.ASYNC);
     }
 
+    /**
+     * An async member the primary keeps refusing for its resume point is not streaming: its reason says so, rather
+     * than the "following" of when it started.
+     */
+    private void refusedReason()
+    {
+        final String refusal = env.followerRefusal();
+        final String why = null == refusal ? "following " + followed + " in epoch " + epoch :
+            "ASYNC refused by " + followed + ", not streaming: " + refusal;
+        if (!why.equals(reason))
+        {
+            LOG.warn("mirror node: member={} role={} epoch={} reason={}", settings.memberName(), role, epoch, why);
+            reason = why;
+        }
+    }
+
     private void backup(final long nowMs)
     {
+        if (isDivergedCut(MemberRole.BACKUP, MirrorNode.Role.BACKUP))
+        {
+            return;
+        }
         final boolean isStreaming = env.isStreaming();
         if (isStreaming)
         {
@@ -584,6 +686,14 @@ public final class FailoverControl implements BackupRelease
     public Path divergentBytes()
     {
         return divergentBytes;
+    }
+
+    /**
+     * @return how many times this member undid and cut what its journal held beyond a divergence LSN.
+     */
+    public long divergences()
+    {
+        return divergences;
     }
 
     /**

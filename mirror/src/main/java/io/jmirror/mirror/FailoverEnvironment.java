@@ -131,4 +131,16 @@ public interface FailoverEnvironment
      * @return null when all was undone, else the LSNs of records that carry no before-image.
      */
     List<Long> undoBeyond(long lsn);
+
+    /**
+     * @return the divergence LSN the followed primary named when it refused this member DIVERGED (since it was last
+     * welcomed), or -1.
+     */
+    long followerDivergenceLsn();
+
+    /**
+     * @return why the followed primary refuses this member's resume point (DIVERGED, LSN_NOT_A_RECORD, LSN_AHEAD),
+     * with its message, or null while it does not.
+     */
+    String followerRefusal();
 }

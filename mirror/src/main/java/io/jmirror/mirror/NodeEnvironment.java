@@ -16,6 +16,7 @@ import io.jmirror.shipper.MemberStatus;
 import io.jmirror.shipper.Primary;
 import io.jmirror.shipper.PrimaryContext;
 import io.jmirror.shipper.Receiver;
+import io.jmirror.shipper.RejectReason;
 import io.jmirror.shipper.ReceiverContext;
 import io.jmirror.shipper.TransferStatus;
 import org.agrona.CloseHelper;
@@ -91,6 +92,9 @@ final class NodeEnvironment implements FailoverEnvironment
             {
                 opened.startEpoch(epoch, ctx.memberName());
             }
+            // Durable before anything of the epoch is shipped or acknowledged: a member must never hold a record of
+            // an epoch whose start a crash could take from this journal (the arbiter would grant the epoch again).
+            opened.awaitDurable(opened.tailLsn());
             final TransactionRollback.Result rollback =
                 TransactionRollback.rollBackOpenTransactions(opened, opened.startLsn());
             if (!rollback.withoutBeforeImage().isEmpty())
@@ -257,6 +261,32 @@ final class NodeEnvironment implements FailoverEnvironment
     }
 
     @Override
+    public long followerDivergenceLsn()
+    {
+        final Member current = member;
+        return null != current && current.receiver().lastReject() == RejectReason.DIVERGED ?
+            current.receiver().lastRejectLsn() : -1;
+    }
+
+    @Override
+    public String followerRefusal()
+    {
+        final Member current = member;
+        if (null == current)
+        {
+            return null;
+        }
+        final RejectReason refused = current.receiver().lastReject();
+        if (refused != RejectReason.DIVERGED && refused != RejectReason.LSN_NOT_A_RECORD &&
+            refused != RejectReason.LSN_AHEAD)
+        {
+            return null;
+        }
+        return "reason=" + refused + " lsn=" + current.receiver().lastRejectLsn() + " lastError=" +
+            current.receiver().status().lastError();
+    }
+
+    @Override
     public boolean applyAllReceived()
     {
         final Member current = member;
@@ -292,6 +322,12 @@ final class NodeEnvironment implements FailoverEnvironment
         }
         LOG.info("undid divergent records on the store: member={} fromLsn={} records={} withoutBeforeImage={}",
             ctx.memberName(), lsn, undone.recordsUndone(), undone.withoutBeforeImage());
+        if (undone.isUndone() && ctx.target().recoveredLsn() > lsn)
+        {
+            // The store now holds the state at lsn: a follower's dejournaler must resume there, not at a checkpoint
+            // among the records just undone.
+            ctx.target().checkpoint(lsn);
+        }
         return undone.isUndone() ? null : undone.withoutBeforeImage();
     }
 

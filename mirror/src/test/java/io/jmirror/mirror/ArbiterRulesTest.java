@@ -53,10 +53,61 @@ class ArbiterRulesTest
         final ArbiterRules.Decision second = ArbiterRules.decide(first.record(), request(Kind.CLAIM_PRIMARY, "b", 0),
             0, 0, QOS);
         assertEquals(Reason.NOT_PRIMARY, second.reason());
-        final ArbiterRules.Decision restart = ArbiterRules.decide(first.record(), request(Kind.CLAIM_PRIMARY, "a", 5),
-            0, 0, QOS);
-        assertTrue(restart.isGranted(), "a restarted primary is confirmed in its epoch");
-        assertSame(first.record(), restart.record());
+        final ArbiterRules.Decision restart = ArbiterRules.decide(first.record(), claim("a", 5, 4096), 0, 0, QOS);
+        assertTrue(restart.isGranted(), "a restarted primary is confirmed: " + restart.message());
+        assertEquals("a", restart.record().primary());
+        assertEquals(6, restart.record().epoch(), "in a new epoch");
+    }
+
+    private static ArbiterRequest claim(final String member, final long journalEpoch, final long journalEnd)
+    {
+        return new ArbiterRequest(Kind.CLAIM_PRIMARY, MIRROR, member, journalEpoch, 0, journalEnd);
+    }
+
+    @Test
+    void aRestartedPrimaryReignsOnInANewEpochThatStartsAtItsJournalsEnd()
+    {
+        // What it shipped before a machine crash may be gone from its disk but not from the backup's: new records at
+        // those LSNs must be of another epoch, so the backup is refused DIVERGED and cuts there.
+        final ArbiterRules.Decision restart = ArbiterRules.decide(running(), claim("a", 1, 4096), 0, 0, QOS);
+        assertTrue(restart.isGranted(), restart.message());
+        assertEquals(2, restart.record().epoch());
+        assertEquals("a", restart.record().primary());
+        assertEquals("b", restart.record().backup());
+        assertEquals(4096, restart.record().nextEpochLsn(1), "where the backup's journal in epoch 1 must end");
+        assertEquals(-1, restart.record().nextEpochLsn(2));
+
+        final ArbiterRules.Decision again = ArbiterRules.decide(restart.record(), claim("a", 2, 5000), 0, 0, QOS);
+        assertEquals(3, again.record().epoch(), "each restart in a started epoch is a new epoch");
+        assertEquals(4096, again.record().nextEpochLsn(1));
+        assertEquals(5000, again.record().nextEpochLsn(2));
+
+        assertEquals(Reason.MALFORMED, ArbiterRules.decide(running(), request(Kind.CLAIM_PRIMARY, "a", 1), 0, 0, QOS)
+            .reason(), "a claim without the journal's end cannot place the new epoch");
+    }
+
+    @Test
+    void aClaimRepeatedBeforeTheEpochStartWasWrittenGetsThatEpochAgainStartingWhereTheJournalEndsNow()
+    {
+        final ArbiterRecord granted = ArbiterRules.decide(running(), claim("a", 1, 4096), 0, 0, QOS).record();
+        // Crashed between the grant and a durable EPOCH_START of epoch 2, losing a little more of its tail.
+        final ArbiterRules.Decision repeated = ArbiterRules.decide(granted, claim("a", 1, 4000), 0, 0, QOS);
+        assertTrue(repeated.isGranted(), repeated.message());
+        assertEquals(2, repeated.record().epoch(), "no epoch is burnt, none goes backward");
+        assertEquals(4000, repeated.record().nextEpochLsn(1));
+        assertEquals(1, repeated.record().starts().stream().filter((start) -> start.epoch() == 2).count(),
+            "one start per epoch: " + repeated.record().starts());
+        assertFalse(repeated.record().backupActive());
+
+        // The same for a backup that took over and crashed before its EPOCH_START.
+        final ArbiterRecord takenOver = ArbiterRules.decide(running(),
+            new ArbiterRequest(Kind.TAKEOVER, MIRROR, "b", 1, 0, 3000), QOS, 0, QOS).record();
+        assertEquals(2, takenOver.epoch());
+        final ArbiterRules.Decision takeoverRepeated = ArbiterRules.decide(takenOver, claim("b", 1, 2992), 0, 0, QOS);
+        assertTrue(takeoverRepeated.isGranted(), takeoverRepeated.message());
+        assertEquals(2, takeoverRepeated.record().epoch());
+        assertEquals("b", takeoverRepeated.record().primary());
+        assertEquals(2992, takeoverRepeated.record().nextEpochLsn(1));
     }
 
     @Test
@@ -64,15 +115,14 @@ class ArbiterRulesTest
     {
         // The restarted primary acknowledges commits before its backup reconnects; were the backup still held ACTIVE,
         // it could take over without them once the primary died again.
-        final ArbiterRecord restarted = ArbiterRules.decide(running(), request(Kind.CLAIM_PRIMARY, "a", 1), 0, 0, QOS)
-            .record();
-        assertEquals(1, restarted.epoch());
+        final ArbiterRecord restarted = ArbiterRules.decide(running(), claim("a", 1, 4096), 0, 0, QOS).record();
+        assertEquals(2, restarted.epoch());
         assertFalse(restarted.backupActive());
         assertEquals(Reason.BACKUP_NOT_ACTIVE,
-            ArbiterRules.decide(restarted, request(Kind.TAKEOVER, "b", 1), QOS, 0, QOS).reason());
-        final ArbiterRecord activeAgain = ArbiterRules.decide(restarted, activePoll("a", 1), 0, 0, QOS).record();
+            ArbiterRules.decide(restarted, request(Kind.TAKEOVER, "b", 2), QOS, 0, QOS).reason());
+        final ArbiterRecord activeAgain = ArbiterRules.decide(restarted, activePoll("a", 2), 0, 0, QOS).record();
         assertTrue(activeAgain.backupActive());
-        assertTrue(ArbiterRules.decide(activeAgain, request(Kind.TAKEOVER, "b", 1), QOS, 0, QOS).isGranted());
+        assertTrue(ArbiterRules.decide(activeAgain, request(Kind.TAKEOVER, "b", 2), QOS, 0, QOS).isGranted());
     }
 
     @Test

@@ -155,6 +155,125 @@ class FailoverControlTest
         {
             return null;
         }
+
+        @Override
+        public long followerDivergenceLsn()
+        {
+            return -1;
+        }
+
+        @Override
+        public String followerRefusal()
+        {
+            return null;
+        }
+    }
+
+    /**
+     * A member following a primary: the arbiter's primary, epoch and where the next epoch after the journal's starts
+     * are set by the test; the environment records what the control did to its journal and store.
+     */
+    private static class Follower extends Script
+    {
+        final List<String> did = new ArrayList<>();
+        long arbiterEpoch = 2;
+        String arbiterPrimary = "A";
+        long nextEpochLsn = -1;
+        long journalEpoch = 1;
+        long journalEnd = 6000;
+        long applied = 5000;
+        long divergedAt = -1;
+        long recovered;
+        String refusal;
+        List<Long> withoutBeforeImage;
+
+        @Override
+        public ArbiterResponse request(final ArbiterRequest request)
+        {
+            asked.add(request.kind());
+            return new ArbiterResponse(ArbiterProtocol.Reason.NONE, arbiterEpoch, arbiterPrimary, "B", 0, 900,
+                "heard", request.epoch() < arbiterEpoch ? nextEpochLsn : -1);
+        }
+
+        @Override
+        public List<EpochStart> journalEpochHistory()
+        {
+            return List.of(new EpochStart(journalEpoch, 0, "A"));
+        }
+
+        @Override
+        public long journalEndLsn()
+        {
+            return journalEnd;
+        }
+
+        @Override
+        public long storeRecoveredLsn()
+        {
+            return recovered;
+        }
+
+        @Override
+        public long appliedLsn()
+        {
+            return applied;
+        }
+
+        @Override
+        public boolean isStreaming()
+        {
+            return true;
+        }
+
+        @Override
+        public void follow(final String primaryName, final MemberRole role, final long epoch)
+        {
+            did.add("follow " + primaryName + " as " + role + " in " + epoch);
+        }
+
+        @Override
+        public void stopFollowing()
+        {
+            did.add("stop");
+            divergedAt = -1;
+            refusal = null;
+        }
+
+        @Override
+        public List<Long> undoBeyond(final long lsn)
+        {
+            did.add("undo " + lsn);
+            return withoutBeforeImage;
+        }
+
+        @Override
+        public Path truncateJournal(final long lsn)
+        {
+            did.add("cut " + lsn);
+            journalEnd = lsn;
+            return Path.of("divergent-" + lsn);
+        }
+
+        @Override
+        public long followerDivergenceLsn()
+        {
+            return divergedAt;
+        }
+
+        @Override
+        public String followerRefusal()
+        {
+            return refusal;
+        }
+    }
+
+    private static FailoverControl following(final Follower env, final boolean isAsync)
+    {
+        final FailoverControl control = new FailoverControl(new FailoverSettings("CLINIC", isAsync ? "D" : "B", "A",
+            isAsync, false), () -> 0, env, env);
+        control.onBeat(0);
+        assertEquals(isAsync ? MirrorNode.Role.ASYNC : MirrorNode.Role.BACKUP, control.role(), control.reason());
+        return control;
     }
 
     private static FailoverControl backupOf(final Script script)
@@ -232,5 +351,98 @@ class FailoverControlTest
         control.onBeat(100);
         assertEquals(MirrorNode.Role.BACKUP, control.role(), control.reason());
         assertEquals(List.of(1024L), truncatedAt);
+    }
+
+    @Test
+    void aBackupRefusedDivergedUndoesAndCutsAtTheLsnThePrimaryNamedAndFollowsAgain()
+    {
+        final Follower env = new Follower();
+        final FailoverControl control = following(env, false);
+        env.did.clear();
+        env.divergedAt = 4096;
+        control.onBeat(100);
+        assertEquals(List.of("stop", "undo 4096", "cut 4096", "follow A as BACKUP in 2"), env.did);
+        assertEquals(MirrorNode.Role.BACKUP, control.role(), control.reason());
+        assertEquals(1, control.divergences());
+        assertEquals(Path.of("divergent-4096"), control.divergentBytes());
+    }
+
+    @Test
+    void aMemberRefusedDivergedWhoseRecordsCarryNoBeforeImageStopsFencedToBeRebuilt()
+    {
+        for (final boolean isAsync : new boolean[] {false, true})
+        {
+            final Follower env = new Follower();
+            final FailoverControl control = following(env, isAsync);
+            env.did.clear();
+            env.divergedAt = 4096;
+            env.withoutBeforeImage = List.of(4200L);
+            control.onBeat(100);
+            assertEquals(List.of("stop", "undo 4096"), env.did, "async=" + isAsync);
+            assertEquals(MirrorNode.Role.FENCED, control.role(), control.reason());
+            assertTrue(control.reason().contains("must be rebuilt"), control.reason());
+            assertTrue(control.reason().contains("4200"), control.reason());
+        }
+    }
+
+    @Test
+    void aDrAsyncAheadOfTheNewPrimaryAtAFailoverUndoesItsExtraRecordsCutsAndFollows()
+    {
+        final Follower env = new Follower();
+        env.journalEpoch = 1;
+        env.arbiterEpoch = 1;
+        final FailoverControl control = following(env, true);
+        env.did.clear();
+        env.arbiterEpoch = 2;
+        env.arbiterPrimary = "B";
+        env.nextEpochLsn = 4096; // B's epoch 2 starts below what this member applied (5000)
+        control.onBeat(100);
+        assertEquals(List.of("stop", "undo 4096", "cut 4096", "follow B as DR_ASYNC in 2"), env.did);
+        assertEquals(MirrorNode.Role.ASYNC, control.role(), control.reason());
+        assertEquals(2, control.epoch());
+    }
+
+    @Test
+    void aDrAsyncRestartedWithAnOlderJournalEpochCutsAtTheNextEpochsStartBeforeFollowing()
+    {
+        final Follower env = new Follower();
+        env.arbiterPrimary = "B";
+        env.nextEpochLsn = 4096;
+        env.recovered = 5000; // its store holds records of epoch 1 beyond where epoch 2 starts
+        final FailoverControl control = new FailoverControl(new FailoverSettings("CLINIC", "D", "A", true, false),
+            () -> 0, env, env);
+        control.onBeat(0);
+        assertEquals(List.of("undo 4096", "cut 4096", "follow B as DR_ASYNC in 2"), env.did);
+        assertEquals(MirrorNode.Role.ASYNC, control.role(), control.reason());
+
+        // Without the arbiter's answer it does not follow uncut: it asks again next beat.
+        final Follower unanswered = new Follower()
+        {
+            @Override
+            public ArbiterResponse request(final ArbiterRequest request)
+            {
+                return asked.size() == 1 ? null : super.request(request);
+            }
+        };
+        unanswered.asked.add(Kind.POLL);
+        final FailoverControl waiting = new FailoverControl(new FailoverSettings("CLINIC", "D", "A", true, false),
+            () -> 0, unanswered, unanswered);
+        waiting.onBeat(0);
+        assertEquals(List.of(), unanswered.did);
+        assertEquals(MirrorNode.Role.CANDIDATE, waiting.role(), waiting.reason());
+    }
+
+    @Test
+    void aDrAsyncThePrimaryKeepsRefusingDoesNotClaimToBeFollowing()
+    {
+        final Follower env = new Follower();
+        env.arbiterEpoch = 1;
+        final FailoverControl control = following(env, true);
+        assertTrue(control.reason().startsWith("following"), control.reason());
+        env.refusal = "reason=LSN_NOT_A_RECORD lsn=-1";
+        control.onBeat(100);
+        assertEquals(MirrorNode.Role.ASYNC, control.role());
+        assertTrue(control.reason().contains("refused") && control.reason().contains("LSN_NOT_A_RECORD"),
+            control.reason());
     }
 }

@@ -555,6 +555,14 @@ final class MemberSession implements Agent
                 " resumeLsn=" + resumeLsn + " oldestLsnHeld=" + journal.startLsn());
             return;
         }
+        final long divergence = divergenceLsn(decoder.epoch(), resumeLsn);
+        if (divergence >= 0)
+        {
+            reject(RejectReason.DIVERGED, divergence, "member's journal runs beyond where a later epoch starts in " +
+                "the primary's: member=" + memberName + " memberEpoch=" + decoder.epoch() + " resumeLsn=" +
+                resumeLsn + " divergenceLsn=" + divergence + " reignEpoch=" + journal.epoch());
+            return;
+        }
         if (resumeLsn > journal.tailLsn())
         {
             reject(RejectReason.LSN_AHEAD, journal.tailLsn(), "member's journal runs past the primary's: member=" +
@@ -616,6 +624,33 @@ final class MemberSession implements Agent
             (int)ctx.heartbeatIntervalMs(), (int)ctx.qosTimeoutMs()), null);
         state(TransferStatus.CATCHUP, "welcomed: resumeLsn=" + resumeLsn + " codec=" + codec + " role=" + role +
             " epoch=" + reignEpoch + " memberEpoch=" + memberEpoch);
+    }
+
+    /**
+     * Where a member that says it is in {@code memberEpoch} and resumes at {@code resumeLsn} parts from this journal:
+     * the start of the first epoch after the member's in this journal's epoch history, when the member's journal runs
+     * beyond it (its bytes there were written in the member's epoch, which this journal left at that LSN). A member
+     * at or below that start, or in the reign epoch, has not diverged by what the history can tell.
+     *
+     * @return the divergence LSN, or -1 when none is seen.
+     */
+    private long divergenceLsn(final long memberEpoch, final long resumeLsn)
+    {
+        if (memberEpoch >= journal.epoch())
+        {
+            return -1;
+        }
+        // A HELLO is rare: reading the history here costs nothing on the shipping path.
+        for (final io.jmirror.journal.EpochStart start : journal.epochHistory())
+        {
+            if (start.epoch() > memberEpoch)
+            {
+                // A start in a purged file lies below every LSN held: LSN_PURGED speaks for such a member.
+                return start.lsn() != io.jmirror.journal.EpochStart.PURGED && resumeLsn > start.lsn() ?
+                    start.lsn() : -1;
+            }
+        }
+        return -1;
     }
 
     /**

@@ -100,6 +100,11 @@ public final class Receiver implements Agent, AutoCloseable
     private volatile long staleLinks;
     private volatile Learned learned = Learned.NONE;
     private volatile String lastError;
+    /** The reason of the last REJECT since the last WELCOME, null when none: read by the failover layer. */
+    private volatile RejectReason lastReject;
+    /** The LSN that REJECT carried (for DIVERGED, the divergence LSN), -1 when none. */
+    private volatile long lastRejectLsn = -1;
+    private volatile long rejections;
     private volatile boolean stallAcks;
     private long reconnectAtNs;
     private long lastReceiveNs;
@@ -562,6 +567,8 @@ public final class Receiver implements Agent, AutoCloseable
         connectsCounter.setRelease(connects);
         lastError = null;
         lastErrorText.set(null);
+        lastReject = null;
+        lastRejectLsn = -1;
         ackedReceivedLsn = -1;
         state(State.STREAMING, "welcomed: primary=" + transport.peerAddress() + " primaryEpoch=" + primaryEpoch +
             " resumeLsn=" + startLsn + " primaryTailLsn=" + primaryTailLsn);
@@ -587,8 +594,13 @@ public final class Receiver implements Agent, AutoCloseable
     private void onReject()
     {
         final RejectReason reason = RejectReason.fromCode(decoder.rejectReasonCode());
+        // Kept for the failover layer: DIVERGED (and a resume LSN the primary cannot serve) is not healed by
+        // reconnecting, the member must cut its journal first.
+        lastRejectLsn = decoder.rejectLsn();
+        lastReject = reason;
+        rejections++;
         throw new ShipperException(ShipperException.Code.REJECTED, "primary refused this member: reason=" + reason +
-            " " + decoder.rejectMessage());
+            " lsn=" + decoder.rejectLsn() + " " + decoder.rejectMessage());
     }
 
     private void onBatch()
@@ -804,6 +816,30 @@ public final class Receiver implements Agent, AutoCloseable
     public State state()
     {
         return state;
+    }
+
+    /**
+     * @return the reason of the primary's last REJECT since this member was last welcomed, or null.
+     */
+    public RejectReason lastReject()
+    {
+        return lastReject;
+    }
+
+    /**
+     * @return the LSN the last REJECT carried (for {@link RejectReason#DIVERGED} the divergence LSN), -1 when none.
+     */
+    public long lastRejectLsn()
+    {
+        return lastRejectLsn;
+    }
+
+    /**
+     * @return REJECTs received from primaries since start.
+     */
+    public long rejections()
+    {
+        return rejections;
     }
 
     /**

@@ -28,7 +28,13 @@ public enum RejectReason
     /** The resume LSN is not 8-byte aligned, so it cannot be a frame position. */
     LSN_UNALIGNED(11),
     /** The resume LSN is aligned but lies inside a record of the primary's journal, not at a frame's start. */
-    LSN_NOT_A_RECORD(12);
+    LSN_NOT_A_RECORD(12),
+    /**
+     * The member's journal runs beyond where the next epoch after the member's started in the primary's journal: the
+     * bytes beyond that LSN (the REJECT's LSN, the divergence LSN) are not the primary's. The member undoes them on
+     * its store, keeps them in a file, cuts its journal there and asks again.
+     */
+    DIVERGED(13);
 
     private final int code;
 

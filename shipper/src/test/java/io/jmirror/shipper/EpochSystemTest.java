@@ -443,6 +443,79 @@ class EpochSystemTest
         assertEquals(1, dr.status().connects(), "the real member kept replicating: " + dr.status());
     }
 
+    @Test
+    void aMemberBeyondTheNextEpochsStartIsRefusedDivergedWithThatLsnAndOneAtOrBelowItIsWelcomed() throws IOException
+    {
+        startPrimary(1);
+        append(appender, 200);
+        final long epochTwoStart = primaryJournal.startEpoch(2, "a");
+        append(appender, 200);
+        final long tail = primaryJournal.tailLsn();
+        final MessageEncoder encoder = new MessageEncoder();
+        final long[][] cases = {
+            // {hello epoch, resume LSN, expected frame type, expected reject LSN}
+            {1, tail, TYPE_REJECT, epochTwoStart},
+            {1, epochTwoStart, TYPE_WELCOME, -1},
+            {2, tail, TYPE_WELCOME, -1},
+            {0, tail, TYPE_REJECT, 0}};
+        for (final long[] c : cases)
+        {
+            try (Socket socket = connect())
+            {
+                socket.getOutputStream().write(bytesOf(encoder.hello(c[0], "TEST", "dr-1", MemberRole.DR_ASYNC,
+                    primaryJournal.journalId(), c[1], Codec.NONE.bit())));
+                final ByteBuffer frame = readFrame(socket.getInputStream());
+                final String what = "helloEpoch=" + c[0] + " resumeLsn=" + c[1];
+                assertNotNull(frame, what);
+                assertEquals((int)c[2], frame.get(TYPE_OFFSET), what);
+                if (c[2] == TYPE_REJECT)
+                {
+                    assertEquals(RejectReason.DIVERGED.code(), frame.getInt(REJECT_REASON_OFFSET), what);
+                    assertEquals(c[3], frame.getLong(REJECT_LSN_OFFSET), what);
+                }
+                else
+                {
+                    assertEquals(c[1], frame.getLong(WELCOME_START_LSN_OFFSET), what);
+                }
+            }
+        }
+    }
+
+    @Test
+    void aReceiverWhoseJournalRanBeyondTheNewEpochsStartSurfacesDiverged()
+    {
+        startPrimary(1);
+        append(appender, 300);
+        final Receiver dr = startReceiver(receiverContext("dr-1", MemberRole.DR_ASYNC, "dr", primary.address()));
+        awaitCaughtUp(dr);
+        dr.close();
+        final long memberEnd = primaryJournal.tailLsn();
+        primary.close();
+
+        // The same journal restarted shorter (its unsynced tail lost) and opened epoch 2 below the member's end.
+        final Journal restarted = Journal.open(new JournalContext().journalDir(dir.resolve("b"))
+            .fileLength(FILE_LENGTH).mirrorName("TEST").syncPolicy(SyncPolicy.NONE)
+            .journalId(primaryJournal.journalId()));
+        closeables.add(restarted);
+        restarted.startEpoch(1, "a");
+        append(restarted.newAppender(), 100);
+        final long divergence = restarted.startEpoch(2, "a");
+        append(restarted.newAppender(), 20);
+        assertTrue(divergence < memberEnd, "the test needs the member beyond the new epoch's start");
+        final Primary shorter = Primary.start(new PrimaryContext().journal(restarted).insecure(true)
+            .member(AllowedMember.of("dr-1", MemberRole.DR_ASYNC)));
+        closeables.add(shorter);
+
+        final Receiver again = startReceiver(receiverContext("dr-1", MemberRole.DR_ASYNC, "dr", shorter.address()));
+        // The REJECT is kept before the link drops, which writes lastError: wait for both.
+        await(() -> again.lastReject() == RejectReason.DIVERGED && null != again.status().lastError(), WAIT_MS,
+            () -> "not refused DIVERGED: " + again.status());
+        assertEquals(divergence, again.lastRejectLsn());
+        assertTrue(again.rejections() >= 1);
+        assertTrue(again.status().lastError().contains("DIVERGED"), again.status().toString());
+        assertEquals(memberEnd, again.receivedLsn(), "nothing of the primary's was appended after foreign bytes");
+    }
+
     private Socket connect() throws IOException
     {
         final Socket socket = new Socket(primary.address().getAddress(), primary.address().getPort());

@@ -139,6 +139,20 @@ final class SimEnvironment implements FailoverEnvironment
     }
 
     @Override
+    public long followerDivergenceLsn()
+    {
+        final SimFollowerSide follower = node.followerSide();
+        return null == follower ? -1 : follower.divergenceLsn();
+    }
+
+    @Override
+    public String followerRefusal()
+    {
+        final SimFollowerSide follower = node.followerSide();
+        return null == follower ? null : follower.refusal();
+    }
+
+    @Override
     public boolean applyAllReceived()
     {
         return node.followerSide().apply(Integer.MAX_VALUE);

@@ -17,6 +17,8 @@ final class SimFollowerSide
     private long lastBatchMs = Long.MIN_VALUE / 2;
     private long lastHelloMs = Long.MIN_VALUE / 2;
     private String failure;
+    private String refusal;
+    private long divergenceLsn = -1;
 
     SimFollowerSide(final SimNode node, final String primary, final long epoch)
     {
@@ -33,6 +35,26 @@ final class SimFollowerSide
     String failure()
     {
         return failure;
+    }
+
+    String refusal()
+    {
+        return refusal;
+    }
+
+    long divergenceLsn()
+    {
+        return divergenceLsn;
+    }
+
+    void onReject(final SimMessage.Reject reject)
+    {
+        if (!reject.primary().equals(primary))
+        {
+            return;
+        }
+        refusal = "reason=" + reject.reason() + " lsn=" + reject.lsn();
+        divergenceLsn = "DIVERGED".equals(reject.reason()) ? reject.lsn() : -1;
     }
 
     boolean isStreaming(final long nowMs, final SimOptions options)
@@ -52,6 +74,8 @@ final class SimFollowerSide
             return;
         }
         lastBatchMs = nowMs;
+        refusal = null;
+        divergenceLsn = -1;
         final SimJournal journal = node.journal();
         for (final SimRecord record : batch.records())
         {
@@ -69,7 +93,9 @@ final class SimFollowerSide
         if (nowMs - lastBatchMs > options.heartbeatMs() * 2 && nowMs - lastHelloMs >= options.heartbeatMs())
         {
             lastHelloMs = nowMs;
-            node.send(primary, new SimMessage.Hello(node.name(), epoch, node.journal().tailLsn()));
+            // As the shipper's receiver: the HELLO names the journal's epoch (where its bytes came from), not the
+            // epoch followed, so the primary can tell where they part.
+            node.send(primary, new SimMessage.Hello(node.name(), node.journal().epoch(), node.journal().tailLsn()));
         }
         apply(MAX_APPLY_PER_STEP);
     }

@@ -32,6 +32,13 @@ sealed interface SimMessage
     }
 
     /**
+     * The primary refuses a member's HELLO; for DIVERGED, {@code lsn} is the divergence LSN.
+     */
+    record Reject(String primary, String reason, long lsn) implements SimMessage
+    {
+    }
+
+    /**
      * The answer to a message from an older epoch: the sender learns the current one.
      */
     record StaleEpoch(long epoch) implements SimMessage

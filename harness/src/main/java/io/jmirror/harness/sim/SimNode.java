@@ -183,6 +183,10 @@ final class SimNode
                 primarySide.fence("STALE_EPOCH from " + from + ": epoch=" + stale.epoch());
             }
         }
+        else if (message instanceof SimMessage.Reject reject && null != followerSide)
+        {
+            followerSide.onReject(reject);
+        }
         else if (message instanceof SimMessage.Batch batch && null != followerSide)
         {
             followerSide.onBatch(batch, nowMs);

@@ -122,11 +122,22 @@ final class SimPrimarySide
             return;
         }
         final SimJournal journal = node.journal();
+        final long divergence = divergenceLsn(hello);
+        if (divergence >= 0)
+        {
+            // As the shipper's MemberSession: the member's journal runs beyond the next epoch's start.
+            node.trace("hello refused DIVERGED: member=" + hello.member() + " memberEpoch=" + hello.epoch() +
+                " fromLsn=" + hello.fromLsn() + " divergenceLsn=" + divergence);
+            node.send(hello.member(), new SimMessage.Reject(node.name(), "DIVERGED", divergence));
+            return;
+        }
         if (hello.fromLsn() > journal.tailLsn() || !journal.isRecordStart(hello.fromLsn()))
         {
             // LSN_AHEAD or LSN_NOT_A_RECORD: refused; the member retries.
             node.trace("hello refused: member=" + hello.member() + " fromLsn=" + hello.fromLsn() + " tail=" +
                 journal.tailLsn());
+            node.send(hello.member(), new SimMessage.Reject(node.name(), hello.fromLsn() > journal.tailLsn() ?
+                "LSN_AHEAD" : "LSN_NOT_A_RECORD", -1));
             return;
         }
         final Session session = new Session(hello.member(), hello.fromLsn(), nowMs);
@@ -137,6 +148,22 @@ final class SimPrimarySide
         {
             state(session, SessionState.ACTIVE);
         }
+    }
+
+    private long divergenceLsn(final SimMessage.Hello hello)
+    {
+        if (hello.epoch() >= epoch)
+        {
+            return -1;
+        }
+        for (final io.jmirror.journal.EpochStart start : node.journal().epochHistory())
+        {
+            if (start.epoch() > hello.epoch())
+            {
+                return hello.fromLsn() > start.lsn() ? start.lsn() : -1;
+            }
+        }
+        return -1;
     }
 
     void onAck(final SimMessage.Ack ack, final long nowMs)
