@@ -145,8 +145,8 @@ public final class FailoverControl implements BackupRelease
 
     /**
      * This node was primary in {@code ownEpoch} and another member is primary now: its journal may hold records the
-     * new primary never had. Cut them off at the start of the next epoch (keeping them in a file beside the journal)
-     * so it can follow, if its store holds none of them; otherwise it must be rebuilt.
+     * new primary never had. Undo them on its store from their before-images, cut them off at the start of the next
+     * epoch (keeping them in a file beside the journal) and follow; without before-images it must be rebuilt.
      *
      * @return true when it may follow now.
      */
@@ -166,19 +166,10 @@ public final class FailoverControl implements BackupRelease
                 "starts: this former primary must be rebuilt from the primary");
             return false;
         }
-        final long storeLsn = env.storeRecoveredLsn();
-        if (storeLsn > divergence)
-        {
-            role(MirrorNode.Role.FENCED, "this former primary's store holds records up to " + storeLsn +
-                ", beyond where epoch " + (ownEpoch + 1) + " started (" + divergence + "): it must be rebuilt from " +
-                "the primary");
-            return false;
-        }
-        final Path kept = env.truncateJournal(Math.min(divergence, env.journalEndLsn()));
-        LOG.warn("former primary rejoins: member={} ownEpoch={} divergenceLsn={} divergentBytesKeptIn={}",
-            settings.memberName(), ownEpoch, divergence, kept);
-        divergentBytes = kept;
-        return true;
+        // A durable store may hold what this node wrote beyond the divergence: undo it from before-images, as a
+        // fenced primary does, rather than call the node lost.
+        return undoAndCut(divergence, env.storeRecoveredLsn(), "this node was primary in epoch " + ownEpoch +
+            " and " + poll.primary() + " is primary in epoch " + poll.epoch());
     }
 
     /**

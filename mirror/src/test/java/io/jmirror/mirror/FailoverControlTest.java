@@ -445,4 +445,34 @@ class FailoverControlTest
         assertTrue(control.reason().contains("refused") && control.reason().contains("LSN_NOT_A_RECORD"),
             control.reason());
     }
+
+    @Test
+    void aFormerPrimaryWhoseDurableStoreHoldsItsDivergentRecordsUndoesThemCutsAndFollows()
+    {
+        // Node A was primary in epoch 1 (its journal's last EPOCH_START is its own); B took over in epoch 2 at 4096,
+        // and A's store (a durable one, checkpointed at 5000) holds records beyond that.
+        final Follower env = new Follower();
+        env.arbiterPrimary = "B";
+        env.nextEpochLsn = 4096;
+        env.recovered = 5000;
+        final FailoverControl control = new FailoverControl(new FailoverSettings("CLINIC", "A", "B", false, true),
+            () -> 0, env, env);
+        control.onBeat(0);
+        assertEquals(List.of("undo 4096", "cut 4096", "follow B as BACKUP in 2"), env.did);
+        assertEquals(MirrorNode.Role.BACKUP, control.role(), control.reason());
+        assertEquals(Path.of("divergent-4096"), control.divergentBytes());
+
+        // Without before-images for those records it cannot be undone: FENCED, to be rebuilt, never following.
+        final Follower noImages = new Follower();
+        noImages.arbiterPrimary = "B";
+        noImages.nextEpochLsn = 4096;
+        noImages.recovered = 5000;
+        noImages.withoutBeforeImage = List.of(4500L);
+        final FailoverControl fenced = new FailoverControl(new FailoverSettings("CLINIC", "A", "B", false, true),
+            () -> 0, noImages, noImages);
+        fenced.onBeat(0);
+        assertEquals(List.of("undo 4096"), noImages.did);
+        assertEquals(MirrorNode.Role.FENCED, fenced.role(), fenced.reason());
+        assertTrue(fenced.reason().contains("must be rebuilt"), fenced.reason());
+    }
 }
