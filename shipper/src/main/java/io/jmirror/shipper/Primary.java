@@ -1,5 +1,6 @@
 package io.jmirror.shipper;
 
+import io.jmirror.journal.EpochStart;
 import io.jmirror.journal.Journal;
 import io.jmirror.journal.JournalConsumer;
 import io.jmirror.journal.StatusCounterType;
@@ -276,8 +277,8 @@ public final class Primary implements AutoCloseable
     /**
      * After a restart: hold the journal from each member's persisted position, as if the member had just been seen,
      * so a purge keeps what it needs until it is back or its retention passes. An unreadable file holds the whole
-     * journal for the same retention instead, under one name, and is counted and logged. Positions of another epoch
-     * are not used: a member may have cut its journal back since.
+     * journal for the same retention instead, under one name, and is counted and logged. Positions of an older epoch
+     * hold from at most where the next epoch started (a member may have cut its journal back to there since).
      */
     private synchronized void holdPersistedPositions()
     {
@@ -287,10 +288,15 @@ public final class Primary implements AutoCloseable
         {
             final MemberPositions.Persisted read = positions.read();
             persisted = read.positions();
-            if (read.epoch() >= 0 && read.epoch() != journal.epoch())
+            if (read.epoch() >= 0 && read.epoch() < journal.epoch())
             {
-                LOG.info("member positions of another epoch not used: file={} epoch={} journalEpoch={}",
-                    positions.file(), read.epoch(), journal.epoch());
+                persisted = clampToLaterEpoch(read.epoch(), persisted);
+            }
+            else if (read.epoch() > journal.epoch())
+            {
+                // Written in a reign this journal was cut back below since: it describes another history.
+                LOG.info("member positions of a later epoch than the journal's not used: file={} epoch={} " +
+                    "journalEpoch={}", positions.file(), read.epoch(), journal.epoch());
                 persisted = Map.of();
             }
         }
@@ -311,6 +317,33 @@ public final class Primary implements AutoCloseable
         {
             LOG.info("member positions restored: file={} positions={}", positions.file(), persisted);
         }
+    }
+
+    /**
+     * Positions written in an older epoch: a member may since have cut its journal back to where a later epoch
+     * started (never below the first of them, the lowest since epochs start in LSN order), so hold from there at
+     * most. A restart of this primary starts a new epoch, so this is the common case, and dropping the positions would
+     * let a purge remove what a member still needs. Without a known start, hold the whole journal.
+     */
+    private Map<String, Long> clampToLaterEpoch(final long writtenEpoch, final Map<String, Long> persisted)
+    {
+        long laterStart = journal.startLsn();
+        for (final EpochStart start : journal.epochHistory())
+        {
+            if (start.epoch() > writtenEpoch)
+            {
+                laterStart = start.lsn() == EpochStart.PURGED ? journal.startLsn() : start.lsn();
+                break;
+            }
+        }
+        final Map<String, Long> clamped = new HashMap<>();
+        for (final Map.Entry<String, Long> entry : persisted.entrySet())
+        {
+            clamped.put(entry.getKey(), Math.min(entry.getValue(), laterStart));
+        }
+        LOG.info("member positions of an older epoch held from at most the next epoch's start: file={} epoch={} " +
+            "journalEpoch={} heldFrom={}", positions.file(), writtenEpoch, journal.epoch(), laterStart);
+        return clamped;
     }
 
     /**

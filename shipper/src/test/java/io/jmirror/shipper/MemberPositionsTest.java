@@ -126,14 +126,44 @@ class MemberPositionsTest
     }
 
     @Test
-    void positionsOfAnotherEpochAreNotUsed()
+    void positionsOfAnOlderEpochHoldFromAtMostTheNextEpochsStart()
+    {
+        try (Journal journal = journal())
+        {
+            final long firstEpoch = journal.epoch();
+            append(journal, 1_000);
+            final long laggingLsn = journal.tailLsn();
+            append(journal, 2_000);
+            // The primary restarts: a new epoch. A lagging member's position, written in the old one, still holds.
+            final long nextStart = journal.startEpoch(firstEpoch + 1, "A");
+            final long aheadLsn = nextStart + 4096; // a member that had what this primary lost: it cuts at nextStart
+            append(journal, 2_000);
+            new MemberPositions(dir.resolve("journal")).write(firstEpoch, Map.of("dr-1", laggingLsn));
+            try (Primary primary = primary(journal))
+            {
+                primary.purge();
+                assertTrue(journal.startLsn() <= laggingLsn, "the lagging member's files are kept: startLsn=" +
+                    journal.startLsn() + " memberLsn=" + laggingLsn);
+            }
+            new MemberPositions(dir.resolve("journal")).write(firstEpoch, Map.of("dr-1", aheadLsn));
+            try (Primary primary = primary(journal))
+            {
+                primary.purge();
+                assertTrue(journal.startLsn() <= nextStart, "held from the next epoch's start: startLsn=" +
+                    journal.startLsn() + " nextStart=" + nextStart);
+            }
+        }
+    }
+
+    @Test
+    void positionsOfAHigherEpochThanTheJournalsAreNotUsed()
     {
         try (Journal journal = journal())
         {
             append(journal, 1_000);
             final long memberLsn = journal.tailLsn();
             append(journal, 2_000);
-            // As if written in another reign: that member may since have cut its journal back.
+            // Written in a reign this journal has since been cut back below: it describes another history.
             new MemberPositions(dir.resolve("journal")).write(journal.epoch() + 7, Map.of("dr-1", memberLsn));
             try (Primary primary = primary(journal))
             {
