@@ -17,7 +17,6 @@ import io.jmirror.shipper.Primary;
 import io.jmirror.shipper.PrimaryContext;
 import io.jmirror.shipper.Receiver;
 import io.jmirror.shipper.ReceiverContext;
-import io.jmirror.shipper.TransferStatus;
 import org.agrona.CloseHelper;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -156,10 +155,9 @@ final class NodeEnvironment implements FailoverEnvironment
     }
 
     @Override
-    public boolean isMemberActive(final String memberName)
+    public long backupActiveLsn(final String memberName)
     {
-        final MemberStatus status = primary.memberStatus(memberName);
-        return null != status && TransferStatus.ACTIVE.name().equals(status.transferStatus());
+        return primary.backupActiveLsn(memberName);
     }
 
     @Override
