@@ -12,13 +12,15 @@ package io.jmirror.mirror;
  * @param noFailover   the operator's flag: no takeover while set.
  * @param handedOver   the primary handed over (planned switch or clean shutdown): the backup may take over without
  *                     waiting for the QoS timeout.
- * @param revoked      the primary was granted to stop waiting for the backup, and no fresh "ACTIVE" report has
- *                     come since: the backup is not ACTIVE and cannot take over until one does (or, in an epoch the
+ * @param revoked      the primary was granted to stop waiting for the backup (or restarted, and its commits do not
+ *                     wait for the backup until it is ACTIVE there again), and no fresh "ACTIVE" report has come
+ *                     since: the backup is not ACTIVE and cannot take over until one does (or, in an epoch the
  *                     operator forced, until the next epoch).
- * @param revokedLsn   the highest LSN a REVOKE_BACKUP granted in this epoch carried (the primary's journal tail when
- *                     it asked); never lowered within the epoch, -1 before any revoke. A revoked backup is ACTIVE
- *                     again only on a primary's "ACTIVE" report whose LSN is above it, which the primary can only
- *                     have sent after it asked for every revoke granted so far: a report sent before a revoke and
+ * @param revokedLsn   the highest LSN a granted REVOKE_BACKUP (the primary's journal tail when it asked) or a
+ *                     restarted primary's CLAIM_PRIMARY (its journal end) carried in this epoch; never lowered within
+ *                     the epoch, -1 before any. A revoked backup is ACTIVE again only on a primary's "ACTIVE" report
+ *                     whose LSN is above it, which the primary can only have sent after it asked for every revoke so
+ *                     far: a report sent before a revoke (or by the primary's process before it crashed) and
  *                     delivered after it carries at most the primary's tail at sending time. {@link Long#MAX_VALUE}
  *                     when the revoke holds for the rest of the epoch (a forced epoch, or a record from before
  *                     revokes carried an LSN).

@@ -27,9 +27,11 @@ import io.jmirror.shipper.ArbiterRequest;
  *   and the arbiter has lost the primary (or the primary handed over); it starts the next epoch. So the arbiter
  *   never grants a takeover while a revoke it granted is in force: between a revoke and a takeover of one epoch
  *   lies a fresh ACTIVE report, sent when the backup held every commit the primary had acknowledged.</li>
- *   <li>CLAIM_PRIMARY from the primary of the current epoch (it restarted) confirms it and clears backup-ACTIVE: the
- *   restarted primary's commits wait for the backup only once it is ACTIVE again there (and reported so), so until
- *   then the backup, which may lack what the restarted primary acknowledged, cannot take over.</li>
+ *   <li>CLAIM_PRIMARY from the primary of the current epoch (it restarted) confirms it and revokes the backup at the
+ *   claim's LSN (the restarted primary's journal end): the restarted primary's commits wait for the backup only once
+ *   it is ACTIVE again there, so until then the backup, which may lack what the restarted primary acknowledged,
+ *   cannot take over; and an "ACTIVE" report its previous process sent before the crash, delivered after the claim,
+ *   carries at most that journal end and does not re-admit the backup.</li>
  *   <li>A request naming an older epoch is refused STALE_EPOCH with the current epoch and primary; repeating a
  *   granted TAKEOVER (the new primary crashed before it heard the answer) is granted again.</li>
  * </ul>
@@ -145,9 +147,11 @@ public final class ArbiterRules
                 {
                     // A restarted primary's commits do not wait for the backup until it is ACTIVE again there, so
                     // until then the backup must not take over: it may lack what the restarted primary acknowledges.
-                    return granted(record.backupActive() ? record.withBackupActive(false) : record,
-                        "primary confirmed: epoch=" + record.epoch() + (record.backupActive() ?
-                        " backupActive=false until the backup is ACTIVE again at the restarted primary" : ""));
+                    // Revoked at the claim's LSN, not only cleared: a report the crashed process sent is stale.
+                    final ArbiterRecord confirmed = record.withRevoked(request.lsn());
+                    return granted(confirmed.equals(record) ? record : confirmed, "primary confirmed: epoch=" +
+                        record.epoch() + " backupActive=false until the restarted primary reports the backup ACTIVE " +
+                        "above revokedLsn=" + confirmed.revokedLsn());
                 }
                 return refused(Reason.NOT_PRIMARY, record, "another member is primary: primary=" + record.primary() +
                     " epoch=" + record.epoch());
