@@ -512,6 +512,17 @@ class MirrorNodeSystemTest
         assertEquals(MirrorNode.Role.PRIMARY, a.role());
         assertEquals(MirrorNode.Role.BACKUP, b.role(), "no takeover: the backup was revoked for the epoch");
         assertEquals(1, arbiter.record(MIRROR).epoch());
+
+        // Caught up and acknowledging commits again, the backup is reported ACTIVE above the revoke's LSN: in a
+        // forced epoch that does not re-admit it.
+        write(a, storeA, 61, 70);
+        final long reportedUntil = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(10 * 100);
+        while (System.nanoTime() < reportedUntil)
+        {
+            assertFalse(arbiter.record(MIRROR).backupActive(), "a forced epoch stays revoked");
+            java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
+        }
+        assertTrue(arbiter.record(MIRROR).revoked());
     }
 
     /**
