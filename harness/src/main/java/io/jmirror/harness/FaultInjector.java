@@ -163,8 +163,8 @@ final class FaultInjector
     }
 
     /**
-     * @return whether the arbiter holds the backup ACTIVE: only then may it take over (a backup revoked in this epoch,
-     * after a cut between the members, may not until the next epoch).
+     * @return whether the arbiter holds the backup ACTIVE: only then may it take over (a backup revoked after a cut
+     * between the members may not until the primary has reported it ACTIVE again above the revoke's LSN).
      */
     private boolean isBackupActive()
     {

@@ -12,8 +12,18 @@ package io.jmirror.mirror;
  * @param noFailover   the operator's flag: no takeover while set.
  * @param handedOver   the primary handed over (planned switch or clean shutdown): the backup may take over without
  *                     waiting for the QoS timeout.
- * @param revoked      the primary was granted to stop waiting for the backup in this epoch: the backup cannot be
- *                     ACTIVE again, nor take over, until the next epoch (a late "ACTIVE" report must not undo it).
+ * @param revoked      the primary was granted to stop waiting for the backup (or restarted, and its commits do not
+ *                     wait for the backup until it is ACTIVE there again), and no fresh "ACTIVE" report has come
+ *                     since: the backup is not ACTIVE and cannot take over until one does (or, in an epoch the
+ *                     operator forced, until the next epoch).
+ * @param revokedLsn   the highest LSN a granted REVOKE_BACKUP (the primary's journal tail when it asked) or a
+ *                     restarted primary's CLAIM_PRIMARY (its journal end) carried in this epoch; never lowered within
+ *                     the epoch, -1 before any. A revoked backup is ACTIVE again only on a primary's "ACTIVE" report
+ *                     whose LSN is above it, which the primary can only have sent after it asked for every revoke so
+ *                     far: a report sent before a revoke (or by the primary's process before it crashed) and
+ *                     delivered after it carries at most the primary's tail at sending time. {@link Long#MAX_VALUE}
+ *                     when the revoke holds for the rest of the epoch (a forced epoch, or a record from before
+ *                     revokes carried an LSN).
  * @param starts       where each epoch the arbiter granted starts in the journal (the primary's journal end when it
  *                     was granted), oldest first, the newest {@link #MAX_STARTS} kept: a former primary finds where
  *                     its journal diverges from them.
@@ -27,10 +37,17 @@ public record ArbiterRecord(
     boolean noFailover,
     boolean handedOver,
     boolean revoked,
+    long revokedLsn,
     java.util.List<ArbiterRecord.Start> starts)
 {
     /** Epoch starts kept. */
     public static final int MAX_STARTS = 64;
+
+    /** {@link #revokedLsn} before any revoke in the epoch. */
+    public static final long NO_REVOKE = -1;
+
+    /** {@link #revokedLsn} of a revoke that holds for the rest of the epoch: no report is above it. */
+    public static final long REVOKED_FOR_THE_EPOCH = Long.MAX_VALUE;
 
     /**
      * Where an epoch starts.
@@ -51,6 +68,25 @@ public record ArbiterRecord(
         {
             this(epoch, lsn, false);
         }
+    }
+
+    /**
+     * A record without a revoke LSN: a revoked backup stays revoked for the rest of the epoch, as every revoke did
+     * before revokes carried an LSN.
+     */
+    public ArbiterRecord(
+        final String mirrorName,
+        final long epoch,
+        final String primary,
+        final String backup,
+        final boolean backupActive,
+        final boolean noFailover,
+        final boolean handedOver,
+        final boolean revoked,
+        final java.util.List<ArbiterRecord.Start> starts)
+    {
+        this(mirrorName, epoch, primary, backup, backupActive, noFailover, handedOver, revoked,
+            revoked ? REVOKED_FOR_THE_EPOCH : NO_REVOKE, starts);
     }
 
     /**
@@ -102,7 +138,7 @@ public record ArbiterRecord(
             next.remove(0);
         }
         return new ArbiterRecord(mirrorName, epoch, primary, backup, backupActive, noFailover, handedOver, revoked,
-            java.util.List.copyOf(next));
+            revokedLsn, java.util.List.copyOf(next));
     }
 
     /**
@@ -118,7 +154,7 @@ public record ArbiterRecord(
             next.add(start.epoch() == forcedEpoch ? new Start(start.epoch(), start.lsn(), true) : start);
         }
         return new ArbiterRecord(mirrorName, epoch, primary, backup, backupActive, noFailover, handedOver, revoked,
-            java.util.List.copyOf(next));
+            revokedLsn, java.util.List.copyOf(next));
     }
 
     /**
@@ -142,15 +178,29 @@ public record ArbiterRecord(
      */
     public ArbiterRecord withBackupActive(final boolean active)
     {
-        return new ArbiterRecord(mirrorName, epoch, primary, backup, active, noFailover, handedOver, revoked, starts);
+        return new ArbiterRecord(mirrorName, epoch, primary, backup, active, noFailover, handedOver, revoked,
+            revokedLsn, starts);
     }
 
     /**
-     * @return a copy in which the backup is revoked for the rest of the epoch.
+     * @param lsn the LSN the granted REVOKE_BACKUP carried (the primary's journal tail when it asked), or
+     *            {@link #REVOKED_FOR_THE_EPOCH}.
+     * @return a copy in which the backup is revoked (not ACTIVE), {@link #revokedLsn} raised to {@code lsn}.
      */
-    public ArbiterRecord withRevoked()
+    public ArbiterRecord withRevoked(final long lsn)
     {
-        return new ArbiterRecord(mirrorName, epoch, primary, backup, false, noFailover, handedOver, true, starts);
+        return new ArbiterRecord(mirrorName, epoch, primary, backup, false, noFailover, handedOver, true,
+            Math.max(revokedLsn, lsn), starts);
+    }
+
+    /**
+     * @return a copy in which a revoked backup is ACTIVE again; {@link #revokedLsn} is kept, so a late report sent
+     * before any revoke of this epoch still cannot re-admit it after a later one.
+     */
+    public ArbiterRecord readmitted()
+    {
+        return new ArbiterRecord(mirrorName, epoch, primary, backup, true, noFailover, handedOver, false, revokedLsn,
+            starts);
     }
 
     /**
@@ -159,7 +209,7 @@ public record ArbiterRecord(
     public ArbiterRecord withBackup(final String newBackup)
     {
         return new ArbiterRecord(mirrorName, epoch, primary, newBackup, backupActive, noFailover, handedOver, revoked,
-            starts);
+            revokedLsn, starts);
     }
 
     /**
@@ -167,7 +217,8 @@ public record ArbiterRecord(
      */
     public ArbiterRecord withNoFailover(final boolean flag)
     {
-        return new ArbiterRecord(mirrorName, epoch, primary, backup, backupActive, flag, handedOver, revoked, starts);
+        return new ArbiterRecord(mirrorName, epoch, primary, backup, backupActive, flag, handedOver, revoked,
+            revokedLsn, starts);
     }
 
     /**
@@ -175,7 +226,8 @@ public record ArbiterRecord(
      */
     public ArbiterRecord withHandedOver()
     {
-        return new ArbiterRecord(mirrorName, epoch, primary, backup, backupActive, noFailover, true, revoked, starts);
+        return new ArbiterRecord(mirrorName, epoch, primary, backup, backupActive, noFailover, true, revoked,
+            revokedLsn, starts);
     }
 
     /**
@@ -184,7 +236,8 @@ public record ArbiterRecord(
      */
     public ArbiterRecord takenOver()
     {
-        return new ArbiterRecord(mirrorName, epoch + 1, backup, primary, false, noFailover, false, false, starts);
+        return new ArbiterRecord(mirrorName, epoch + 1, backup, primary, false, noFailover, false, false, NO_REVOKE,
+            starts);
     }
 
     /**
@@ -194,7 +247,8 @@ public record ArbiterRecord(
      */
     public ArbiterRecord promoted(final String promoted, final long lsn)
     {
-        return new ArbiterRecord(mirrorName, epoch + 1, promoted, null, false, noFailover, false, false, starts)
+        return new ArbiterRecord(mirrorName, epoch + 1, promoted, null, false, noFailover, false, false, NO_REVOKE,
+            starts)
             .withStart(new Start(epoch + 1, lsn, true));
     }
 
@@ -245,7 +299,7 @@ public record ArbiterRecord(
             }
         }
         final ArbiterRecord cleared = new ArbiterRecord(mirrorName, epoch, primary, backup, false, noFailover, false,
-            revoked, java.util.List.copyOf(next));
+            revoked, revokedLsn, java.util.List.copyOf(next));
         return isRecorded ? cleared : cleared.withStart(epoch, lsn);
     }
 }

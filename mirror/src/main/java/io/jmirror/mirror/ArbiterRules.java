@@ -12,17 +12,28 @@ import io.jmirror.shipper.ArbiterRequest;
  * <ul>
  *   <li>REVOKE_BACKUP is granted to the primary of the current epoch only when the arbiter has lost the backup too
  *   (silent for the QoS timeout) or the backup itself agreed (its last poll said it has lost the primary); it
- *   clears backup-ACTIVE for the rest of the epoch (a later "ACTIVE" report,
- *   perhaps one sent before the revoke and delivered after it, does not restore it), so the backup cannot take
- *   over in this epoch.</li>
+ *   clears backup-ACTIVE and records the request's LSN (the primary's journal tail when it asked) as
+ *   {@link ArbiterRecord#revokedLsn}, raised by every later revoke of the epoch and never lowered in it.</li>
+ *   <li>The primary reports its backup ACTIVE on its POLL, with the backup's durable LSN as acknowledged to the
+ *   primary, only when its commits wait for the backup again and the backup has acknowledged durable everything the
+ *   primary may have acknowledged without it (see {@link FailoverControl}). A revoked backup is ACTIVE again only on
+ *   such a report whose LSN is above {@code revokedLsn}. Strictly above: a report sent before a revoke and delivered
+ *   after it carries at most the primary's tail when it was sent, which is at most the revoke's LSN; a report above
+ *   it was sent after the primary asked for every revoke granted so far, and so after it stopped honouring them.
+ *   So a primary that wrote nothing since the revoke re-admits its backup with its next commit. In an epoch the
+ *   operator forced, the revoke holds for the rest of the epoch: the backup lacks what the forced primary
+ *   acknowledged alone, and no report re-admits it.</li>
  *   <li>TAKEOVER is granted to the backup of the current epoch only while it is ACTIVE, the no-failover flag is off,
- *   and the arbiter has lost the primary (or the primary handed over); it starts the next epoch. So for one epoch
- *   the arbiter grants at most one of the two.</li>
+ *   and the arbiter has lost the primary (or the primary handed over); it starts the next epoch. So the arbiter
+ *   never grants a takeover while a revoke it granted is in force: between a revoke and a takeover of one epoch
+ *   lies a fresh ACTIVE report, sent when the backup held every commit the primary had acknowledged.</li>
  *   <li>CLAIM_PRIMARY from the primary of the record (it restarted) grants it a new epoch that starts at its
  *   journal's end (what it shipped before a machine crash may be gone from its disk but not from its members), or,
- *   when its journal never started the current epoch, that epoch again; either clears backup-ACTIVE: the restarted
- *   primary's commits wait for the backup only once it is ACTIVE again there (and reported so), so until then the
- *   backup, which may lack what the restarted primary acknowledged, cannot take over.</li>
+ *   when its journal never started the current epoch, that epoch again. Either revokes the backup at the claim's LSN:
+ *   the restarted primary's commits wait for the backup only once it is ACTIVE again there, so until then the
+ *   backup, which may lack what the restarted primary acknowledged, cannot take over; and an "ACTIVE" report its
+ *   previous process sent before the crash carries at most that journal end (and an older epoch) and does not
+ *   re-admit the backup.</li>
  *   <li>A request naming an older epoch is refused STALE_EPOCH with the current epoch and primary; repeating a
  *   granted TAKEOVER (the new primary crashed before it heard the answer) is granted again.</li>
  * </ul>
@@ -197,14 +208,16 @@ public final class ArbiterRules
         }
         if (request.epoch() < record.epoch())
         {
-            final ArbiterRecord again = record.reclaimed(request.lsn());
+            // Revoked at the claim's LSN, not only cleared: a report the crashed process sent is stale.
+            final ArbiterRecord again = record.reclaimed(request.lsn()).withRevoked(request.lsn());
             return granted(again, "primary claims its epoch again before starting it: epoch=" + again.epoch() +
-                " startLsn=" + request.lsn() + " journalEpoch=" + request.epoch() + " backupActive=false");
+                " startLsn=" + request.lsn() + " journalEpoch=" + request.epoch() + " backupActive=false revokedLsn=" +
+                again.revokedLsn());
         }
-        final ArbiterRecord next = record.restarted(request.lsn());
+        final ArbiterRecord next = record.restarted(request.lsn()).withRevoked(request.lsn());
         return granted(next, "restarted primary reigns on in a new epoch: epoch=" + next.epoch() + " startLsn=" +
-            request.lsn() + " formerEpoch=" + record.epoch() + " backupActive=false until the backup is ACTIVE " +
-            "again at the restarted primary");
+            request.lsn() + " formerEpoch=" + record.epoch() + " backupActive=false until the restarted primary " +
+            "reports the backup ACTIVE above revokedLsn=" + next.revokedLsn());
     }
 
     /**
@@ -264,9 +277,17 @@ public final class ArbiterRules
         if (member.equals(record.primary()))
         {
             if (request.epoch() == record.epoch() && request.has(ArbiterProtocol.FLAG_BACKUP_ACTIVE) &&
-                null != record.backup() && !record.backupActive() && !record.revoked())
+                null != record.backup() && !record.backupActive())
             {
-                return granted(record.withBackupActive(true), "backup is ACTIVE: backup=" + record.backup());
+                if (!record.revoked())
+                {
+                    return granted(record.withBackupActive(true), "backup is ACTIVE: backup=" + record.backup());
+                }
+                if (!record.isForced(record.epoch()) && request.lsn() > record.revokedLsn())
+                {
+                    return granted(record.readmitted(), "revoked backup is ACTIVE again: backup=" + record.backup() +
+                        " lsn=" + request.lsn() + " revokedLsn=" + record.revokedLsn());
+                }
             }
             return granted(record, "primary heard");
         }
@@ -297,8 +318,9 @@ public final class ArbiterRules
         final ArbiterRecord marked = record.withForced(request.epoch());
         if (isCurrent)
         {
-            return granted(marked.revoked() ? marked : marked.withRevoked(), "primary forced on without its " +
-                "backup by the operator: epoch=" + request.epoch() + " backup=" + record.backup() + " revoked");
+            final ArbiterRecord revoked = marked.withRevoked(ArbiterRecord.REVOKED_FOR_THE_EPOCH);
+            return granted(revoked.equals(marked) ? marked : revoked, "primary forced on without its backup by the " +
+                "operator: epoch=" + request.epoch() + " backup=" + record.backup() + " revoked for the epoch");
         }
         return granted(marked, "a former primary reports it was forced on without its backup: epoch=" +
             request.epoch() + "; what it acknowledged alone beyond epoch " + record.epoch() + "'s start is lost");
@@ -320,16 +342,19 @@ public final class ArbiterRules
         {
             return refused(Reason.STALE_EPOCH, record, "request of an older epoch: epoch=" + request.epoch());
         }
+        final ArbiterRecord revoked = record.withRevoked(request.lsn());
         if (!record.backupActive())
         {
-            return granted(record.revoked() ? record : record.withRevoked(), "backup already not ACTIVE");
+            // Still recorded: a report sent before this request must not re-admit the backup the primary now drops.
+            return granted(revoked.equals(record) ? record : revoked, "backup already not ACTIVE: revokedLsn=" +
+                revoked.revokedLsn());
         }
         if (backupSilentMs < qosTimeoutMs && !backupLostPrimary)
         {
             return refused(Reason.PARTNER_ALIVE, record, "the arbiter still hears the backup, which still has the " +
                 "primary: backupSilentMs=" + backupSilentMs + " qosTimeoutMs=" + qosTimeoutMs);
         }
-        return granted(record.withRevoked(), "backup revoked: backup=" + record.backup() +
+        return granted(revoked, "backup revoked: backup=" + record.backup() + " revokedLsn=" + revoked.revokedLsn() +
             " backupSilentMs=" + backupSilentMs + " backupLostPrimary=" + backupLostPrimary);
     }
 

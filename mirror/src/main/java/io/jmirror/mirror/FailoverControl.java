@@ -31,8 +31,33 @@ import java.util.List;
  * it has lost the primary too. A backup that cannot apply what it receives neither asks for nor accepts a takeover.
  * The takeover, each step safe to crash in and repeat: apply every record received, open as primary in the granted
  * epoch. As primary, its {@link #mayRelease} tells the commit gate whether commits may stop waiting for an ACTIVE
- * backup (only once the arbiter granted REVOKE_BACKUP in this epoch, failover rule 1); a primary that learns of a
- * higher epoch stops at once (FENCED) and rejoins as backup once the arbiter says where the next epoch started.
+ * backup (only on the arbiter's grant of REVOKE_BACKUP, failover rule 1); a primary that learns of a higher epoch
+ * stops at once (FENCED) and rejoins as backup once the arbiter says where the next epoch started.
+ * <p>
+ * A revoke does not end automatic failover for the epoch: once the backup is back, the primary reports it ACTIVE
+ * again and the arbiter re-admits it. The order of events that keeps the primary from releasing its backup on a
+ * grant while the arbiter lets that backup take over:
+ * <ol>
+ *   <li>The primary asks for REVOKE_BACKUP with its journal tail; the arbiter records it as the revoke's LSN.</li>
+ *   <li>On the grant, {@link #mayRelease} says yes, and the commit gate lets go of the backup: commits are then
+ *   acknowledged on the primary's durability alone.</li>
+ *   <li>The backup comes back, its session turns ACTIVE and the gate closes again, recording the primary's durable
+ *   LSN then (everything acknowledged alone lies below it).</li>
+ *   <li>Before each ACTIVE report the primary first stops honouring the grant ({@code revokedEpoch} reset), and only
+ *   then asks the gate, under the gate's lock, whether the backup may be reported ACTIVE: the gate is closed on it
+ *   and it acknowledged durable up to where the gate closed. A release racing with this either happened before
+ *   (the gate is then seen open, or closed again at a higher LSN) or asks {@link #mayRelease} after the reset and
+ *   so waits for a new grant. So when a report leaves, the backup holds every acknowledged commit, and from then on
+ *   the primary acknowledges alone only after a new REVOKE_BACKUP is granted, which carries a tail at least as high
+ *   as the report's LSN (the backup's acked durable LSN, never above the primary's tail).</li>
+ *   <li>The arbiter re-admits a revoked backup only on a report whose LSN is above every revoke's LSN of the
+ *   epoch, so a report sent before a revoke and delivered after it is ignored; a revoke granted after a re-admission
+ *   clears backup-ACTIVE before the primary can release on it. A takeover, granted only while backup-ACTIVE, thus
+ *   always follows a report sent when the backup held every acknowledged commit, with no grant in between.</li>
+ * </ol>
+ * The cost: a primary that wrote nothing since the revoke reports the backup's LSN equal to the revoke's, and
+ * re-admits its backup with its next commit. The first ACTIVE report of an epoch waits the same way for the
+ * backup to hold what the primary acknowledged before the gate first closed. A forced epoch stays revoked.
  * <p>
  * Role, reason and epoch are read from other threads; the operator's wishes (hand over, promote) are set from them.
  */
@@ -423,7 +448,8 @@ public final class FailoverControl implements BackupRelease
         }
         final String backupMember = null != backupName ? backupName :
             (settings.isAsync() ? null : settings.partnerName());
-        final boolean isBackupActive = null != backupMember && env.isMemberActive(backupMember);
+        final long activeLsn = backupActiveLsn(backupMember);
+        final boolean isBackupActive = activeLsn >= 0;
         if (isHandoverWanted && isBackupActive && env.memberDurableLsn(backupMember) >= env.primaryTailLsn())
         {
             final ArbiterResponse handover = ask(Kind.HANDOVER, epoch, 0);
@@ -437,10 +463,17 @@ public final class FailoverControl implements BackupRelease
                 return;
             }
         }
-        final ArbiterResponse poll = ask(Kind.POLL, epoch, isBackupActive ? ArbiterProtocol.FLAG_BACKUP_ACTIVE : 0);
+        final ArbiterResponse poll = ask(Kind.POLL, epoch, isBackupActive ? ArbiterProtocol.FLAG_BACKUP_ACTIVE : 0,
+            activeLsn);
         if (null != poll && null != poll.backup())
         {
             backupName = poll.backup();
+        }
+        if (null != poll && poll.isGranted() && poll.isBackupActive() && revokedEpoch == epoch)
+        {
+            // Already reset before the report that re-admitted the backup; kept so that however the arbiter came to
+            // hold it ACTIVE, the next release asks it again.
+            revokedEpoch = -1;
         }
         if (null != poll && poll.epoch() > epoch)
         {
@@ -449,7 +482,9 @@ public final class FailoverControl implements BackupRelease
         }
         if (isRevokeWanted && revokedEpoch != epoch)
         {
-            final ArbiterResponse revoke = ask(Kind.REVOKE_BACKUP, epoch, 0);
+            // The tail: any ACTIVE report sent before this request carries at most it, so the arbiter ignores one
+            // that arrives after the revoke.
+            final ArbiterResponse revoke = ask(Kind.REVOKE_BACKUP, epoch, 0, env.primaryTailLsn());
             if (null != revoke && revoke.isGranted())
             {
                 revokedEpoch = epoch;
@@ -459,8 +494,29 @@ public final class FailoverControl implements BackupRelease
     }
 
     /**
-     * The primary's {@link BackupRelease}: true once the arbiter granted REVOKE_BACKUP in this epoch; otherwise asks
-     * the next beat to request it. Never blocks.
+     * @return the backup's acknowledged durable LSN when it may be reported ACTIVE, else -1. A granted revoke stops
+     * being honoured first (see the class comment), and only if the backup looks reportable, so a primary whose
+     * backup is away keeps its release.
+     */
+    private long backupActiveLsn(final String backupMember)
+    {
+        if (null == backupMember || env.backupActiveLsn(backupMember) < 0)
+        {
+            return -1;
+        }
+        if (revokedEpoch == epoch)
+        {
+            revokedEpoch = -1;
+            LOG.info("backup ACTIVE again: the next release asks the arbiter again: member={} backup={} epoch={}",
+                settings.memberName(), backupMember, epoch);
+        }
+        // Read again after the reset: only this answer orders against a release on the old grant.
+        return env.backupActiveLsn(backupMember);
+    }
+
+    /**
+     * The primary's {@link BackupRelease}: true once the arbiter granted REVOKE_BACKUP, until the primary next
+     * reports its backup ACTIVE (or in a forced epoch); otherwise asks the next beat to request it. Never blocks.
      */
     @Override
     public boolean mayRelease(final String backupName, final long primaryEpoch)

@@ -59,10 +59,15 @@ public interface FailoverEnvironment
     long primaryTailLsn();
 
     /**
-     * @param memberName a member.
-     * @return true when the running primary holds that member's journal transfer ACTIVE.
+     * What the primary may report to the arbiter of its backup: ACTIVE, with this LSN. Read under the commit gate's
+     * lock, so it orders against the gate's release of the backup (see {@link FailoverControl}).
+     *
+     * @param memberName the backup.
+     * @return the backup's durable LSN as it acknowledged it to the running primary, when its journal transfer is
+     * ACTIVE, the primary's commits wait for it, and it has acknowledged durable everything the primary may have
+     * acknowledged without it (the primary's durable LSN when the gate last closed); else -1.
      */
-    boolean isMemberActive(String memberName);
+    long backupActiveLsn(String memberName);
 
     /**
      * @param memberName a member.

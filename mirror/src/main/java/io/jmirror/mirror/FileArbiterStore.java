@@ -22,15 +22,19 @@ import java.util.zip.CRC32C;
  * <pre>
  * jmirror-arbiter 1
  * mirror=CLINIC epoch=3 primary=node-b backup=node-a backupActive=true noFailover=false handedOver=false
- *   revoked=false   (on the same line)
+ *   revoked=false revokedLsn=-1 starts=2@0,3@8192   (on the same line)
  * crc32c=1234567890
  * </pre>
+ * {@code revokedLsn} came later; the format keeps its version, because a file without it still loads (a revoked
+ * backup then stays revoked for the rest of the epoch, as every revoke did before) and an arbiter that does not know
+ * it ignores it with the same safe result. {@code revokedLsn=max} is a revoke for the rest of the epoch.
  */
 public final class FileArbiterStore implements ArbiterStore
 {
     static final String FILE_NAME = "arbiter-state.txt";
     private static final String MAGIC = "jmirror-arbiter 1";
     private static final String NONE = "-";
+    private static final String FOR_THE_EPOCH = "max";
 
     private final Path dir;
     private final Path file;
@@ -101,6 +105,8 @@ public final class FileArbiterStore implements ArbiterStore
         }
         try
         {
+            final boolean revoked = Boolean.parseBoolean(require(fields, "revoked", lineNumber));
+            final String revokedLsn = fields.get("revokedLsn");
             return new ArbiterRecord(
                 require(fields, "mirror", lineNumber),
                 Long.parseLong(require(fields, "epoch", lineNumber)),
@@ -109,13 +115,20 @@ public final class FileArbiterStore implements ArbiterStore
                 Boolean.parseBoolean(require(fields, "backupActive", lineNumber)),
                 Boolean.parseBoolean(require(fields, "noFailover", lineNumber)),
                 Boolean.parseBoolean(require(fields, "handedOver", lineNumber)),
-                Boolean.parseBoolean(require(fields, "revoked", lineNumber)),
+                revoked,
+                null != revokedLsn ? lsn(revokedLsn) :
+                    (revoked ? ArbiterRecord.REVOKED_FOR_THE_EPOCH : ArbiterRecord.NO_REVOKE),
                 starts(require(fields, "starts", lineNumber)));
         }
         catch (final NumberFormatException ex)
         {
             throw damaged("bad number: line=" + lineNumber + " reason=" + ex.getMessage());
         }
+    }
+
+    private static long lsn(final String text)
+    {
+        return FOR_THE_EPOCH.equals(text) ? ArbiterRecord.REVOKED_FOR_THE_EPOCH : Long.parseLong(text);
     }
 
     private static java.util.List<ArbiterRecord.Start> starts(final String text)
@@ -163,6 +176,8 @@ public final class FileArbiterStore implements ArbiterStore
                 .append(" noFailover=").append(record.noFailover())
                 .append(" handedOver=").append(record.handedOver())
                 .append(" revoked=").append(record.revoked())
+                .append(" revokedLsn=").append(record.revokedLsn() == ArbiterRecord.REVOKED_FOR_THE_EPOCH ?
+                    FOR_THE_EPOCH : Long.toString(record.revokedLsn()))
                 .append(" starts=").append(record.starts().isEmpty() ? NONE : record.starts().stream()
                     .map((start) -> start.epoch() + "@" + start.lsn() + (start.forced() ? "!" : ""))
                     .collect(java.util.stream.Collectors.joining(",")))

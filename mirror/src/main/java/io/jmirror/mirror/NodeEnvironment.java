@@ -18,7 +18,6 @@ import io.jmirror.shipper.PrimaryContext;
 import io.jmirror.shipper.Receiver;
 import io.jmirror.shipper.RejectReason;
 import io.jmirror.shipper.ReceiverContext;
-import io.jmirror.shipper.TransferStatus;
 import org.agrona.CloseHelper;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -172,10 +171,9 @@ final class NodeEnvironment implements FailoverEnvironment
     }
 
     @Override
-    public boolean isMemberActive(final String memberName)
+    public long backupActiveLsn(final String memberName)
     {
-        final MemberStatus status = primary.memberStatus(memberName);
-        return null != status && TransferStatus.ACTIVE.name().equals(status.transferStatus());
+        return primary.backupActiveLsn(memberName);
     }
 
     @Override

@@ -11,7 +11,8 @@
  *   <li>{@link io.jmirror.mirror.Arbiter}, {@link io.jmirror.mirror.ArbiterContext},
  *   {@link io.jmirror.mirror.ArbiterRules}, {@link io.jmirror.mirror.ArbiterRecord},
  *   {@link io.jmirror.mirror.ArbiterStore}, {@link io.jmirror.mirror.FileArbiterStore}: the arbiter that hands out
- *   epochs and grants revoke-backup xor takeover per epoch, persisting before it answers.</li>
+ *   epochs, never grants a takeover while a revoke-backup it granted is in force (a revoked backup is ACTIVE again
+ *   only on a primary's report sent after the revoke), and persists before it answers.</li>
  * </ul>
  * This module holds neither wire formats (the shipper's, arbiter protocol included) nor apply logic (the
  * dejournal's, transaction rollback included).

@@ -31,6 +31,16 @@ class ArbiterRulesTest
         return new ArbiterRequest(Kind.POLL, MIRROR, member, epoch, ArbiterProtocol.FLAG_BACKUP_ACTIVE);
     }
 
+    private static ArbiterRequest activePoll(final String member, final long epoch, final long lsn)
+    {
+        return new ArbiterRequest(Kind.POLL, MIRROR, member, epoch, ArbiterProtocol.FLAG_BACKUP_ACTIVE, lsn);
+    }
+
+    private static ArbiterRequest revoke(final String member, final long epoch, final long tail)
+    {
+        return new ArbiterRequest(Kind.REVOKE_BACKUP, MIRROR, member, epoch, 0, tail);
+    }
+
     /** A mirror with primary a in epoch 1 and an ACTIVE backup b. */
     private static ArbiterRecord running()
     {
@@ -120,7 +130,12 @@ class ArbiterRulesTest
         assertFalse(restarted.backupActive());
         assertEquals(Reason.BACKUP_NOT_ACTIVE,
             ArbiterRules.decide(restarted, request(Kind.TAKEOVER, "b", 2), QOS, 0, QOS).reason());
-        final ArbiterRecord activeAgain = ArbiterRules.decide(restarted, activePoll("a", 2), 0, 0, QOS).record();
+        // A report the crashed process sent, delivered after the claim, names the old epoch and carries at most its
+        // journal end: neither re-admits the backup.
+        assertFalse(ArbiterRules.decide(restarted, activePoll("a", 1, 4096), 0, 0, QOS).record().backupActive());
+        assertFalse(ArbiterRules.decide(restarted, activePoll("a", 2, 4096), 0, 0, QOS).record().backupActive());
+        final ArbiterRecord activeAgain = ArbiterRules.decide(restarted, activePoll("a", 2, 4097), 0, 0, QOS)
+            .record();
         assertTrue(activeAgain.backupActive());
         assertTrue(ArbiterRules.decide(activeAgain, request(Kind.TAKEOVER, "b", 2), QOS, 0, QOS).isGranted());
     }
@@ -172,7 +187,8 @@ class ArbiterRulesTest
         assertFalse(revoke.record().backupActive());
         assertEquals(Reason.BACKUP_NOT_ACTIVE,
             ArbiterRules.decide(revoke.record(), request(Kind.TAKEOVER, "b", 1), QOS, 0, QOS).reason());
-        // an "ACTIVE" report after the revoke (perhaps sent before it) does not make the backup eligible again
+        // an "ACTIVE" report without an LSN above the revoke's (perhaps sent before it) does not make the backup
+        // eligible again
         final ArbiterRecord reported = ArbiterRules.decide(revoke.record(), activePoll("a", 1), 0, QOS, QOS).record();
         assertFalse(reported.backupActive());
         assertEquals(Reason.BACKUP_NOT_ACTIVE,
@@ -183,6 +199,84 @@ class ArbiterRulesTest
         assertEquals(Reason.NOT_PRIMARY,
             ArbiterRules.decide(takenOver, request(Kind.REVOKE_BACKUP, "a", 1), 0, QOS, QOS).reason(),
             "the old primary can no longer drop its backup");
+    }
+
+    @Test
+    void aRevokedBackupIsActiveAgainOnAFreshReportAboveTheRevokesLsnAndMayThenTakeOver()
+    {
+        final ArbiterRules.Decision revoked = ArbiterRules.decide(running(), revoke("a", 1, 5000), 0, QOS, QOS);
+        assertTrue(revoked.isGranted(), revoked.message());
+        assertEquals(5000, revoked.record().revokedLsn());
+        assertEquals(Reason.BACKUP_NOT_ACTIVE,
+            ArbiterRules.decide(revoked.record(), request(Kind.TAKEOVER, "b", 1), QOS, 0, QOS).reason());
+
+        final ArbiterRules.Decision fresh = ArbiterRules.decide(revoked.record(), activePoll("a", 1, 5001), 0, 0,
+            QOS);
+        assertTrue(fresh.isGranted(), fresh.message());
+        assertTrue(fresh.record().backupActive(), fresh.message());
+        assertFalse(fresh.record().revoked());
+        assertEquals(Reason.PARTNER_ALIVE,
+            ArbiterRules.decide(fresh.record(), request(Kind.TAKEOVER, "b", 1), QOS - 1, 0, QOS).reason());
+        final ArbiterRules.Decision takeover = ArbiterRules.decide(fresh.record(),
+            new ArbiterRequest(Kind.TAKEOVER, MIRROR, "b", 1, 0, 5001), QOS, 0, QOS);
+        assertTrue(takeover.isGranted(), takeover.message());
+        assertEquals(2, takeover.record().epoch());
+        assertEquals(ArbiterRecord.NO_REVOKE, takeover.record().revokedLsn(), "a new epoch starts unrevoked");
+
+        // re-admitted, the backup is revoked again only by the usual rule
+        assertEquals(Reason.PARTNER_ALIVE,
+            ArbiterRules.decide(fresh.record(), revoke("a", 1, 6000), 0, QOS - 1, QOS).reason());
+    }
+
+    @Test
+    void aStaleActiveReportAtOrBelowTheRevokesLsnDoesNotReadmitTheBackup()
+    {
+        final ArbiterRecord revoked = ArbiterRules.decide(running(), revoke("a", 1, 5000), 0, QOS, QOS).record();
+        for (final long stale : new long[] {-1, 0, 4999, 5000})
+        {
+            final ArbiterRules.Decision late = ArbiterRules.decide(revoked, activePoll("a", 1, stale), 0, 0, QOS);
+            assertTrue(late.isGranted(), "a poll is answered");
+            assertSame(revoked, late.record(), "lsn=" + stale + ": " + late.message());
+            assertEquals(Reason.BACKUP_NOT_ACTIVE,
+                ArbiterRules.decide(late.record(), request(Kind.TAKEOVER, "b", 1), QOS, 0, QOS).reason());
+        }
+        assertFalse(ArbiterRules.decide(revoked, activePoll("a", 0, 9000), 0, 0, QOS).record().backupActive(),
+            "a report of an older epoch");
+        assertFalse(ArbiterRules.decide(revoked, activePoll("b", 1, 9000), 0, 0, QOS).record().backupActive(),
+            "only the primary reports its backup");
+
+        // A second revoke while already not ACTIVE raises the LSN a re-admission must pass, never lowers it.
+        final ArbiterRecord again = ArbiterRules.decide(revoked, revoke("a", 1, 7000), 0, 0, QOS).record();
+        assertEquals(7000, again.revokedLsn());
+        assertFalse(ArbiterRules.decide(again, activePoll("a", 1, 6000), 0, 0, QOS).record().backupActive());
+        final ArbiterRecord late = ArbiterRules.decide(again, revoke("a", 1, 3000), 0, 0, QOS).record();
+        assertSame(again, late, "a late revoke of a lower tail changes nothing");
+        final ArbiterRecord readmitted = ArbiterRules.decide(again, activePoll("a", 1, 7001), 0, 0, QOS).record();
+        assertTrue(readmitted.backupActive());
+        // After a re-admission and another revoke, a report sent before the first revoke is still stale.
+        final ArbiterRecord revokedAgain = ArbiterRules.decide(readmitted, revoke("a", 1, 2000), 0, QOS, QOS)
+            .record();
+        assertTrue(revokedAgain.revoked());
+        assertEquals(7000, revokedAgain.revokedLsn(), "never lowered within the epoch");
+        assertFalse(ArbiterRules.decide(revokedAgain, activePoll("a", 1, 6500), 0, 0, QOS).record().backupActive());
+    }
+
+    @Test
+    void aForcedEpochStaysRevokedWhateverThePrimaryReports()
+    {
+        final ArbiterRequest forcedPoll = new ArbiterRequest(Kind.POLL, MIRROR, "a", 1, ArbiterProtocol.FLAG_FORCED);
+        final ArbiterRecord forced = ArbiterRules.decide(running(), forcedPoll, 0, 0, QOS).record();
+        assertEquals(ArbiterRecord.REVOKED_FOR_THE_EPOCH, forced.revokedLsn());
+        assertFalse(ArbiterRules.decide(forced, activePoll("a", 1, Long.MAX_VALUE - 1), 0, 0, QOS).record()
+            .backupActive());
+        // revoked before the force: the force still makes it for the epoch
+        final ArbiterRecord revoked = ArbiterRules.decide(running(), revoke("a", 1, 5000), 0, QOS, QOS).record();
+        final ArbiterRecord forcedAfter = ArbiterRules.decide(revoked, forcedPoll, 0, 0, QOS).record();
+        assertTrue(forcedAfter.isForced(1));
+        final ArbiterRules.Decision report = ArbiterRules.decide(forcedAfter, activePoll("a", 1, 9000), 0, 0, QOS);
+        assertFalse(report.record().backupActive(), report.message());
+        assertEquals(Reason.BACKUP_NOT_ACTIVE,
+            ArbiterRules.decide(report.record(), request(Kind.TAKEOVER, "b", 1), QOS, 0, QOS).reason());
     }
 
     @Test

@@ -5,6 +5,7 @@ import io.jmirror.shipper.ArbiterProtocol;
 import io.jmirror.shipper.ArbiterProtocol.Kind;
 import io.jmirror.shipper.ArbiterRequest;
 import io.jmirror.shipper.ArbiterResponse;
+import io.jmirror.shipper.BackupGate;
 import io.jmirror.shipper.BackupRelease;
 import io.jmirror.shipper.MemberRole;
 import org.junit.jupiter.api.Test;
@@ -87,9 +88,9 @@ class FailoverControlTest
         }
 
         @Override
-        public boolean isMemberActive(final String memberName)
+        public long backupActiveLsn(final String memberName)
         {
-            return false;
+            return -1;
         }
 
         @Override
@@ -474,5 +475,182 @@ class FailoverControlTest
         assertEquals(List.of("undo 4096"), noImages.did);
         assertEquals(MirrorNode.Role.FENCED, fenced.role(), fenced.reason());
         assertTrue(fenced.reason().contains("must be rebuilt"), fenced.reason());
+    }
+
+    /**
+     * Primary A of epoch 1 with backup B: the production {@link ArbiterRules} decide, the production
+     * {@link BackupGate} holds commits; the test plays the backup's session and the journal's positions.
+     */
+    private static final class PrimaryScript extends Script
+    {
+        private static final long QOS = 8000;
+        final BackupGate gate = new BackupGate();
+        final List<ArbiterRequest> requests = new ArrayList<>();
+        FailoverControl control;
+        ArbiterRecord record;
+        boolean isSessionActive;
+        long durableLsn;
+        long backupSilentMs;
+        Boolean mayReleaseWhenActiveReported;
+
+        @Override
+        public ArbiterResponse request(final ArbiterRequest request)
+        {
+            asked.add(request.kind());
+            requests.add(request);
+            if (request.has(ArbiterProtocol.FLAG_BACKUP_ACTIVE))
+            {
+                // What would the gate do if the backup dropped while this report is on its way?
+                mayReleaseWhenActiveReported = control.mayRelease("B", 1);
+            }
+            final ArbiterRules.Decision decision = ArbiterRules.decide(record, request, 0,
+                "B".equals(record == null ? null : record.backup()) ? backupSilentMs : QOS, QOS);
+            record = decision.record();
+            if (null == record)
+            {
+                return new ArbiterResponse(decision.reason(), 0, null, null, 0, -1, decision.message());
+            }
+            return new ArbiterResponse(decision.reason(), record.epoch(), record.primary(), record.backup(),
+                record.backupActive() ? ArbiterProtocol.FLAG_BACKUP_ACTIVE : 0, backupSilentMs, decision.message());
+        }
+
+        @Override
+        public List<EpochStart> journalEpochHistory()
+        {
+            return List.of();
+        }
+
+        @Override
+        public boolean journalExists()
+        {
+            return false;
+        }
+
+        @Override
+        public long primaryTailLsn()
+        {
+            return durableLsn;
+        }
+
+        @Override
+        public long backupActiveLsn(final String memberName)
+        {
+            return isSessionActive ? gate.activeReportLsn(memberName) : -1;
+        }
+
+        @Override
+        public long memberDurableLsn(final String memberName)
+        {
+            return gate.ackedDurableLsn();
+        }
+
+        /** B's session turns ACTIVE having acknowledged {@code acked}. */
+        void backupActive(final long acked)
+        {
+            isSessionActive = true;
+            gate.onActive("B", acked, () -> durableLsn);
+        }
+
+        /** B's session drops; the gate asks whether commits may go on without it. */
+        boolean backupLost()
+        {
+            isSessionActive = false;
+            return gate.onNotActive(control, 1);
+        }
+
+        ArbiterRequest lastPoll()
+        {
+            for (int i = requests.size() - 1; i >= 0; i--)
+            {
+                if (requests.get(i).kind() == Kind.POLL)
+                {
+                    return requests.get(i);
+                }
+            }
+            throw new AssertionError("no POLL sent: " + requests);
+        }
+    }
+
+    private static PrimaryScript primaryOfEpochOne()
+    {
+        final PrimaryScript script = new PrimaryScript();
+        script.control = new FailoverControl(new FailoverSettings("CLINIC", "A", "B", false, true), () -> 0, script,
+            script);
+        script.control.onBeat(0);
+        assertEquals(MirrorNode.Role.PRIMARY, script.control.role(), script.control.reason());
+        assertEquals(1, script.control.epoch());
+        script.record = ArbiterRules.decide(script.record, new ArbiterRequest(Kind.POLL, "CLINIC", "B", 1, 0), 0, 0,
+            PrimaryScript.QOS).record();
+        assertEquals("B", script.record.backup());
+        return script;
+    }
+
+    @Test
+    void theActiveReportWaitsUntilTheBackupHoldsWhatThePrimaryAcknowledgedBeforeTheGateClosed()
+    {
+        final PrimaryScript script = primaryOfEpochOne();
+        // Acknowledged alone (the gate is open until the backup is first ACTIVE) up to 300; B's session turns
+        // ACTIVE one batch short of it.
+        script.durableLsn = 300;
+        script.backupActive(250);
+        assertEquals(300, script.gate.closedAtLsn());
+        script.control.onBeat(100);
+        assertFalse(script.lastPoll().has(ArbiterProtocol.FLAG_BACKUP_ACTIVE), script.lastPoll().toString());
+        assertFalse(script.record.backupActive(), "B lacks 250..300, which A acknowledged: it must not take over");
+
+        script.gate.onAck("B", 300);
+        script.control.onBeat(200);
+        assertTrue(script.lastPoll().has(ArbiterProtocol.FLAG_BACKUP_ACTIVE), script.lastPoll().toString());
+        assertEquals(300, script.lastPoll().lsn(), "the report carries B's acknowledged durable LSN");
+        assertTrue(script.record.backupActive());
+    }
+
+    @Test
+    void afterTheBackupIsReadmittedTheNextReleaseAsksTheArbiterAgain()
+    {
+        final PrimaryScript script = primaryOfEpochOne();
+        script.backupActive(0);
+        script.control.onBeat(100);
+        assertTrue(script.record.backupActive());
+
+        // B is cut off; the arbiter has lost it too and grants the revoke at A's tail.
+        script.durableLsn = 100;
+        script.backupSilentMs = PrimaryScript.QOS;
+        assertFalse(script.backupLost(), "no release before the arbiter's grant");
+        script.control.onBeat(200);
+        final ArbiterRequest revoke = script.requests.get(script.requests.size() - 1);
+        assertEquals(Kind.REVOKE_BACKUP, revoke.kind(), script.requests.toString());
+        assertEquals(100, revoke.lsn(), "the revoke carries A's journal tail");
+        assertTrue(script.record.revoked());
+        assertTrue(script.backupLost(), "released on the grant");
+        script.durableLsn = 200; // acknowledged alone
+
+        // B is back, short of what A acknowledged alone: still not reported, and the release still holds (the
+        // arbiter would refuse B a takeover).
+        script.backupSilentMs = 0;
+        script.backupActive(150);
+        script.control.onBeat(300);
+        assertFalse(script.lastPoll().has(ArbiterProtocol.FLAG_BACKUP_ACTIVE));
+        assertFalse(script.record.backupActive());
+        assertTrue(script.control.mayRelease("B", 1));
+
+        script.gate.onAck("B", 200);
+        script.control.onBeat(400);
+        assertEquals(200, script.lastPoll().lsn());
+        assertTrue(script.record.backupActive(), "re-admitted: " + script.record);
+        assertFalse(script.record.revoked());
+        assertEquals(Boolean.FALSE, script.mayReleaseWhenActiveReported,
+            "the grant stopped counting before the report left, not when its answer came back");
+
+        // B drops again: this time A must ask the arbiter, which still hears B and refuses.
+        final int asked = script.requests.size();
+        assertFalse(script.backupLost(), "no release on the old grant");
+        script.control.onBeat(500);
+        assertTrue(script.requests.subList(asked, script.requests.size()).stream()
+            .anyMatch((request) -> request.kind() == Kind.REVOKE_BACKUP), script.requests.toString());
+        assertTrue(script.record.backupActive(), "the arbiter still hears B: " + script.record);
+        assertFalse(script.backupLost(), "commits keep waiting for B");
+        assertTrue(ArbiterRules.decide(script.record, new ArbiterRequest(Kind.TAKEOVER, "CLINIC", "B", 1, 0, 200),
+            PrimaryScript.QOS, 0, PrimaryScript.QOS).isGranted(), "B may take over once A is lost");
     }
 }

@@ -373,6 +373,42 @@ class MirrorNodeSystemTest
     }
 
     @Test
+    void afterACutHealsTheBackupIsActiveAgainAndTakesOverWithEveryAcknowledgedCommit() throws IOException
+    {
+        final LinkedPair pair = startLinkedPair();
+        final Arbiter arbiter = pair.arbiter();
+        final MirrorNode a = pair.a();
+        final MirrorNode b = pair.b();
+
+        // Only the link between the members is cut: the arbiter hears both and releases the backup, which says it
+        // lost the primary; node-a acknowledges 51..60 alone.
+        pair.toPrimary().stall(true);
+        pair.toPrimary().cutAll();
+        write(a, pair.storeA(), 51, 60);
+        assertTrue(arbiter.record(MIRROR).revoked(), arbiter.record(MIRROR).toString());
+        assertFalse(arbiter.record(MIRROR).backupActive());
+
+        // Healed: node-b catches up on what node-a acknowledged alone, node-a reports it ACTIVE again above the
+        // revoke's LSN (commits after the heal make sure there is something above it) and the arbiter re-admits it.
+        pair.toPrimary().stall(false);
+        write(a, pair.storeA(), 61, 70);
+        await(() -> arbiter.record(MIRROR).backupActive(), "the arbiter holds the healed backup ACTIVE again");
+        assertFalse(arbiter.record(MIRROR).revoked());
+        assertEquals(1, arbiter.record(MIRROR).epoch());
+        write(a, pair.storeA(), 71, 80);
+
+        a.close();
+        assertTrue(b.awaitRole(MirrorNode.Role.PRIMARY, 20_000), "no takeover: " + b.role() + " " + b.reason());
+        assertEquals(2, b.epoch());
+        final GlobalStore storeB = pair.storeB();
+        for (long i = 1; i <= 80; i++)
+        {
+            assertNotNull(storeB.get("USER", "Acct", SubscriptKey.of(i)), "acknowledged write lost: " + i);
+        }
+        assertEquals(pair.storeA().digests(), storeB.digests());
+    }
+
+    @Test
     void withEveryLinkCutNobodyTakesOverAndThePrimaryAcknowledgesNothingUntilTheyHeal() throws IOException
     {
         final LinkedPair pair = startLinkedPair();
@@ -477,6 +513,17 @@ class MirrorNodeSystemTest
         assertEquals(MirrorNode.Role.PRIMARY, a.role());
         assertEquals(MirrorNode.Role.BACKUP, b.role(), "no takeover: the backup was revoked for the epoch");
         assertEquals(1, arbiter.record(MIRROR).epoch());
+
+        // Caught up and acknowledging commits again, the backup is reported ACTIVE above the revoke's LSN: in a
+        // forced epoch that does not re-admit it.
+        write(a, storeA, 61, 70);
+        final long reportedUntil = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(10 * 100);
+        while (System.nanoTime() < reportedUntil)
+        {
+            assertFalse(arbiter.record(MIRROR).backupActive(), "a forced epoch stays revoked");
+            java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
+        }
+        assertTrue(arbiter.record(MIRROR).revoked());
     }
 
     /**
@@ -485,7 +532,7 @@ class MirrorNodeSystemTest
      */
     private record LinkedPair(Arbiter arbiter, io.jmirror.shipper.LoopbackProxy toPrimary,
         io.jmirror.shipper.LoopbackProxy arbiterOfA, io.jmirror.shipper.LoopbackProxy arbiterOfB, GlobalStore storeA,
-        MirrorNode a, MirrorNode b)
+        MirrorNode a, MirrorNode b, GlobalStore storeB)
     {
         void cutEveryLink()
         {
@@ -510,13 +557,14 @@ class MirrorNodeSystemTest
         final MirrorNode a = MirrorNode.start(nodeContext("node-a", storeA, arbiterOfA.address()).initialPrimary(true));
         closeables.add(a);
         assertTrue(a.awaitRole(MirrorNode.Role.PRIMARY, 20_000), a.reason());
-        final MirrorNode b = MirrorNode.start(nodeContext("node-b", new GlobalStore(), arbiterOfB.address())
+        final GlobalStore storeB = new GlobalStore();
+        final MirrorNode b = MirrorNode.start(nodeContext("node-b", storeB, arbiterOfB.address())
             .route("node-a", toPrimary.address()));
         closeables.add(b);
         assertTrue(b.awaitRole(MirrorNode.Role.BACKUP, 20_000), b.reason());
         await(() -> arbiter.record(MIRROR).backupActive(), "the arbiter holds the backup ACTIVE");
         write(a, storeA, 1, 50);
-        return new LinkedPair(arbiter, toPrimary, arbiterOfA, arbiterOfB, storeA, a, b);
+        return new LinkedPair(arbiter, toPrimary, arbiterOfA, arbiterOfB, storeA, a, b, storeB);
     }
 
     private static String nodeStatusText(final java.nio.file.Path nodeDir, final String member)

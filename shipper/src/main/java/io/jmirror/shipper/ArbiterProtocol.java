@@ -25,7 +25,7 @@ import java.nio.charset.StandardCharsets;
  *  |                  Epoch the member knows (8)                   | 16
  *  |                                                               |
  *  +---------------------------------------------------------------+
- *  |   LSN (8): CLAIM_PRIMARY, TAKEOVER: the member's journal end  | 24
+ *  |   LSN (8): see ArbiterRequest.lsn; -1 when none               | 24
  *  |                                                               |
  *  +-------------------------------+-------------------------------+
  *  |      Mirror Name Length       |      Member Name Length       | 32
@@ -65,8 +65,9 @@ import java.nio.charset.StandardCharsets;
  *  | Primary Name (UTF-8) | Backup Name (UTF-8) | Message (UTF-8)  | 56
  *  +---------------------------------------------------------------+
  * </pre>
- * Request kinds: 1 POLL (liveness; the primary also reports whether its backup is ACTIVE), 2 CLAIM_PRIMARY (start or
- * restart as primary), 3 REVOKE_BACKUP (the primary asks to stop waiting for its backup), 4 TAKEOVER (the backup asks
+ * Request kinds: 1 POLL (liveness; the primary also reports whether its backup is ACTIVE, and up to where it is
+ * durable), 2 CLAIM_PRIMARY (start or restart as primary), 3 REVOKE_BACKUP (the primary asks to stop waiting for its
+ * backup, at its journal tail), 4 TAKEOVER (the backup asks
  * to become primary in the next epoch), 5 HANDOVER (the primary hands over to its ACTIVE backup), 6 SET_NO_FAILOVER
  * (flag value in bit 1), 7 PROMOTE (an async member asks to become primary when both failover members are lost;
  * bit 1 says the operator accepts the data loss). Refusal reasons are {@link Reason}. A frame that is too short,

@@ -10,7 +10,9 @@ package io.jmirror.shipper;
  * @param flags      {@link ArbiterProtocol#FLAG_BACKUP_ACTIVE} in a primary's POLL: its backup is ACTIVE;
  *                   {@link ArbiterProtocol#FLAG_VALUE} in SET_NO_FAILOVER: the flag's new value.
  * @param lsn        in CLAIM_PRIMARY and TAKEOVER: the end of the member's journal, where its {@code EPOCH_START}
- *                   will go; -1 otherwise.
+ *                   will go (a restarted primary's claim: its journal end); in REVOKE_BACKUP: the primary's journal
+ *                   tail; in a primary's POLL with {@link ArbiterProtocol#FLAG_BACKUP_ACTIVE}: the backup's durable
+ *                   LSN as acknowledged to the primary; -1 otherwise.
  */
 public record ArbiterRequest(
     ArbiterProtocol.Kind kind, String mirrorName, String memberName, long epoch, int flags, long lsn)

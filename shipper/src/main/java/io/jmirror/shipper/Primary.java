@@ -25,6 +25,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.LongSupplier;
 
 /**
  * The primary's shipping side: listens for members, runs one {@link MemberSession} agent per connected member,
@@ -86,6 +87,7 @@ public final class Primary implements AutoCloseable
     private final CommitWaiters commitWaiters = new CommitWaiters(COMMIT_WAITERS_MAX);
     private volatile MemberSession backup;
     private final BackupGate backupGate = new BackupGate();
+    private final LongSupplier journalDurableLsn;
     private volatile boolean isClosed;
     /** The higher epoch that fenced this primary; 0 while it is not fenced. */
     private volatile long fencedEpoch;
@@ -97,6 +99,7 @@ public final class Primary implements AutoCloseable
     {
         this.ctx = ctx;
         this.journal = ctx.journal();
+        this.journalDurableLsn = journal::durableLsn;
         // Room for the primary's own counters, 17 for each of up to 15 members, and an embedder's own.
         this.statusFile = StatusFile.create(ctx.statusDir(), 512);
         this.errorCounter = statusFile.newCounter(StatusCounterType.PRIMARY_ERRORS, "");
@@ -376,7 +379,7 @@ public final class Primary implements AutoCloseable
             backup = to == TransferStatus.CLOSED ? (backup == session ? null : backup) : session;
             if (to == TransferStatus.ACTIVE)
             {
-                backupGate.onActive(session.memberName(), session.ackedDurableLsn());
+                backupGate.onActive(session.memberName(), session.ackedDurableLsn(), journalDurableLsn);
             }
             else
             {
@@ -410,6 +413,24 @@ public final class Primary implements AutoCloseable
         {
             commitWaiters.wakeAll();
         }
+    }
+
+    /**
+     * What the failover layer may report to the arbiter: the backup is ACTIVE, with this durable LSN.
+     *
+     * @param name the backup's member name.
+     * @return the backup's durable LSN as it acknowledged it, when its session is ACTIVE, commits wait for it and it
+     * has acknowledged durable every commit this primary acknowledged without it ({@link BackupGate#activeReportLsn});
+     * else -1.
+     */
+    public long backupActiveLsn(final String name)
+    {
+        final MemberSession current = backup;
+        if (null == current || current.state() != TransferStatus.ACTIVE || !name.equals(current.memberName()))
+        {
+            return -1;
+        }
+        return backupGate.activeReportLsn(name);
     }
 
     /**
@@ -627,16 +648,18 @@ public final class Primary implements AutoCloseable
 
     private boolean isCommittedNow(final MemberSession gate, final long lsn)
     {
-        long position = Long.MAX_VALUE;
+        // The durable LSN is read before the gate: if the gate is seen open, this LSN is at most the one the gate
+        // records when it closes (BackupGate.onActive), which the backup must reach before it is reported ACTIVE.
+        long position = journal.durableLsn();
         if (backupGate.isGating())
         {
-            position = backupGate.ackedDurableLsn();
-            if (position < lsn)
+            final long acked = backupGate.ackedDurableLsn();
+            if (acked < lsn)
             {
                 return false; // the usual answer while waiting for the ack: nothing more to read
             }
+            position = Math.min(position, acked);
         }
-        position = Math.min(position, journal.durableLsn());
         return position > lsn || (position == lsn && journal.tailLsn() <= lsn);
     }
 

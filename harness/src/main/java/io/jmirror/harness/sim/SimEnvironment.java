@@ -82,10 +82,15 @@ final class SimEnvironment implements FailoverEnvironment
     }
 
     @Override
-    public boolean isMemberActive(final String memberName)
+    public long backupActiveLsn(final String memberName)
     {
-        final SimPrimarySide.Session session = node.primarySide().session(memberName);
-        return null != session && session.state == SimPrimarySide.SessionState.ACTIVE;
+        final SimPrimarySide side = node.primarySide();
+        final SimPrimarySide.Session session = side.session(memberName);
+        if (null == session || session.state != SimPrimarySide.SessionState.ACTIVE)
+        {
+            return -1;
+        }
+        return side.gate().activeReportLsn(memberName);
     }
 
     @Override

@@ -293,7 +293,7 @@ final class SimPrimarySide
         session.state = next;
         if (next == SessionState.ACTIVE && session.member.equals(node.partner()))
         {
-            gate.onActive(session.member, session.ackedDurableLsn);
+            gate.onActive(session.member, session.ackedDurableLsn, node.journal()::durableLsn);
         }
     }
 }
