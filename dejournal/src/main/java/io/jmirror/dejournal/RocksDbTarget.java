@@ -72,8 +72,10 @@ import org.slf4j.LoggerFactory;
  * <p>
  * <b>Reads</b> ({@link #get}, {@link #order}, {@link #orderChild}, {@link #query}, {@link #digests()}) run on any
  * thread while workers write; each sees the store at one instant, and globals advance independently, as on an IRIS
- * reporting member. {@link #close()} releases every native handle; call it after the dejournaler that applies to
- * this target is closed.
+ * reporting member. {@link #readView()} gives one instant for many reads, and with isolated readers
+ * ({@link DejournalContext#isolatedReaders(boolean)}) hides every transaction still open: see {@link RocksDbReadView}
+ * and {@link OpenTransactionOverlay}. {@link #close()} releases every native handle, the views' snapshots too; call
+ * it after the dejournaler that applies to this target is closed.
  */
 public final class RocksDbTarget implements Target, StoreReader, AutoCloseable
 {
