@@ -99,8 +99,11 @@ public final class RocksDbTarget implements Target, StoreReader, AutoCloseable
     private volatile long checkpointLsn;
     private volatile boolean isClosed;
     private final boolean isReadOnly;
-    /** Null unless readers are isolated: then every transactional record goes through it. */
-    private OpenTransactionOverlay overlay;
+    /**
+     * Null unless readers are isolated: then every transactional record goes through it. Volatile for reader
+     * threads started before it was set; on x86 the workers' read of it is a plain load.
+     */
+    private volatile OpenTransactionOverlay overlay;
     private final Set<RocksDbReadView> views = ConcurrentHashMap.newKeySet();
 
     private RocksDbTarget(final Path dir, final boolean readOnly)
