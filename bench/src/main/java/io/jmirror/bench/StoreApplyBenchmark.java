@@ -9,6 +9,7 @@ import io.jmirror.dejournal.Dejournaler;
 import io.jmirror.dejournal.GlobalStore;
 import io.jmirror.dejournal.RocksDbTarget;
 import io.jmirror.dejournal.Target;
+import io.jmirror.journal.BeforeImage;
 import io.jmirror.journal.GlobalName;
 import io.jmirror.journal.Journal;
 import io.jmirror.journal.JournalAppender;
@@ -59,6 +60,9 @@ public class StoreApplyBenchmark
 
     /** Fixed so that every run replays the same journal. */
     static final long SEED = 0x696e73657274L;
+
+    /** SETs per transaction in {@link #transactions}. */
+    public static final int TRANSACTION_SETS = 4;
 
     private static final long APPLY_TIMEOUT_NS = TimeUnit.SECONDS.toNanos(300);
 
@@ -175,11 +179,108 @@ public class StoreApplyBenchmark
     }
 
     /**
+     * The transactional journal (per trial) and an empty RocksDB store (per invocation), with readers isolated or
+     * not: what {@link DejournalContext#isolatedReaders(boolean)} costs the apply rate.
+     */
+    @State(Scope.Benchmark)
+    public static class TransactionState
+    {
+        @Param({"false", "true"})
+        public boolean isolatedReaders;
+
+        Path dir;
+        Journal journal;
+        long endLsn;
+        Path storeDir;
+        RocksDbTarget target;
+
+        /**
+         * Fills the journal once per trial.
+         */
+        @Setup(Level.Trial)
+        public void setup()
+        {
+            dir = TempDirs.create("jmirror-bench-transactions");
+            journal = Journal.open(new JournalContext().journalDir(dir).syncPolicy(SyncPolicy.NONE));
+            fill(journal, TRANSACTION_SETS);
+            endLsn = journal.completeLsn();
+        }
+
+        /**
+         * An empty store for the next invocation.
+         */
+        @Setup(Level.Invocation)
+        public void newStore()
+        {
+            storeDir = TempDirs.create("jmirror-bench-transactions-rocksdb");
+            target = RocksDbTarget.open(storeDir);
+        }
+
+        /**
+         * Closes and deletes the invocation's store.
+         */
+        @TearDown(Level.Invocation)
+        public void dropStore()
+        {
+            target.close();
+            TempDirs.delete(storeDir);
+            target = null;
+        }
+
+        /**
+         * Closes and deletes the journal.
+         */
+        @TearDown(Level.Trial)
+        public void tearDown()
+        {
+            journal.close();
+            TempDirs.delete(dir);
+        }
+    }
+
+    /**
+     * The insert journal in transactions of {@value #TRANSACTION_SETS} SETs (each with its before-image), into
+     * RocksDB with 2 workers, readers isolated or not; one op = one SET. No reader runs: this is the cost to the
+     * apply path (an overlay entry per SET, its removal at TCOMMIT).
+     *
+     * @param state the journal, the store and the option.
+     * @return the applied LSN.
+     */
+    @Benchmark
+    @OperationsPerInvocation(RECORDS)
+    public long transactions(final TransactionState state)
+    {
+        try (Dejournaler dejournaler = Dejournaler.start(new DejournalContext().journal(state.journal)
+            .target(state.target).workers(2).verifyChecksums(MemberContext.VERIFY_CHECKSUMS_DEFAULT)
+            .isolatedReaders(state.isolatedReaders)))
+        {
+            if (!dejournaler.awaitApplied(state.endLsn, APPLY_TIMEOUT_NS))
+            {
+                throw new IllegalStateException("replay did not finish: endLsn=" + state.endLsn + " status=" +
+                    dejournaler.status());
+            }
+            return dejournaler.appliedLsn();
+        }
+    }
+
+    /**
      * Appends the records: SETs of {@code ^Gnnn(i,j)} with 32 to 100-byte values.
      *
      * @param journal where to append.
      */
     static void fill(final Journal journal)
+    {
+        fill(journal, 0);
+    }
+
+    /**
+     * Appends {@value #RECORDS} SETs of {@code ^Gnnn(i,j)} with 32 to 100-byte values; with {@code transactionSets}
+     * above 0, in transactions of that many SETs, each SET with an UNDEFINED before-image (almost every node is new).
+     *
+     * @param journal         where to append.
+     * @param transactionSets SETs per transaction; 0 for none.
+     */
+    static void fill(final Journal journal, final int transactionSets)
     {
         final GlobalName[] globals = new GlobalName[GLOBALS];
         for (int i = 0; i < GLOBALS; i++)
@@ -195,10 +296,32 @@ public class StoreApplyBenchmark
             values[length] = new byte[length];
             random.nextBytes(values[length]);
         }
+        final BeforeImage undefined = new BeforeImage().undefined();
+        long transactionId = 0;
         for (int i = 0; i < RECORDS; i++)
         {
+            if (transactionSets > 0 && i % transactionSets == 0)
+            {
+                if (transactionId > 0)
+                {
+                    appender.tcommit(transactionId);
+                }
+                appender.tstart(++transactionId);
+            }
             key.clear().add(random.nextInt(SUBSCRIPT_RANGE)).add(random.nextInt(SUBSCRIPT_RANGE));
-            appender.set(0, globals[random.nextInt(GLOBALS)], key, values[32 + random.nextInt(69)]);
+            if (transactionId > 0)
+            {
+                appender.set(transactionId, globals[random.nextInt(GLOBALS)], key, values[32 + random.nextInt(69)],
+                    undefined);
+            }
+            else
+            {
+                appender.set(0, globals[random.nextInt(GLOBALS)], key, values[32 + random.nextInt(69)]);
+            }
+        }
+        if (transactionId > 0)
+        {
+            appender.tcommit(transactionId);
         }
     }
 }

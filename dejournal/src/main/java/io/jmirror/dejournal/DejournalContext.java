@@ -26,6 +26,8 @@ public final class DejournalContext
     public static final boolean VERIFY_CHECKSUMS_DEFAULT = true;
     /** Default most transaction markers held while they wait for their records: see {@link #maxPendingMarkers}. */
     public static final int MAX_PENDING_MARKERS_DEFAULT = 64 * 1024;
+    /** By default readers see records as they are applied, also part of a transaction: as on an IRIS member. */
+    public static final boolean ISOLATED_READERS_DEFAULT = false;
 
     private Journal journal;
     private Target target;
@@ -37,6 +39,7 @@ public final class DejournalContext
     private Supplier<WaitStrategy> waitStrategySupplier = ParkingWaitStrategy::new;
     private long endLsn = Long.MAX_VALUE;
     private int maxPendingMarkers = MAX_PENDING_MARKERS_DEFAULT;
+    private boolean isolatedReaders = ISOLATED_READERS_DEFAULT;
     private Supplier<IdleStrategy> idleStrategySupplier = JournalContext::defaultIdleStrategy;
 
     /**
@@ -54,7 +57,39 @@ public final class DejournalContext
         {
             throw invalid("maxPendingMarkers must be positive: maxPendingMarkers=" + maxPendingMarkers);
         }
+        if (isolatedReaders && !(target instanceof RocksDbTarget))
+        {
+            throw invalid("isolatedReaders needs a RocksDbTarget: target=" + target.getClass().getName());
+        }
         return this;
+    }
+
+    /**
+     * Beyond IRIS, whose readers can see half of a transaction: with this set, a {@link RocksDbReadView} (from
+     * {@link RocksDbTarget#readView()}) never shows part of a transaction. Records still apply in journal order as
+     * they come, on parallel workers; each record of a transaction first records the before-image of the node it
+     * changes (see {@link OpenTransactionOverlay}), and the view shows those until the transaction's TCOMMIT or
+     * TROLLBACK has reached the target. The target's own reads ({@link RocksDbTarget#get} and the rest) are not
+     * isolated. Also, no checkpoint passes the TSTART of a transaction still open, so a restart replays the whole
+     * transaction and hides it again (the journal is kept from there). Only a {@link RocksDbTarget} supports it.
+     * What it costs the apply rate is measured by {@code StoreApplyBenchmark.transactions}.
+     *
+     * @param isolatedReaders true to hide open transactions from read views; default
+     *                        {@link #ISOLATED_READERS_DEFAULT}.
+     * @return this.
+     */
+    public DejournalContext isolatedReaders(final boolean isolatedReaders)
+    {
+        this.isolatedReaders = isolatedReaders;
+        return this;
+    }
+
+    /**
+     * @return whether read views hide open transactions.
+     */
+    public boolean isolatedReaders()
+    {
+        return isolatedReaders;
     }
 
     /**

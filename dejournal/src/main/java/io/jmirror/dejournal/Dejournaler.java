@@ -65,6 +65,11 @@ public final class Dejournaler implements AutoCloseable
             rings[i].addGatingSequences(processors[i].getSequence());
         }
 
+        if (ctx.isolatedReaders())
+        {
+            // Before any worker applies, so that every transactional record is hidden until its transaction ends.
+            ((RocksDbTarget)ctx.target()).isolateReaders();
+        }
         final long recovered = ctx.target().recoveredLsn();
         final long startLsn = recovered < 0 ? journal.startLsn() : recovered;
         this.dispatcher = new Dispatcher(ctx, rings, processors, startLsn);

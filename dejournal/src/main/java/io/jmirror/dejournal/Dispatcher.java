@@ -43,6 +43,7 @@ final class Dispatcher implements Agent, RecordHandler
     private final OpenTransactions openTransactions = new OpenTransactions();
     private final PendingMarkers pendingMarkers;
     private final AppliedLsn appliedLsn;
+    private final boolean isolatedReaders;
     private boolean dispatchingCatchUp;
     private JournalException damage;
 
@@ -54,6 +55,7 @@ final class Dispatcher implements Agent, RecordHandler
     {
         this.ctx = ctx;
         this.target = ctx.target();
+        this.isolatedReaders = ctx.isolatedReaders();
         this.router = new WorkerRouter(rings, processors, ctx.ringSize(), ctx.dispatchBatch());
         this.pauses = new DatabasePauses(ctx.journal(), ctx.verifyChecksums());
         this.pendingMarkers = new PendingMarkers(ctx.journal(), ctx.verifyChecksums(), ctx.maxPendingMarkers());
@@ -101,7 +103,7 @@ final class Dispatcher implements Agent, RecordHandler
         }
         updateAppliedLsn();
         work += pendingMarkers.deliverBelow(appliedLsn.get(), reader.position(), target);
-        appliedLsn.checkpointIfDue(System.currentTimeMillis(), pendingMarkers.deliveredBelow());
+        appliedLsn.checkpointIfDue(System.currentTimeMillis(), checkpointBound());
         return work;
     }
 
@@ -186,6 +188,17 @@ final class Dispatcher implements Agent, RecordHandler
         return work;
     }
 
+    /**
+     * @return how far a checkpoint may go: not past a marker the target has not seen, and with isolated readers not
+     * past the TSTART of an open transaction, so that a restart replays all of it and the overlay hides it again.
+     */
+    private long checkpointBound()
+    {
+        final long deliveredBelow = pendingMarkers.deliveredBelow();
+        final long oldestOpen = isolatedReaders ? openTransactions.oldestStartLsn() : -1;
+        return oldestOpen < 0 ? deliveredBelow : Math.min(deliveredBelow, oldestOpen);
+    }
+
     private void updateAppliedLsn()
     {
         appliedLsn.advance(router.lowestInFlightLsn(pauses.dispatchedBelow(reader.position())));
@@ -258,7 +271,7 @@ final class Dispatcher implements Agent, RecordHandler
         {
             // the markers below the applied LSN, also those a scan finds
         }
-        appliedLsn.checkpoint(pendingMarkers.deliveredBelow());
+        appliedLsn.checkpoint(checkpointBound());
         pendingMarkers.close();
         pauses.close();
         reader.close();

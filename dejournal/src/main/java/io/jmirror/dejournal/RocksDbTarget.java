@@ -11,10 +11,13 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 
 import io.jmirror.journal.GlobalName;
 import io.jmirror.journal.JournalRecord;
+import io.jmirror.journal.RecordType;
 import io.jmirror.journal.SubscriptCodec;
 import io.jmirror.journal.SubscriptKey;
 import org.agrona.DirectBuffer;
@@ -25,6 +28,7 @@ import org.rocksdb.Options;
 import org.rocksdb.RocksDB;
 import org.rocksdb.RocksDBException;
 import org.rocksdb.RocksIterator;
+import org.rocksdb.Snapshot;
 import org.rocksdb.WriteOptions;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -68,13 +72,16 @@ import org.slf4j.LoggerFactory;
  * <p>
  * <b>Reads</b> ({@link #get}, {@link #order}, {@link #orderChild}, {@link #query}, {@link #digests()}) run on any
  * thread while workers write; each sees the store at one instant, and globals advance independently, as on an IRIS
- * reporting member. {@link #close()} releases every native handle; call it after the dejournaler that applies to
- * this target is closed.
+ * reporting member. {@link #readView()} gives one instant for many reads, and with isolated readers
+ * ({@link DejournalContext#isolatedReaders(boolean)}) hides every transaction still open: see {@link RocksDbReadView}
+ * and {@link OpenTransactionOverlay}. {@link #close()} releases every native handle, the views' snapshots too; call
+ * it after the dejournaler that applies to this target is closed.
  */
 public final class RocksDbTarget implements Target, StoreReader, AutoCloseable
 {
     private static final Logger LOG = LoggerFactory.getLogger(RocksDbTarget.class);
-    private static final Comparator<GlobalName> NAME_ORDER =
+    private static final byte[][][] NO_HIDDEN_NODES = {new byte[0][], new byte[0][]};
+    static final Comparator<GlobalName> NAME_ORDER =
         Comparator.comparing(GlobalName::database).thenComparing(GlobalName::global);
 
     static
@@ -92,6 +99,12 @@ public final class RocksDbTarget implements Target, StoreReader, AutoCloseable
     private volatile long checkpointLsn;
     private volatile boolean isClosed;
     private final boolean isReadOnly;
+    /**
+     * Null unless readers are isolated: then every transactional record goes through it. Volatile for reader
+     * threads started before it was set; on x86 the workers' read of it is a plain load.
+     */
+    private volatile OpenTransactionOverlay overlay;
+    private final Set<RocksDbReadView> views = ConcurrentHashMap.newKeySet();
 
     private RocksDbTarget(final Path dir, final boolean readOnly)
     {
@@ -209,6 +222,11 @@ public final class RocksDbTarget implements Target, StoreReader, AutoCloseable
     {
         checkOpen();
         final RocksDbWriter writer = writer(worker);
+        final OpenTransactionOverlay overlay = this.overlay;
+        if (null != overlay && record.transactionId() != 0)
+        {
+            overlay.beforeWrite(record);
+        }
         writer.add(record);
         writer.write(record);
     }
@@ -218,9 +236,66 @@ public final class RocksDbTarget implements Target, StoreReader, AutoCloseable
     {
         checkOpen();
         final RocksDbWriter writer = writer(worker);
+        final OpenTransactionOverlay overlay = this.overlay;
+        if (null != overlay)
+        {
+            // Both entries go in before the batch that writes both records.
+            if (first.transactionId() != 0)
+            {
+                overlay.beforeWrite(first);
+            }
+            if (second.transactionId() != 0)
+            {
+                overlay.beforeWrite(second);
+            }
+        }
         writer.add(first);
         writer.add(second);
         writer.write(first);
+    }
+
+    /**
+     * With isolated readers, a TCOMMIT or TROLLBACK (which reaches the target once every record before it is applied)
+     * shows the transaction's nodes to the views taken from then on.
+     */
+    @Override
+    public void onTransactionMarker(final JournalRecord record)
+    {
+        final OpenTransactionOverlay overlay = this.overlay;
+        if (null != overlay && record.type() != RecordType.TSTART)
+        {
+            overlay.onTransactionEnd(record.transactionId());
+        }
+    }
+
+    /**
+     * Makes {@link #readView()} hide open transactions from now on; the dejournaler calls it when
+     * {@link DejournalContext#isolatedReaders()} is set, before its workers start. Transactions whose records were
+     * applied before this call are not hidden.
+     */
+    synchronized void isolateReaders()
+    {
+        checkWritable();
+        if (null == overlay)
+        {
+            overlay = new OpenTransactionOverlay(db);
+        }
+    }
+
+    /**
+     * @return whether {@link #readView()} hides open transactions.
+     */
+    public boolean isIsolatingReaders()
+    {
+        return null != overlay;
+    }
+
+    /**
+     * @return the overlay of open transactions, null unless readers are isolated; for tests.
+     */
+    OpenTransactionOverlay overlay()
+    {
+        return overlay;
     }
 
     /**
@@ -296,6 +371,54 @@ public final class RocksDbTarget implements Target, StoreReader, AutoCloseable
     // ---------------------------------------------------------------------------------------------------- reads
 
     /**
+     * A view of the store at this instant, the same for every read through it and across globals. With isolated
+     * readers ({@link DejournalContext#isolatedReaders(boolean)}) it shows no part of a transaction still open:
+     * see {@link RocksDbReadView}. Close it when done; it holds a RocksDB snapshot.
+     *
+     * @return a new view.
+     */
+    public RocksDbReadView readView()
+    {
+        final OpenTransactionOverlay overlay = this.overlay;
+        synchronized (views)
+        {
+            // Under the views' monitor, so close() cannot close the database between the check and the snapshot.
+            checkOpen();
+            final RocksDbReadView view;
+            if (null == overlay)
+            {
+                view = new RocksDbReadView(this, db, db.getSnapshot(), NO_HIDDEN_NODES);
+            }
+            else
+            {
+                // Copy first, then snapshot, under the lock that adding and removing entries hold: see
+                // OpenTransactionOverlay for why no transaction can show in part.
+                synchronized (overlay.lock())
+                {
+                    final byte[][][] hidden = overlay.copy();
+                    view = new RocksDbReadView(this, db, db.getSnapshot(), hidden);
+                }
+            }
+            views.add(view);
+            return view;
+        }
+    }
+
+    /**
+     * A view's close: its snapshot goes back to RocksDB, unless the target closed already.
+     */
+    void release(final RocksDbReadView view, final Snapshot snapshot)
+    {
+        synchronized (views)
+        {
+            if (views.remove(view) && !isClosed)
+            {
+                db.releaseSnapshot(snapshot);
+            }
+        }
+    }
+
+    /**
      * @return a copy of the node's value, or null if the node has none.
      */
     public byte[] get(final String database, final String global, final SubscriptKey key)
@@ -355,7 +478,7 @@ public final class RocksDbTarget implements Target, StoreReader, AutoCloseable
                     it.prev();
                 }
             }
-            return sibling(it, full, parentLength, names.length, depth);
+            return sibling(it.isValid() ? it.key() : null, full, parentLength, names.length, depth);
         }
     }
 
@@ -394,23 +517,19 @@ public final class RocksDbTarget implements Target, StoreReader, AutoCloseable
                     it.prev();
                 }
             }
-            return sibling(it, full, full.length, names.length, depth);
+            return sibling(it.isValid() ? it.key() : null, full, full.length, names.length, depth);
         }
     }
 
     /**
-     * @return the iterator's key cut to {@code depth} subscripts when it lies strictly under the parent whose full
-     * key is the first {@code parentLength} bytes of {@code full}, else null.
+     * @return the key found cut to {@code depth} subscripts when it lies strictly under the parent whose full key is
+     * the first {@code parentLength} bytes of {@code full}, else null (also when nothing was found).
      */
-    private static SubscriptKey sibling(
-        final RocksIterator it, final byte[] full, final int parentLength, final int namesLength, final int depth)
+    static SubscriptKey sibling(
+        final byte[] found, final byte[] full, final int parentLength, final int namesLength, final int depth)
     {
-        if (!it.isValid())
-        {
-            return null;
-        }
-        final byte[] found = it.key();
-        if (found.length <= parentLength || !RocksDbKeyDescriptor.startsWith(found, full, parentLength))
+        if (null == found || found.length <= parentLength ||
+            !RocksDbKeyDescriptor.startsWith(found, full, parentLength))
         {
             return null;
         }
@@ -517,7 +636,7 @@ public final class RocksDbTarget implements Target, StoreReader, AutoCloseable
         return new ArrayList<>(digests().keySet());
     }
 
-    private static GlobalName name(final byte[] names)
+    static GlobalName name(final byte[] names)
     {
         final int globalOffset = RocksDbKeyDescriptor.globalOffset(names);
         return GlobalName.of(RocksDbKeyDescriptor.name(names, 0, globalOffset),
@@ -527,7 +646,7 @@ public final class RocksDbTarget implements Target, StoreReader, AutoCloseable
     /**
      * Count, sum and xor of pair hashes, as {@link GlobalDigest} defines them.
      */
-    private static final class DigestSum
+    static final class DigestSum
     {
         private long count;
         private long sum;
@@ -548,21 +667,21 @@ public final class RocksDbTarget implements Target, StoreReader, AutoCloseable
         }
     }
 
-    private static byte[] names(final String database, final String global)
+    static byte[] names(final String database, final String global)
     {
         Objects.requireNonNull(database, "database");
         Objects.requireNonNull(global, "global");
         return RocksDbKeyDescriptor.names(database, global.startsWith("^") ? global.substring(1) : global);
     }
 
-    private static byte[] concat(final byte[] a, final byte[] b)
+    static byte[] concat(final byte[] a, final byte[] b)
     {
         final byte[] both = Arrays.copyOf(a, a.length + b.length);
         System.arraycopy(b, 0, both, a.length, b.length);
         return both;
     }
 
-    private DejournalException readFailed(final RocksDBException ex)
+    DejournalException readFailed(final RocksDBException ex)
     {
         return new DejournalException(DejournalException.Code.TARGET_FAILED, "RocksDB read failed: dir=" + dir +
             " status=" + ex.getMessage(), ex);
@@ -590,7 +709,15 @@ public final class RocksDbTarget implements Target, StoreReader, AutoCloseable
         {
             return;
         }
-        isClosed = true;
+        synchronized (views)
+        {
+            // A snapshot must go back before its database closes; the views find the target closed.
+            for (final RocksDbReadView view : views)
+            {
+                view.close();
+            }
+            isClosed = true;
+        }
         for (int i = 0; i < writers.length; i++)
         {
             if (null != writers[i])
