@@ -162,7 +162,7 @@ public final class Member implements AutoCloseable
                 }
                 current = Dejournaler.start(new DejournalContext().journal(journal).target(ctx.target())
                     .workers(ctx.workers()).ringSize(ctx.ringSize()).checkpointIntervalMs(ctx.checkpointIntervalMs())
-                    .verifyChecksums(ctx.verifyChecksums()));
+                    .verifyChecksums(ctx.verifyChecksums()).isolatedReaders(ctx.isolatedReaders()));
                 dejournaler = current;
                 // Started after a failure to start: applying again.
                 failureReason = null;

@@ -2,6 +2,7 @@ package io.jmirror.mirror;
 
 import io.jmirror.dejournal.DejournalContext;
 import io.jmirror.dejournal.DejournalException;
+import io.jmirror.dejournal.RocksDbTarget;
 import io.jmirror.dejournal.Target;
 import io.jmirror.shipper.ReceiverContext;
 
@@ -21,6 +22,7 @@ public final class MemberContext
 
     private ReceiverContext receiverContext;
     private Target target;
+    private boolean isolatedReaders = DejournalContext.ISOLATED_READERS_DEFAULT;
     private int workers = Math.min(Runtime.getRuntime().availableProcessors(), DejournalContext.MAX_WORKERS);
     private int ringSize = DejournalContext.RING_SIZE_DEFAULT;
     private long checkpointIntervalMs = DejournalContext.CHECKPOINT_INTERVAL_MS_DEFAULT;
@@ -41,12 +43,37 @@ public final class MemberContext
         // backup, acknowledges) but never applies.
         DejournalContext.checkSettings(workers, ringSize, DejournalContext.DISPATCH_BATCH_DEFAULT,
             checkpointIntervalMs);
+        if (isolatedReaders && !(target instanceof RocksDbTarget))
+        {
+            throw new DejournalException(DejournalException.Code.INVALID_CONFIG,
+                "isolatedReaders needs a RocksDbTarget: target=" + target.getClass().getName());
+        }
         if (purgeIntervalMs < 0)
         {
             throw new DejournalException(DejournalException.Code.INVALID_CONFIG,
                 "purgeIntervalMs must be >= 0: purgeIntervalMs=" + purgeIntervalMs);
         }
         return this;
+    }
+
+    /**
+     * @param isolatedReaders true so that read views of the member's store ({@link RocksDbTarget#readView()}) never
+     *                        show part of a transaction; see {@link DejournalContext#isolatedReaders(boolean)}.
+     *                        Needs a {@link RocksDbTarget}.
+     * @return this.
+     */
+    public MemberContext isolatedReaders(final boolean isolatedReaders)
+    {
+        this.isolatedReaders = isolatedReaders;
+        return this;
+    }
+
+    /**
+     * @return whether read views of the member's store hide open transactions.
+     */
+    public boolean isolatedReaders()
+    {
+        return isolatedReaders;
     }
 
     /**

@@ -40,6 +40,7 @@ class MemberContextTest
         assertRefused((ctx) -> ctx.ringSize(100), "ringSize must be a power of two");
         assertRefused((ctx) -> ctx.ringSize(128), "ringSize must hold a dispatch batch: ringSize=128");
         assertRefused((ctx) -> ctx.checkpointIntervalMs(0), "checkpointIntervalMs must be positive");
+        assertRefused((ctx) -> ctx.isolatedReaders(true), "isolatedReaders needs a RocksDbTarget");
     }
 
     @Test

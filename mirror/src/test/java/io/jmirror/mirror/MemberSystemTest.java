@@ -20,6 +20,8 @@ import io.jmirror.shipper.ReceiverContext;
 import io.jmirror.dejournal.DataCheck;
 import io.jmirror.dejournal.GlobalStore;
 import io.jmirror.dejournal.ReferenceTarget;
+import io.jmirror.dejournal.RocksDbReadView;
+import io.jmirror.dejournal.RocksDbTarget;
 import io.jmirror.dejournal.StoreTarget;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -324,6 +326,65 @@ class MemberSystemTest
                 assertTrue(DataCheck.compare(primaryStore, memberStore).isEmpty());
                 assertTrue(DataCheck.againstJournal(memberStore, member.receiver().journal(), end).isEmpty());
             }
+        }
+    }
+
+    @Test
+    void aMemberWithIsolatedReadersHidesAnOpenTransactionFromReadViewsUntilItCommits()
+    {
+        try (Journal journal = Journal.open(new JournalContext().journalDir(dir.resolve("primary"))
+            .fileLength(1024 * 1024).mirrorName("E2E").syncPolicy(SyncPolicy.NONE));
+            Primary primary = Primary.start(new PrimaryContext().journal(journal).insecure(true)
+                .member(AllowedMember.of("dr-1", MemberRole.DR_ASYNC)));
+            RocksDbTarget target = RocksDbTarget.open(dir.resolve("store")))
+        {
+            try (Member member = Member.start(new MemberContext().target(target).workers(2).isolatedReaders(true)
+                .receiverContext(new ReceiverContext().memberName("dr-1").role(MemberRole.DR_ASYNC).mirrorName("E2E")
+                    .primaryAddress(primary.address()).insecure(true)
+                    .journalContext(new JournalContext().journalDir(dir.resolve("member")).mirrorName("E2E")
+                        .syncPolicy(SyncPolicy.NONE)))))
+            {
+                final JournalAppender appender = journal.newAppender();
+                final GlobalName first = GlobalName.of("USER", "Left");
+                final GlobalName second = GlobalName.of("USER", "Right");
+                appender.tstart(7);
+                appender.set(7, first, SubscriptKey.of(1), new byte[] {1});
+                appender.set(7, second, SubscriptKey.of(1), new byte[] {1});
+                awaitApplied(member, journal.tailLsn());
+                try (RocksDbReadView view = target.readView())
+                {
+                    assertNotNull(target.get("USER", "Left", SubscriptKey.of(1)), "applied as it came");
+                    assertNull(view.get("USER", "Left", SubscriptKey.of(1)), "hidden while the transaction is open");
+                    assertNull(view.get("USER", "Right", SubscriptKey.of(1)));
+                }
+                appender.tcommit(7);
+                final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+                while (true)
+                {
+                    try (RocksDbReadView view = target.readView())
+                    {
+                        final byte[] left = view.get("USER", "Left", SubscriptKey.of(1));
+                        final byte[] right = view.get("USER", "Right", SubscriptKey.of(1));
+                        assertEquals(null == left, null == right, "never one side of the transaction alone");
+                        if (null != left)
+                        {
+                            break;
+                        }
+                    }
+                    assertTrue(System.nanoTime() < deadline, () -> "commit never shown: " + member.status());
+                    Thread.onSpinWait();
+                }
+            }
+        }
+    }
+
+    private static void awaitApplied(final Member member, final long lsn)
+    {
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (null == member.dejournaler() || member.dejournaler().appliedLsn() < lsn)
+        {
+            assertTrue(System.nanoTime() < deadline, () -> "not applied: " + member.status());
+            Thread.onSpinWait();
         }
     }
 }
