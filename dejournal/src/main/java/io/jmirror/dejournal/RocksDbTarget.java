@@ -335,6 +335,15 @@ public final class RocksDbTarget implements Target, StoreReader, AutoCloseable
         return checkpointLsn;
     }
 
+    /**
+     * @return true: the store resumes at its last checkpoint after a restart, a crash too.
+     */
+    @Override
+    public boolean isDurable()
+    {
+        return true;
+    }
+
     private void checkWritable()
     {
         checkOpen();

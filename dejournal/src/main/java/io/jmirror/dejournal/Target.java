@@ -56,4 +56,17 @@ public interface Target
      * oldest LSN the journal holds.
      */
     long recoveredLsn();
+
+    /**
+     * Whether the store outlives its process at {@link #recoveredLsn()}: a restart resumes there, so the journal must
+     * keep every record from the last checkpoint on. A failover node that is primary with such a store keeps its
+     * journal from the store's checkpoint, and its application checkpoints the store as it writes. An in-memory
+     * store, rebuilt from the journal at every start, is not durable.
+     *
+     * @return true for a store that survives a restart; false by default.
+     */
+    default boolean isDurable()
+    {
+        return false;
+    }
 }

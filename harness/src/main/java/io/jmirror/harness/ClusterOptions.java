@@ -20,9 +20,14 @@ final class ClusterOptions
         + "${DEFAULT-VALUE}).")
     int workers;
 
-    @Option(names = "--file-size", defaultValue = "67108864", description = "Journal file size in bytes "
-        + "(default: ${DEFAULT-VALUE}).")
-    long fileSize;
+    /** The journal file size when none is given: 64 MiB. */
+    static final long FILE_SIZE_DEFAULT = 64L * 1024 * 1024;
+    /** A failover soak's journal file size with RocksDB stores, when none is given: small, so purge keeps disk flat. */
+    static final long FAILOVER_ROCKSDB_FILE_SIZE = 4L * 1024 * 1024;
+
+    @Option(names = "--file-size", description = "Journal file size in bytes (default: 67108864; the failover soak "
+        + "with RocksDB stores: 4194304).")
+    Long fileSize;
 
     @Option(names = "--store", defaultValue = "rocksdb", description = "Members' store: rocksdb (under each "
         + "member's directory; a restarted member resumes at its checkpoint) or memory (default: ${DEFAULT-VALUE}).")
@@ -48,6 +53,28 @@ final class ClusterOptions
     StoreKind storeKind()
     {
         return StoreKind.fromOptionName(store);
+    }
+
+    /**
+     * @return the journal file size given, or the default.
+     */
+    long fileSize()
+    {
+        return null == fileSize ? FILE_SIZE_DEFAULT : fileSize;
+    }
+
+    /**
+     * @return the failover nodes' journal file size: the one given, or small files with RocksDB stores (which
+     * resume at their checkpoint, so the journal may be purged down to a short retention) and the default with
+     * in-memory ones (which keep their whole journal).
+     */
+    long failoverFileSize()
+    {
+        if (null != fileSize)
+        {
+            return fileSize;
+        }
+        return storeKind() == StoreKind.ROCKSDB ? FAILOVER_ROCKSDB_FILE_SIZE : FILE_SIZE_DEFAULT;
     }
 
     Path resolveWorkDir(final String prefix) throws IOException

@@ -74,7 +74,7 @@ final class DemoCommand implements Callable<Integer>
         String line;
         boolean pass = false;
         try (Cluster nodes = new Cluster(workDir, ClusterOptions.members(true, 1), workload, 8000, cluster.workers,
-            cluster.fileSize, cluster.storeKind(), List.of()).metrics(cluster.metricsPorts()))
+            cluster.fileSize(), cluster.storeKind(), List.of()).metrics(cluster.metricsPorts()))
         {
             try
             {
@@ -134,6 +134,7 @@ final class DemoCommand implements Callable<Integer>
             // One awaited transaction at a time: a rate the default workload's 20,000 records/s would not fit.
             line = new FailoverDemo(workDir, duration, qosTimeoutMs, (int)(workload.rate == 0 ? 2000 :
                 Math.min(workload.rate, 2000)), out).overstateAcks(overstateAcks).metrics(cluster.metricsPorts())
+                .store(cluster.storeKind())
                 .run();
         }
         catch (final RuntimeException ex)

@@ -63,6 +63,7 @@ final class FailoverCluster implements AutoCloseable
     private boolean isClosed;
     private List<String> journalArgs = List.of();
     private MetricsPorts metricsPorts = MetricsPorts.none();
+    private StoreKind store = StoreKind.ROCKSDB;
 
     FailoverCluster(final Settings settings)
     {
@@ -79,6 +80,16 @@ final class FailoverCluster implements AutoCloseable
     {
         journalArgs = List.of("--file-size", Long.toString(fileSize), "--journal-retain", retainMs + "ms",
             "--purge-interval", purgeIntervalMs + "ms");
+        return this;
+    }
+
+    /**
+     * @param store the nodes' store (each node's own, in its directory for RocksDB).
+     * @return this, before {@link #start()}.
+     */
+    FailoverCluster store(final StoreKind store)
+    {
+        this.store = store;
         return this;
     }
 
@@ -241,6 +252,8 @@ final class FailoverCluster implements AutoCloseable
             args.add(Long.toString(settings.overstateAcks()));
         }
         args.addAll(journalArgs);
+        args.add("--store");
+        args.add(store.optionName());
         args.addAll(metricsPorts.arguments(name));
         final NodeProcess process = new NodeProcess(name, args, logFile(name), "512m");
         started.add(process);

@@ -24,6 +24,7 @@ final class FailoverDemo
     private final PrintStream out;
     private long overstateAcks;
     private MetricsPorts metricsPorts = MetricsPorts.none();
+    private StoreKind store = StoreKind.ROCKSDB;
 
     FailoverDemo(final Path workDir, final Duration duration, final long qosTimeoutMs, final int rate,
         final PrintStream out)
@@ -47,6 +48,16 @@ final class FailoverDemo
     }
 
     /**
+     * @param store the nodes' store.
+     * @return this.
+     */
+    FailoverDemo store(final StoreKind store)
+    {
+        this.store = store;
+        return this;
+    }
+
+    /**
      * @param ports where the nodes and the arbiter serve their meters.
      * @return this.
      */
@@ -62,7 +73,7 @@ final class FailoverDemo
     String run() throws Exception
     {
         try (FailoverCluster cluster = new FailoverCluster(new FailoverCluster.Settings(workDir, qosTimeoutMs, rate, 0,
-            false, false, overstateAcks)).metrics(metricsPorts))
+            false, false, overstateAcks)).store(store).metrics(metricsPorts))
         {
             cluster.start();
             metricsPorts.urls().forEach(out::println);

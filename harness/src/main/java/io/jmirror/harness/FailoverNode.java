@@ -1,7 +1,5 @@
 package io.jmirror.harness;
 
-import io.jmirror.dejournal.GlobalStore;
-import io.jmirror.dejournal.StoreTarget;
 import io.jmirror.journal.SubscriptKey;
 import io.jmirror.mirror.MirrorNode;
 import io.jmirror.mirror.MirrorNodeContext;
@@ -18,8 +16,12 @@ import java.util.concurrent.Callable;
 
 /**
  * A failover member (or DR async) process for {@code demo --failover} and {@code soak}: a {@link MirrorNode} with
- * its in-memory store, and, while it is primary, an application ({@link FailoverWorkload}) that writes transactions
- * into that store and its journal and waits for each commit, keeping a history when given one. Transaction {@code t}
+ * its store ({@code --store}: RocksDB under the node's directory by default, or in memory), and, while it is primary,
+ * an application ({@link FailoverWorkload}) that writes transactions into its journal and that store and waits for
+ * each commit, keeping a history when given one. A RocksDB store restarted after a kill resumes at its checkpoint:
+ * the node replays its journal from there before it serves as primary or applies as member, and refuses (naming the
+ * purged LSN, "seed" it) when its journal no longer holds the records from there on. An in-memory store is rebuilt
+ * from the whole journal at every start, so such a node must keep it all. Transaction {@code t}
  * sets {@code ^Acked(t)}, so the demo and the soak can check every acknowledged commit on whichever node is primary
  * later. Commands: {@code role}, {@code resume}, {@code pause}, {@code acked FROM TO} (how many of
  * {@code ^Acked(FROM..TO)} the store holds), {@code dump FILE}, {@code digests}, {@code applied}, {@code stop}.
@@ -87,15 +89,26 @@ final class FailoverNode implements Callable<Integer>
         + "back.")
     int rollbackPercent;
 
-    private final GlobalStore store = new GlobalStore();
+    @Option(names = "--store", defaultValue = "rocksdb", description = "The node's store: rocksdb (in the node's "
+        + "directory; a restart resumes at its checkpoint and replays the journal from there) or memory (rebuilt from "
+        + "the whole journal at every start) (default: ${DEFAULT-VALUE}).")
+    String storeName;
 
     @Override
-    @SuppressWarnings("try") // the metrics endpoint serves for as long as the node runs
     public Integer call() throws Exception
     {
         final PrintStream out = System.out;
+        try (MemberStore store = MemberStore.open(StoreKind.fromOptionName(storeName), dir))
+        {
+            return run(store, out);
+        }
+    }
+
+    @SuppressWarnings("try") // the metrics endpoint serves for as long as the node runs
+    private int run(final MemberStore store, final PrintStream out) throws Exception
+    {
         final MirrorNodeContext ctx = new MirrorNodeContext().mirrorName(mirror).memberName(name).dir(dir)
-            .target(new StoreTarget(store)).insecure(true).initialPrimary(initialPrimary)
+            .target(store.target()).insecure(true).initialPrimary(initialPrimary)
             .arbiterAddress(new InetSocketAddress("127.0.0.1", arbiterPort)).qosTimeoutMs(qosTimeoutMs)
             .heartbeatIntervalMs(Math.max(10, qosTimeoutMs / 10)).fileLength(fileSize)
             .retainMs(journalRetain.toMillis()).purgeIntervalMs(purgeInterval.toMillis());
@@ -122,42 +135,56 @@ final class FailoverNode implements Callable<Integer>
             final Thread app = new Thread(workload, "jmirror-failover-app");
             app.setDaemon(true);
             app.start();
-            NodeControl.serve("name=" + name, (command, args, printer) ->
+            try
             {
-                switch (command)
-                {
-                    case "role":
-                        final long ackedLast = workload.ackedLast();
-                        final Throwable failure = workload.failure();
-                        return "role=" + node.role() + " epoch=" + node.epoch() + " ackedFirst=" +
-                            workload.ackedFirst() + " ackedLast=" + (ackedLast < 0 || null != history ? ackedLast :
-                            ackedLast + overstateAcks) + " takeovers=" + node.takeovers() + " takeoverMs=" +
-                            node.lastTakeoverMs() + (null == failure ? "" : " failure=" +
-                            failure.toString().replace(' ', '_')) + " reason=" +
-                            String.valueOf(node.reason()).replace(' ', '_');
-                    case "resume":
-                        workload.resume();
-                        return "resumed";
-                    case "pause":
-                        workload.pause();
-                        return "paused";
-                    case "dump":
-                        return "written=" + WorkloadStoreDump.write(store, Path.of(args));
-                    case "acked":
-                        final String[] range = args.split(" ");
-                        return "present=" + present(Long.parseLong(range[0]), Long.parseLong(range[1]));
-                    case "digests":
-                        return "globals=" + DigestLines.write(store, printer);
-                    case "applied":
-                        return applied(node);
-                    default:
-                        return null;
-                }
-            }, out);
+                serve(node, workload, store, history, out);
+            }
+            finally
+            {
+                // the application lets go of the store before the node and the store close
+                workload.stop();
+            }
         }
         out.println("@ok stopped");
         out.flush();
         return 0;
+    }
+
+    private void serve(final MirrorNode node, final FailoverWorkload workload, final MemberStore store,
+        final WorkloadHistory history, final PrintStream out) throws java.io.IOException
+    {
+        NodeControl.serve("name=" + name, (command, args, printer) ->
+        {
+            switch (command)
+            {
+                case "role":
+                    final long ackedLast = workload.ackedLast();
+                    final Throwable failure = workload.failure();
+                    return "role=" + node.role() + " epoch=" + node.epoch() + " ackedFirst=" +
+                        workload.ackedFirst() + " ackedLast=" + (ackedLast < 0 || null != history ? ackedLast :
+                        ackedLast + overstateAcks) + " takeovers=" + node.takeovers() + " takeoverMs=" +
+                        node.lastTakeoverMs() + (null == failure ? "" : " failure=" +
+                        failure.toString().replace(' ', '_')) + " reason=" +
+                        String.valueOf(node.reason()).replace(' ', '_');
+                case "resume":
+                    workload.resume();
+                    return "resumed";
+                case "pause":
+                    workload.pause();
+                    return "paused";
+                case "dump":
+                    return "written=" + WorkloadStoreDump.write(store.reader(), Path.of(args));
+                case "acked":
+                    final String[] range = args.split(" ");
+                    return "present=" + present(store, Long.parseLong(range[0]), Long.parseLong(range[1]));
+                case "digests":
+                    return "globals=" + DigestLines.write(store.digests(), printer);
+                case "applied":
+                    return applied(node);
+                default:
+                    return null;
+            }
+        }, out);
     }
 
     private static InetSocketAddress address(final String nameAndPort)
@@ -170,7 +197,7 @@ final class FailoverNode implements Callable<Integer>
         return new InetSocketAddress("127.0.0.1", Integer.parseInt(nameAndPort.substring(colon + 1)));
     }
 
-    private long present(final long from, final long to)
+    private static long present(final MemberStore store, final long from, final long to)
     {
         final SubscriptKey key = new SubscriptKey();
         long present = 0;

@@ -68,6 +68,7 @@ final class FailoverSoak
     private long retainMs = java.util.concurrent.TimeUnit.HOURS.toMillis(24);
     private long purgeIntervalMs = 10_000;
     private MetricsPorts metricsPorts = MetricsPorts.none();
+    private StoreKind store = StoreKind.ROCKSDB;
 
     FailoverSoak(final FailoverCluster.Settings settings, final Duration duration, final FaultPlan plan,
         final Duration checkpointEvery, final Duration catchUpTimeout, final long seed, final Path reportDir,
@@ -98,6 +99,16 @@ final class FailoverSoak
     }
 
     /**
+     * @param store the nodes' store.
+     * @return this.
+     */
+    FailoverSoak store(final StoreKind store)
+    {
+        this.store = store;
+        return this;
+    }
+
+    /**
      * @param ports where the nodes and the arbiter serve their meters.
      * @return this.
      */
@@ -120,7 +131,7 @@ final class FailoverSoak
         long failovers = 0;
         FaultInjector faults = null;
         try (FailoverCluster cluster = new FailoverCluster(settings).journal(fileSize, retainMs, purgeIntervalMs)
-            .metrics(metricsPorts))
+            .store(store).metrics(metricsPorts))
         {
             cluster.start();
             metricsPorts.urls().forEach(out::println);

@@ -1,13 +1,17 @@
 package io.jmirror.harness;
 
-import io.jmirror.dejournal.GlobalStore;
+import io.jmirror.dejournal.Target;
 import io.jmirror.journal.BeforeImage;
 import io.jmirror.journal.GlobalName;
 import io.jmirror.journal.Journal;
 import io.jmirror.journal.JournalAppender;
+import io.jmirror.journal.JournalReader;
+import io.jmirror.journal.JournalRecord;
+import io.jmirror.journal.RecordHandler;
 import io.jmirror.journal.SubscriptKey;
 import io.jmirror.mirror.MirrorNode;
 import io.jmirror.shipper.Primary;
+import org.agrona.CloseHelper;
 
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
@@ -15,7 +19,13 @@ import java.util.concurrent.locks.LockSupport;
 
 /**
  * The application of a failover member: while its node is primary and it is told to run, one transaction at a time,
- * awaited; the store and the journal change together, with before-images, as an embedder's would. Transaction
+ * awaited; the store and the journal change together, with before-images, as an embedder's would. Each record is
+ * appended to the journal, then read back from it and applied to the node's {@link Target} on this thread, so the
+ * primary's store, in memory or in RocksDB, changes exactly as a member's does (same records, same apply code), and
+ * the LSN below which it holds every record is known. Once a second it checkpoints the store at the last
+ * acknowledged TCOMMIT: with a durable store a restart replays the journal from there, purge keeps the journal from
+ * there, and the backup holds everything below it, so the checkpoint never lies beyond where a takeover's epoch
+ * starts (a former primary's store checkpointed beyond that point would have to be rebuilt). Transaction
  * {@code t} sets {@code ^Acked(t)}, {@code ^Mirror(t)} and {@code ^Data(t % 256)} to {@link WorkloadHistory#value};
  * some transactions are rolled back by the application (undo journaled, then TROLLBACK). Each outcome goes to the
  * {@link WorkloadHistory} when there is one, so a checker can hold the whole mirror to what its clients were told.
@@ -28,8 +38,15 @@ final class FailoverWorkload implements Runnable
     /** Transaction ids of epoch {@code e} start at {@code e * EPOCH_TXN_BASE}, so no two reigns share one. */
     static final long EPOCH_TXN_BASE = 1_000_000_000L;
 
+    /** How often the store is checkpointed while primary: a RocksDB checkpoint flushes its memtables. */
+    static final long CHECKPOINT_INTERVAL_MS = 1000;
+    /** How long a record just appended may take to be readable back (another appender's claim before it). */
+    private static final long READ_BACK_TIMEOUT_NS = TimeUnit.SECONDS.toNanos(10);
+
     private final MirrorNode node;
-    private final GlobalStore store;
+    private final MemberStore store;
+    private final Target target;
+    private final RecordHandler applyHandler = this::applyRecord;
     private final String name;
     private final int rate;
     private final long qosTimeoutMs;
@@ -40,6 +57,10 @@ final class FailoverWorkload implements Runnable
     private final SubscriptKey key = new SubscriptKey();
     private long overstateAcks;
     private long lastTxn;
+    private Journal applierJournal;
+    private JournalReader applier;
+    private long nextCheckpointMs;
+    private volatile boolean isStopped;
     private volatile boolean isRunning;
     private volatile boolean isIdle = true;
     private volatile long ackedFirst = -1;
@@ -49,11 +70,12 @@ final class FailoverWorkload implements Runnable
     /**
      * @param history where outcomes go, or null (the demo checks a contiguous range of acknowledged commits instead).
      */
-    FailoverWorkload(final MirrorNode node, final GlobalStore store, final String name, final int rate,
+    FailoverWorkload(final MirrorNode node, final MemberStore store, final String name, final int rate,
         final long qosTimeoutMs, final int rollbackPercent, final WorkloadHistory history)
     {
         this.node = node;
         this.store = store;
+        this.target = store.target();
         this.name = name;
         this.rate = rate;
         this.qosTimeoutMs = qosTimeoutMs;
@@ -99,6 +121,15 @@ final class FailoverWorkload implements Runnable
         }
     }
 
+    /**
+     * Stop for good and wait until the thread has let go of the store, so the store may be closed.
+     */
+    void stop()
+    {
+        isStopped = true;
+        pause();
+    }
+
     long ackedFirst()
     {
         return ackedFirst;
@@ -122,7 +153,7 @@ final class FailoverWorkload implements Runnable
         JournalAppender appender = null;
         long next = 0;
         long epoch = 0;
-        while (true)
+        while (!isStopped)
         {
             final Journal current = node.journal();
             final Primary primary = node.primary();
@@ -133,7 +164,7 @@ final class FailoverWorkload implements Runnable
                 continue;
             }
             isIdle = false;
-            if (!isRunning)
+            if (!isRunning || isStopped)
             {
                 continue;
             }
@@ -143,6 +174,16 @@ final class FailoverWorkload implements Runnable
                 appender = current.newAppender();
                 epoch = node.epoch();
                 next = Math.max(epoch * EPOCH_TXN_BASE + 1, lastTxn + 1);
+                if (current != applierJournal)
+                {
+                    // A new reign: opening as primary brought the store up to the journal's end, so reading back
+                    // starts there. (After a failed transaction in the same reign it goes on where it stopped.)
+                    CloseHelper.quietClose(applier);
+                    applier = null;
+                    applierJournal = null;
+                    applier = current.reader(current.tailLsn());
+                    applierJournal = current;
+                }
             }
             final long txn = next++;
             lastTxn = txn;
@@ -156,6 +197,9 @@ final class FailoverWorkload implements Runnable
                 LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
             }
         }
+        CloseHelper.quietClose(applier);
+        applier = null;
+        isIdle = true;
     }
 
     /**
@@ -177,12 +221,10 @@ final class FailoverWorkload implements Runnable
             appender.tstart(txn);
             key.clear().add(txn);
             appender.set(txn, ACKED, key, value, before.undefined());
-            store.set("USER", "Acked", key, value);
-            appender.set(txn, MIRROR, key, value, before.undefined());
-            store.set("USER", "Mirror", key, value);
+            applyThrough(appender.set(txn, MIRROR, key, value, before.undefined()));
+            // the before-image is what the store holds now, every record of this node before it applied
             final byte[] oldData = store.get("USER", "Data", dataKey);
-            appender.set(txn, DATA, dataKey, value, before.value(oldData));
-            store.set("USER", "Data", dataKey, value);
+            applyThrough(appender.set(txn, DATA, dataKey, value, before.value(oldData)));
             if (rollback)
             {
                 undo(appender, txn, value, dataKey, oldData);
@@ -192,6 +234,7 @@ final class FailoverWorkload implements Runnable
             isCommitJournaled = true;
             final long startNs = System.nanoTime();
             final long commit = appender.tcommit(txn);
+            applyThrough(commit);
             if (!primary.awaitCommitted(commit, TimeUnit.MILLISECONDS.toNanos(4 * qosTimeoutMs)))
             {
                 // Stop rather than go on past a commit whose fate is unknown: the demo checks acknowledged commits
@@ -202,6 +245,7 @@ final class FailoverWorkload implements Runnable
                 return true;
             }
             acknowledged(epoch, txn, commit, (System.nanoTime() - startNs) / 1000);
+            checkpointIfDue(commit);
             return true;
         }
         catch (final RuntimeException ex)
@@ -222,18 +266,67 @@ final class FailoverWorkload implements Runnable
         if (null == oldData)
         {
             appender.zkill(txn, DATA, dataKey, before.value(value));
-            store.zkill("USER", "Data", dataKey);
         }
         else
         {
             appender.set(txn, DATA, dataKey, oldData, before.value(value));
-            store.set("USER", "Data", dataKey, oldData);
         }
         appender.zkill(txn, MIRROR, key, before.value(value));
-        store.zkill("USER", "Mirror", key);
         appender.zkill(txn, ACKED, key, before.value(value));
-        store.zkill("USER", "Acked", key);
-        appender.trollback(txn);
+        applyThrough(appender.trollback(txn));
+    }
+
+    /**
+     * Apply to the store every record of the journal up to and including the one at {@code lsn}, in journal order.
+     *
+     * @throws IllegalStateException when the record cannot be read back in time.
+     */
+    private void applyThrough(final long lsn)
+    {
+        final JournalReader reader = applier;
+        long deadlineNs = 0;
+        while (reader.position() <= lsn)
+        {
+            if (reader.poll(applyHandler, 64) == 0)
+            {
+                final long nowNs = System.nanoTime();
+                if (0 == deadlineNs)
+                {
+                    deadlineNs = nowNs + READ_BACK_TIMEOUT_NS;
+                }
+                else if (nowNs > deadlineNs)
+                {
+                    throw new IllegalStateException("a record just appended cannot be read back to apply it: " +
+                        "member=" + name + " lsn=" + lsn + " readerPosition=" + reader.position());
+                }
+                Thread.onSpinWait();
+            }
+        }
+    }
+
+    private void applyRecord(final JournalRecord record)
+    {
+        if (record.type().isNodeRecord())
+        {
+            target.apply(record, 0);
+        }
+        else if (record.type().isTransactionMarker())
+        {
+            target.onTransactionMarker(record);
+        }
+    }
+
+    /**
+     * @param committedLsn an acknowledged TCOMMIT's LSN: every record below it is applied and on the backup.
+     */
+    private void checkpointIfDue(final long committedLsn)
+    {
+        final long nowMs = System.currentTimeMillis();
+        if (nowMs >= nextCheckpointMs)
+        {
+            nextCheckpointMs = nowMs + CHECKPOINT_INTERVAL_MS;
+            target.checkpoint(committedLsn);
+        }
     }
 
     private void acknowledged(final long epoch, final long txn, final long lsn, final long latencyUs)

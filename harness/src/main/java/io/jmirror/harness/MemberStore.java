@@ -27,6 +27,11 @@ interface MemberStore extends AutoCloseable
     Target target();
 
     /**
+     * @return the store's reads: values, digests and walks of a global.
+     */
+    StoreReader reader();
+
+    /**
      * @return a copy of the node's value, or null if it has none.
      */
     byte[] get(String database, String global, DirectBuffer key, int keyOffset, int keyLength);
@@ -84,6 +89,12 @@ interface MemberStore extends AutoCloseable
             public Target target()
             {
                 return target;
+            }
+
+            @Override
+            public StoreReader reader()
+            {
+                return reader;
             }
 
             @Override

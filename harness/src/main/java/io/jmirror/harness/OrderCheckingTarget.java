@@ -101,6 +101,12 @@ final class OrderCheckingTarget implements Target
         return target.recoveredLsn();
     }
 
+    @Override
+    public boolean isDurable()
+    {
+        return target.isDurable();
+    }
+
     long violations()
     {
         return violations.get();

@@ -29,6 +29,9 @@ import picocli.CommandLine.Option;
         "The last line starts with PASS or FAIL; the exit code is 0 on PASS."})
 final class SoakCommand implements Callable<Integer>
 {
+    /** A failover soak's journal retention with RocksDB stores, when none is given. */
+    static final Duration FAILOVER_ROCKSDB_RETAIN = Duration.ofSeconds(30);
+
     /** How long a cut waits for its member to be connected: a member restarted by a kill takes a second or two. */
     private static final long CUT_WAIT_MS = 15_000;
     private static final long CUT_RETRY_MS = 200;
@@ -84,11 +87,11 @@ final class SoakCommand implements Callable<Integer>
             + "(default: ${DEFAULT-VALUE}).")
     Duration qosTimeout;
 
-    @Option(names = "--journal-retain", defaultValue = "24h", converter = DurationConverter.class,
+    @Option(names = "--journal-retain", converter = DurationConverter.class,
         description = "Failover soak: every node's journal keeps the files written within this long and purges the "
-            + "rest it no longer needs. The nodes' stores are in memory and a restarted node rebuilds its store from "
-            + "its whole journal, so with a retention shorter than the run a killed node comes back without the "
-            + "purged records (default: ${DEFAULT-VALUE}).")
+            + "rest it no longer needs (never what its store's checkpoint still needs). Default 30s with RocksDB "
+            + "stores, which resume at their checkpoint after a kill, so disk use stays flat; 24h with --store "
+            + "memory, whose stores are rebuilt from the whole journal after a kill.")
     Duration journalRetain;
 
     @Option(names = "--purge-interval", defaultValue = "10s", converter = DurationConverter.class,
@@ -144,7 +147,7 @@ final class SoakCommand implements Callable<Integer>
         long violations = 0;
         final Path workDir = cluster.resolveWorkDir("jmirror-soak-");
         try (Cluster nodes = new Cluster(workDir, ClusterOptions.members(!noBackup, asyncs), workload,
-            qosTimeout.toMillis(), cluster.workers, cluster.fileSize, cluster.storeKind(),
+            qosTimeout.toMillis(), cluster.workers, cluster.fileSize(), cluster.storeKind(),
             sabotageSkipEvery > 0 ? List.of("--skip-every", String.valueOf(sabotageSkipEvery)) : List.of())
             .metrics(cluster.metricsPorts()))
         {
@@ -255,8 +258,9 @@ final class SoakCommand implements Callable<Integer>
         settings.put("rollbackPercent", workload.rollbackPercent);
         settings.put("seed", workload.seed);
         settings.put("faults", faultsText(plan));
-        settings.put("fileSize", cluster.fileSize);
-        settings.put("journalRetain", DurationConverter.format(journalRetain));
+        settings.put("store", cluster.storeKind().optionName());
+        settings.put("fileSize", cluster.failoverFileSize());
+        settings.put("journalRetain", DurationConverter.format(failoverJournalRetain()));
         settings.put("purgeInterval", DurationConverter.format(purgeInterval));
         out.println("soak: " + settings);
         final MetricsPorts metrics = cluster.metricsPorts();
@@ -267,8 +271,9 @@ final class SoakCommand implements Callable<Integer>
         {
             outcome = new FailoverSoak(new FailoverCluster.Settings(workDir, qosTimeout.toMillis(), txnRate,
                 workload.rollbackPercent, !noDr, true, overstateAcks), duration, plan, checkpointEvery,
-                catchUpTimeout, workload.seed, report, out).journal(cluster.fileSize, journalRetain.toMillis(),
-                purgeInterval.toMillis()).metrics(metrics).run();
+                catchUpTimeout, workload.seed, report, out).journal(cluster.failoverFileSize(),
+                failoverJournalRetain().toMillis(), purgeInterval.toMillis()).store(cluster.storeKind())
+                .metrics(metrics).run();
         }
         finally
         {
@@ -278,6 +283,19 @@ final class SoakCommand implements Callable<Integer>
         out.println(outcome.line());
         out.flush();
         return outcome.pass() ? 0 : 1;
+    }
+
+    /**
+     * @return the retention given, or the store's default: a RocksDB store resumes at its checkpoint, so its node's
+     * journal may be purged down to a short retention; an in-memory store is rebuilt from the whole journal.
+     */
+    Duration failoverJournalRetain()
+    {
+        if (null != journalRetain)
+        {
+            return journalRetain;
+        }
+        return cluster.storeKind() == StoreKind.ROCKSDB ? FAILOVER_ROCKSDB_RETAIN : Duration.ofHours(24);
     }
 
     private static String faultsText(final FaultPlan plan)

@@ -17,8 +17,10 @@ import java.util.Locale;
  * <p>
  * Purge removes whole files, so a node's use moves in steps of a file; once the journal retention has passed, it
  * holds the files written within the retention, its newest and the few kept for reuse, and goes up and down by a
- * file or two around that, and with the write rate over the retention. The check compares the highest use in the
- * run's last quarter with the highest in its second quarter: more than {@link #ALLOWANCE_FILES} files, or a quarter
+ * file or two around that, and with the write rate over the retention. The check is on the journal, what purge
+ * governs: the store grows with the application's data (the soak's workload adds nodes with every transaction),
+ * whichever store holds it. It compares the highest journal use in the run's last quarter with the highest in its
+ * second quarter: more than {@link #ALLOWANCE_FILES} files, or a quarter
  * of the second quarter's highest when that is more, is growth. It is made only when the second quarter
  * starts after the retention and a purge interval, so that purging had its chance; shorter runs say {@code n/a}.
  */
@@ -169,8 +171,8 @@ final class SoakDisk
             long lastQuarterMax = 0;
             for (final SoakSampler.NodeSample sample : own)
             {
-                final long bytes = sample.diskBytes();
-                max = Math.max(max, bytes);
+                max = Math.max(max, sample.diskBytes());
+                final long bytes = sample.journalBytes();
                 if (sample.elapsedMs() >= quarterMs && sample.elapsedMs() < 2 * quarterMs)
                 {
                     secondQuarterMax = Math.max(secondQuarterMax, bytes);

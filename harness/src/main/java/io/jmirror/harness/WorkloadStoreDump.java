@@ -1,6 +1,6 @@
 package io.jmirror.harness;
 
-import io.jmirror.dejournal.GlobalStore;
+import io.jmirror.dejournal.StoreReader;
 import io.jmirror.journal.SubscriptCodec;
 import io.jmirror.journal.SubscriptKey;
 
@@ -28,7 +28,7 @@ final class WorkloadStoreDump
     /**
      * @return nodes written.
      */
-    static long write(final GlobalStore store, final Path file)
+    static long write(final StoreReader store, final Path file)
     {
         final long[] count = {0};
         try (BufferedWriter out = Files.newBufferedWriter(file, StandardCharsets.UTF_8))

@@ -240,6 +240,11 @@ public final class MirrorNode implements AutoCloseable
     }
 
     /**
+     * With a durable store ({@link io.jmirror.dejournal.Target#isDurable()}) the application also checkpoints it
+     * ({@code Target.checkpoint}) with an LSN below which the store holds every record and that the backup has
+     * acknowledged (a committed TCOMMIT's): a restart replays the journal from there, purge keeps every file from
+     * there on, and a former primary whose checkpoint lies beyond where the next epoch started must be rebuilt.
+     *
      * @return the journal while primary (append to it under the lock you change the store with), else null.
      */
     public Journal journal()

@@ -7,6 +7,7 @@ import io.jmirror.dejournal.DivergenceUndo;
 import io.jmirror.dejournal.TransactionRollback;
 import io.jmirror.journal.EpochStart;
 import io.jmirror.journal.Journal;
+import io.jmirror.journal.JournalConsumer;
 import io.jmirror.journal.JournalContext;
 import io.jmirror.journal.JournalTruncation;
 import io.jmirror.shipper.AllowedMember;
@@ -40,6 +41,8 @@ final class NodeEnvironment implements FailoverEnvironment
     private volatile Member member;
     private volatile boolean isFencedByPeer;
     private volatile boolean isClosing;
+    private volatile JournalConsumer storeConsumer;
+    private long undoneFromLsn = -1;
 
     NodeEnvironment(final MirrorNodeContext ctx)
     {
@@ -87,6 +90,13 @@ final class NodeEnvironment implements FailoverEnvironment
         final Journal opened = Journal.open(ctx.journalContext());
         try
         {
+            // A store that needs records this journal has purged (a durable store restored from an old copy, or one
+            // whose checkpoint the journal outran) would open for writes without them: refuse before writing.
+            final String notResumable = ResumePoint.whyNotResumable(ctx.memberName(), ctx.target(), opened, false);
+            if (null != notResumable)
+            {
+                throw new IllegalStateException("cannot open as primary: " + notResumable);
+            }
             if (opened.epoch() < epoch)
             {
                 opened.startEpoch(epoch, ctx.memberName());
@@ -108,6 +118,12 @@ final class NodeEnvironment implements FailoverEnvironment
                 {
                     LOG.info("bringing the store up to the journal before opening for writes: {}", apply.status());
                 }
+            }
+            if (ctx.target().isDurable())
+            {
+                // The store resumes at its checkpoint after a crash: purge keeps the journal from there
+                // (purgePrimary moves this to each new checkpoint the application makes).
+                storeConsumer = opened.registerConsumer("store", Math.max(0, ctx.target().recoveredLsn()));
             }
             final PrimaryContext primaryContext = new PrimaryContext().journal(opened).insecure(null == ctx.tls())
                 .tls(ctx.tls())
@@ -137,6 +153,8 @@ final class NodeEnvironment implements FailoverEnvironment
         }
         catch (final RuntimeException ex)
         {
+            CloseHelper.quietClose(storeConsumer);
+            storeConsumer = null;
             CloseHelper.quietClose(opened);
             journal = null;
             throw ex;
@@ -148,20 +166,33 @@ final class NodeEnvironment implements FailoverEnvironment
     {
         CloseHelper.quietClose(primary);
         primary = null;
+        CloseHelper.quietClose(storeConsumer);
+        storeConsumer = null;
         CloseHelper.quietClose(journal);
         journal = null;
     }
 
     /**
      * As primary, remove the journal files no member seen within the member retention still needs, outside the
-     * journal's retention. Called on the node's duty-cycle thread, the one that opens and closes the primary.
+     * journal's retention, and, with a durable store, none holding a record at or above the store's last checkpoint
+     * (a restart replays from there). Called on the node's duty-cycle thread, the one that opens and closes the
+     * primary.
      *
      * @return files deleted; 0 when not primary.
      */
     int purgePrimary()
     {
         final Primary current = primary;
-        return null == current ? 0 : current.purge();
+        if (null == current)
+        {
+            return 0;
+        }
+        final JournalConsumer store = storeConsumer;
+        if (null != store)
+        {
+            store.position(Math.max(store.position(), ctx.target().recoveredLsn()));
+        }
+        return current.purge();
     }
 
     @Override
@@ -307,6 +338,21 @@ final class NodeEnvironment implements FailoverEnvironment
     @Override
     public Path truncateJournal(final long lsn)
     {
+        // A durable store may hold records beyond its checkpoint (flushed since, or at close): a restarted former
+        // primary or DR async undoes the bytes to be cut on its store first, else they would stay there after the
+        // journal forgets them. A store already undone from this LSN (a fenced primary) is not undone again.
+        if (ctx.target().isDurable() && undoneFromLsn != lsn && journalEndLsn() > lsn)
+        {
+            final List<Long> withoutBeforeImage = undoBeyond(lsn);
+            if (null != withoutBeforeImage)
+            {
+                throw new IllegalStateException("cannot cut the journal at lsn=" + lsn + ": member=" +
+                    ctx.memberName() + " dir=" + ctx.dir() + " its durable store may hold records beyond it that " +
+                    "carry no before-image, lsns=" + withoutBeforeImage + "; rebuild it (seed it from a current " +
+                    "member's store)");
+            }
+        }
+        undoneFromLsn = -1;
         return JournalTruncation.truncate(ctx.journalContext().journalDir(), lsn);
     }
 
@@ -320,13 +366,19 @@ final class NodeEnvironment implements FailoverEnvironment
         }
         LOG.info("undid divergent records on the store: member={} fromLsn={} records={} withoutBeforeImage={}",
             ctx.memberName(), lsn, undone.recordsUndone(), undone.withoutBeforeImage());
-        if (undone.isUndone() && ctx.target().recoveredLsn() > lsn)
+        if (!undone.isUndone())
         {
-            // The store now holds the state at lsn: a follower's dejournaler must resume there, not at a checkpoint
-            // among the records just undone.
-            ctx.target().checkpoint(lsn);
+            return undone.withoutBeforeImage();
         }
-        return undone.isUndone() ? null : undone.withoutBeforeImage();
+        // The store now holds nothing from lsn on, so it must not resume beyond lsn: the new primary's records
+        // there differ. The checkpoint also makes the undo durable in a store that writes without a log.
+        final long recovered = ctx.target().recoveredLsn();
+        if (recovered >= 0)
+        {
+            ctx.target().checkpoint(Math.min(recovered, lsn));
+        }
+        undoneFromLsn = lsn;
+        return null;
     }
 
     /**
