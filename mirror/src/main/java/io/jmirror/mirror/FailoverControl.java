@@ -267,8 +267,9 @@ public final class FailoverControl implements BackupRelease
         {
             return false;
         }
-        final long applied = env.appliedLsn();
         env.stopFollowing();
+        // Read once following stopped: a worker may apply up to its last record while the member closes.
+        final long applied = env.appliedLsn();
         if (undoAndCut(divergence, applied, "the primary " + followed + " refused this member DIVERGED"))
         {
             follow(followed, memberRole, next);
@@ -324,8 +325,9 @@ public final class FailoverControl implements BackupRelease
             return;
         }
         final long divergence = next.nextEpochLsn();
-        final long applied = env.appliedLsn();
         env.stopFollowing();
+        // Read once following stopped: a worker may apply up to its last record while the member closes.
+        final long applied = env.appliedLsn();
         // Its extra records are undone from their before-images, as a fenced primary's are.
         if (divergence >= 0 && !undoAndCut(divergence, applied, "async member at a failover to " + poll.primary() +
             " in epoch " + poll.epoch()))

@@ -105,7 +105,8 @@ public interface FailoverEnvironment
     long receivedTailLsn();
 
     /**
-     * @return every record below it is applied to the store while following; -1 when unknown.
+     * @return every record below it is applied to the store while following, or, once following stopped, where the
+     * stopped dejournaler's applies ended; -1 when unknown.
      */
     long appliedLsn();
 

@@ -39,6 +39,7 @@ final class NodeEnvironment implements FailoverEnvironment
     private volatile Journal journal;
     private volatile Primary primary;
     private volatile Member member;
+    private volatile long lastAppliedLsn = -1;
     private volatile boolean isFencedByPeer;
     private volatile boolean isClosing;
     private volatile JournalConsumer storeConsumer;
@@ -241,8 +242,11 @@ final class NodeEnvironment implements FailoverEnvironment
     @Override
     public void stopFollowing()
     {
-        CloseHelper.quietClose(member);
+        final Member stopped = member;
+        CloseHelper.quietClose(stopped);
         member = null;
+        // Closed: its dejournaler applies nothing more, so this is where the store stands.
+        lastAppliedLsn = null == stopped || null == stopped.dejournaler() ? -1 : stopped.dejournaler().appliedLsn();
     }
 
     @Override
@@ -262,7 +266,11 @@ final class NodeEnvironment implements FailoverEnvironment
     public long appliedLsn()
     {
         final Member current = member;
-        return null == current || null == current.dejournaler() ? -1 : current.dejournaler().appliedLsn();
+        if (null == current)
+        {
+            return lastAppliedLsn;
+        }
+        return null == current.dejournaler() ? -1 : current.dejournaler().appliedLsn();
     }
 
     @Override
