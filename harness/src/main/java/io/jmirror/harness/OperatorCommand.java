@@ -12,8 +12,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
- * {@code jmirror operator NODE_DIR force|handover|promote [--to-failover]}: an operator request to a running failover node, through
- * its directory ({@link OperatorRequests}); prints the node's answer.
+ * {@code jmirror operator NODE_DIR force|handover|promote [--to-failover]}: an operator request to a running failover
+ * node, through its directory ({@link OperatorRequests}); prints the node's answer.
  */
 @Command(name = "operator", mixinStandardHelpOptions = true,
     description = {"Send an operator request to a running failover node through its directory and print its answer.",
