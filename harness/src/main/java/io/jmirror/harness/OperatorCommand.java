@@ -12,15 +12,18 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
- * {@code jmirror operator NODE_DIR force|handover|promote}: an operator request to a running failover node, through
- * its directory ({@link OperatorRequests}); prints the node's answer.
+ * {@code jmirror operator NODE_DIR force|handover|promote [--to-failover]}: an operator request to a running failover
+ * node, through its directory ({@link OperatorRequests}); prints the node's answer.
  */
 @Command(name = "operator", mixinStandardHelpOptions = true,
     description = {"Send an operator request to a running failover node through its directory and print its answer.",
         "force: a primary that lost both backup and arbiter goes on without its backup for the rest of the epoch "
             + "(commits it acknowledges alone are lost if the backup takes over meanwhile; the arbiter records the "
             + "epoch as forced when it hears of it). handover: planned switch to the ACTIVE backup. promote: an async "
-            + "member asks to become primary, granted only with both failover members lost.",
+            + "member asks to become primary, granted only with both failover members lost. promote --to-failover: "
+            + "an async member asks to become the backup (failover member) of the primary it follows, granted only "
+            + "while the backup slot is free (no backup, or one the arbiter has lost for the QoS timeout); the "
+            + "member it replaces follows as an async member if it comes back.",
         "Exit code 0 when the node did it, 1 when it refused, 2 when no answer came (the node is not running)."})
 final class OperatorCommand implements Callable<Integer>
 {
@@ -41,6 +44,9 @@ final class OperatorCommand implements Callable<Integer>
     @Option(names = "--why", paramLabel = "TEXT", description = "For force: the operator's reason, logged by the node.")
     String why = "";
 
+    @Option(names = "--to-failover", description = "For promote: to failover member (backup), not to primary.")
+    boolean toFailover;
+
     @Option(names = "--wait", paramLabel = "DURATION", converter = DurationConverter.class,
         description = "How long to wait for the node's answer (default: ${DEFAULT-VALUE}).", defaultValue = "10s")
     Duration wait;
@@ -60,8 +66,12 @@ final class OperatorCommand implements Callable<Integer>
         {
             throw new IllegalArgumentException("no node directory: " + dir);
         }
+        if (toFailover && action != Action.promote)
+        {
+            throw new IllegalArgumentException("--to-failover goes with promote only: action=" + action);
+        }
         final String line = action == Action.force && !why.isBlank() ? "force " + why.replace('\n', ' ') :
-            action.name();
+            (toFailover ? "promote-to-failover" : action.name());
         OperatorRequests.submit(dir, line);
         final String answer = OperatorRequests.awaitAnswer(dir, wait.toMillis());
         if (null == answer)

@@ -88,4 +88,14 @@ class OperatorCommandTest
         assertEquals("promote", Files.readString(dir.resolve(OperatorRequests.REQUEST_FILE)).trim(),
             "the request waits for the node");
     }
+
+    @Test
+    void promoteToFailoverAsksTheNodeForTheFailoverSlot() throws Exception
+    {
+        final AtomicReference<String> taken = new AtomicReference<>();
+        final Thread node = node("promotion to failover member requested: member=dr-1", taken);
+        assertEquals(0, run(new ByteArrayOutputStream(), dir.toString(), "promote", "--to-failover"));
+        node.join();
+        assertEquals("promote-to-failover", taken.get());
+    }
 }

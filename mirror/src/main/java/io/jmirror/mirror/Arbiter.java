@@ -156,6 +156,7 @@ public final class Arbiter implements AutoCloseable
         flags |= record.backupActive() ? ArbiterProtocol.FLAG_BACKUP_ACTIVE : 0;
         flags |= record.noFailover() ? ArbiterProtocol.FLAG_NO_FAILOVER : 0;
         flags |= record.handedOver() ? ArbiterProtocol.FLAG_HANDED_OVER : 0;
+        flags |= record.backupJoined() ? ArbiterProtocol.FLAG_BACKUP_JOINED : 0;
         final boolean isPrimary = request.memberName().equals(record.primary());
         final String partner = isPrimary ? record.backup() : record.primary();
         final Long heard = null == partner ? null : lastHeardMs.get(key(record.mirrorName(), partner));

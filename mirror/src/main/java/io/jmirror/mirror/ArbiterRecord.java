@@ -27,6 +27,11 @@ package io.jmirror.mirror;
  * @param starts       where each epoch the arbiter granted starts in the journal (the primary's journal end when it
  *                     was granted), oldest first, the newest {@link #MAX_STARTS} kept: a former primary finds where
  *                     its journal diverges from them.
+ * @param backupJoined the backup joined as failover member in this epoch (an async member promoted into a free
+ *                     slot) and the primary has not yet sent its journal tail since it learned of it: no report makes
+ *                     the backup ACTIVE until it has. A report the primary sent before (about the member it replaced)
+ *                     carries at most the primary's tail then, which is at most the tail it sends; so once that tail
+ *                     is the revoke's LSN, only a report about the joined backup is above it.
  */
 public record ArbiterRecord(
     String mirrorName,
@@ -38,7 +43,8 @@ public record ArbiterRecord(
     boolean handedOver,
     boolean revoked,
     long revokedLsn,
-    java.util.List<ArbiterRecord.Start> starts)
+    java.util.List<ArbiterRecord.Start> starts,
+    boolean backupJoined)
 {
     /** Epoch starts kept. */
     public static final int MAX_STARTS = 64;
@@ -68,6 +74,25 @@ public record ArbiterRecord(
         {
             this(epoch, lsn, false);
         }
+    }
+
+    /**
+     * A record whose backup did not join by promotion in this epoch.
+     */
+    public ArbiterRecord(
+        final String mirrorName,
+        final long epoch,
+        final String primary,
+        final String backup,
+        final boolean backupActive,
+        final boolean noFailover,
+        final boolean handedOver,
+        final boolean revoked,
+        final long revokedLsn,
+        final java.util.List<ArbiterRecord.Start> starts)
+    {
+        this(mirrorName, epoch, primary, backup, backupActive, noFailover, handedOver, revoked, revokedLsn, starts,
+            false);
     }
 
     /**
@@ -138,7 +163,7 @@ public record ArbiterRecord(
             next.remove(0);
         }
         return new ArbiterRecord(mirrorName, epoch, primary, backup, backupActive, noFailover, handedOver, revoked,
-            revokedLsn, java.util.List.copyOf(next));
+            revokedLsn, java.util.List.copyOf(next), backupJoined);
     }
 
     /**
@@ -154,7 +179,7 @@ public record ArbiterRecord(
             next.add(start.epoch() == forcedEpoch ? new Start(start.epoch(), start.lsn(), true) : start);
         }
         return new ArbiterRecord(mirrorName, epoch, primary, backup, backupActive, noFailover, handedOver, revoked,
-            revokedLsn, java.util.List.copyOf(next));
+            revokedLsn, java.util.List.copyOf(next), backupJoined);
     }
 
     /**
@@ -179,7 +204,7 @@ public record ArbiterRecord(
     public ArbiterRecord withBackupActive(final boolean active)
     {
         return new ArbiterRecord(mirrorName, epoch, primary, backup, active, noFailover, handedOver, revoked,
-            revokedLsn, starts);
+            revokedLsn, starts, backupJoined);
     }
 
     /**
@@ -190,7 +215,7 @@ public record ArbiterRecord(
     public ArbiterRecord withRevoked(final long lsn)
     {
         return new ArbiterRecord(mirrorName, epoch, primary, backup, false, noFailover, handedOver, true,
-            Math.max(revokedLsn, lsn), starts);
+            Math.max(revokedLsn, lsn), starts, backupJoined);
     }
 
     /**
@@ -209,7 +234,32 @@ public record ArbiterRecord(
     public ArbiterRecord withBackup(final String newBackup)
     {
         return new ArbiterRecord(mirrorName, epoch, primary, newBackup, backupActive, noFailover, handedOver, revoked,
-            revokedLsn, starts);
+            revokedLsn, starts, backupJoined);
+    }
+
+    /**
+     * An async member joins as failover member: it is the backup from now on, not ACTIVE, and revoked until the
+     * primary has sent its tail ({@link #withPrimaryTail}) and then reported it ACTIVE above it. The member it
+     * replaces is no longer a failover member: it may not take over, and follows as an async member if it comes
+     * back. A hand-over to the replaced backup is void.
+     *
+     * @param joining the async member.
+     * @return the record with {@code joining} as backup.
+     */
+    public ArbiterRecord withJoinedBackup(final String joining)
+    {
+        return new ArbiterRecord(mirrorName, epoch, primary, joining, false, noFailover, false, true, revokedLsn,
+            starts, true);
+    }
+
+    /**
+     * @param tail the primary's journal tail, sent after it learned of the joined backup.
+     * @return a copy whose revoke's LSN is raised to {@code tail}, the joined backup now ACTIVE on a report above it.
+     */
+    public ArbiterRecord withPrimaryTail(final long tail)
+    {
+        return new ArbiterRecord(mirrorName, epoch, primary, backup, false, noFailover, handedOver, true,
+            Math.max(revokedLsn, tail), starts, false);
     }
 
     /**
@@ -218,7 +268,7 @@ public record ArbiterRecord(
     public ArbiterRecord withNoFailover(final boolean flag)
     {
         return new ArbiterRecord(mirrorName, epoch, primary, backup, backupActive, flag, handedOver, revoked,
-            revokedLsn, starts);
+            revokedLsn, starts, backupJoined);
     }
 
     /**
@@ -227,7 +277,7 @@ public record ArbiterRecord(
     public ArbiterRecord withHandedOver()
     {
         return new ArbiterRecord(mirrorName, epoch, primary, backup, backupActive, noFailover, true, revoked,
-            revokedLsn, starts);
+            revokedLsn, starts, backupJoined);
     }
 
     /**

@@ -34,6 +34,14 @@ import io.jmirror.shipper.ArbiterRequest;
  *   backup, which may lack what the restarted primary acknowledged, cannot take over; and an "ACTIVE" report its
  *   previous process sent before the crash carries at most that journal end (and an older epoch) and does not
  *   re-admit the backup.</li>
+ *   <li>JOIN_FAILOVER (an async member promoted to failover member) is granted only into a free slot: the record has
+ *   no backup or the arbiter has lost it (silent for the QoS timeout). The member becomes the backup, revoked and
+ *   marked {@link ArbiterRecord#backupJoined}: a report the primary sent about the member it replaced must not make
+ *   the new one ACTIVE, so none does until the primary, having learned of the new backup, sends its journal tail
+ *   (a POLL with {@code FLAG_PRIMARY_TAIL}); that tail becomes the revoke's LSN, and the new backup is ACTIVE on a
+ *   report above it, as a revoked backup is. The replaced member is no longer a failover member: it cannot take
+ *   over, and if it comes back it follows as an async member (it may itself join again into a free slot). From the
+ *   grant on, an async member the record names primary or backup is decided as a failover member.</li>
  *   <li>A request naming an older epoch is refused STALE_EPOCH with the current epoch and primary; repeating a
  *   granted TAKEOVER (the new primary crashed before it heard the answer) is granted again.</li>
  * </ul>
@@ -110,7 +118,15 @@ public final class ArbiterRules
         final boolean backupLostPrimary)
     {
         final String member = request.memberName();
-        if (isAsyncMember)
+        final boolean isFailoverMemberNow = null != record &&
+            (member.equals(record.primary()) || member.equals(record.backup()));
+        if (request.kind() == ArbiterProtocol.Kind.JOIN_FAILOVER)
+        {
+            return joinFailover(record, request, backupSilentMs, qosTimeoutMs, isAsyncMember);
+        }
+        // An async member the record names primary or backup (promoted) is a failover member, except that asking for
+        // a promotion again is answered as the promotion was.
+        if (isAsyncMember && (!isFailoverMemberNow || request.kind() == ArbiterProtocol.Kind.PROMOTE))
         {
             return asyncMember(record, request, primarySilentMs, backupSilentMs, qosTimeoutMs);
         }
@@ -267,6 +283,48 @@ public final class ArbiterRules
             next.primary() + " formerPrimary=" + record.primary() + " formerBackup=" + record.backup());
     }
 
+    /**
+     * A member asks to become the backup (IRIS: promote a DR async to failover member): granted when the failover
+     * slot is free, the record having no backup or the arbiter having lost it (silent for the QoS timeout), to an
+     * async member or a failover member the record no longer names (it was replaced, and follows as async). The joined
+     * backup is revoked and cannot take over until the primary has sent its tail and then reported it ACTIVE above
+     * it; the member it replaces can no longer take over.
+     */
+    private static Decision joinFailover(
+        final ArbiterRecord record,
+        final ArbiterRequest request,
+        final long backupSilentMs,
+        final long qosTimeoutMs,
+        final boolean isAsyncMember)
+    {
+        final String member = request.memberName();
+        if (null == record)
+        {
+            return refused(Reason.NOT_PRIMARY, null, "no primary yet to join as backup of");
+        }
+        if (member.equals(record.backup()))
+        {
+            return granted(record, "already the backup: backup=" + member + " epoch=" + record.epoch());
+        }
+        if (member.equals(record.primary()))
+        {
+            return refused(Reason.UNAUTHORIZED, record, "the primary does not join as backup: member=" + member);
+        }
+        if (request.epoch() < record.epoch())
+        {
+            return refused(Reason.STALE_EPOCH, record, "request of an older epoch: epoch=" + request.epoch());
+        }
+        if (null != record.backup() && backupSilentMs < qosTimeoutMs)
+        {
+            return refused(Reason.PARTNER_ALIVE, record, "no free failover slot: the arbiter still hears the " +
+                "backup=" + record.backup() + " backupSilentMs=" + backupSilentMs + " qosTimeoutMs=" + qosTimeoutMs);
+        }
+        final ArbiterRecord next = record.withJoinedBackup(member);
+        return granted(next, (isAsyncMember ? "async" : "replaced failover") + " member joins as failover member: " +
+            "backup=" + member + " formerBackup=" + record.backup() + " epoch=" + record.epoch() + " backupSilentMs=" +
+            backupSilentMs + "; not ACTIVE until the primary sends its tail and reports it ACTIVE above it");
+    }
+
     private static Decision poll(final ArbiterRecord record, final ArbiterRequest request)
     {
         final String member = request.memberName();
@@ -274,10 +332,20 @@ public final class ArbiterRules
         {
             return forced(record, request);
         }
+        if (member.equals(record.primary()) && request.has(ArbiterProtocol.FLAG_PRIMARY_TAIL))
+        {
+            if (request.epoch() == record.epoch() && record.backupJoined() && request.lsn() >= 0)
+            {
+                final ArbiterRecord next = record.withPrimaryTail(request.lsn());
+                return granted(next, "primary ships to the joined backup: backup=" + record.backup() +
+                    " revokedLsn=" + next.revokedLsn() + " (ACTIVE on a report above it)");
+            }
+            return granted(record, "primary heard");
+        }
         if (member.equals(record.primary()))
         {
             if (request.epoch() == record.epoch() && request.has(ArbiterProtocol.FLAG_BACKUP_ACTIVE) &&
-                null != record.backup() && !record.backupActive())
+                null != record.backup() && !record.backupActive() && !record.backupJoined())
             {
                 if (!record.revoked())
                 {

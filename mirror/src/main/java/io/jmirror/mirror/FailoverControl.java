@@ -76,9 +76,12 @@ public final class FailoverControl implements BackupRelease
     private volatile boolean isRevokeWanted;
     private volatile boolean isHandoverWanted;
     private volatile boolean isPromoteWanted;
+    private volatile boolean isJoinFailoverWanted;
+    private volatile long joins;
     private volatile boolean isRejoinWanted;
     private volatile String followed;
     private volatile String backupName;
+    private String assignedBackup;
     private volatile long revokedEpoch = -1;
     private volatile long forcedEpoch = -1;
     private volatile boolean isForceUnreported;
@@ -140,7 +143,8 @@ public final class FailoverControl implements BackupRelease
             if (null != poll.primary() && isCutBeforeFollowing(diskEpoch, poll))
             {
                 epoch = poll.epoch();
-                follow(poll.primary(), MemberRole.DR_ASYNC, MirrorNode.Role.ASYNC);
+                // Joined as failover member before a restart: the arbiter still names it the backup.
+                followAs(poll.primary(), me.equals(poll.backup()));
             }
             return;
         }
@@ -164,7 +168,21 @@ public final class FailoverControl implements BackupRelease
                 return;
             }
             epoch = poll.epoch();
-            follow(poll.primary(), MemberRole.BACKUP, MirrorNode.Role.BACKUP);
+            // A failover member the arbiter no longer names backup was replaced by a joined async member: it follows
+            // as an async member, and the primary admits it only so.
+            followAs(poll.primary(), null == poll.backup() || me.equals(poll.backup()));
+        }
+    }
+
+    private void followAs(final String primaryName, final boolean isBackup)
+    {
+        if (isBackup)
+        {
+            follow(primaryName, MemberRole.BACKUP, MirrorNode.Role.BACKUP);
+        }
+        else
+        {
+            follow(primaryName, MemberRole.DR_ASYNC, MirrorNode.Role.ASYNC);
         }
     }
 
@@ -311,6 +329,11 @@ public final class FailoverControl implements BackupRelease
         {
             return;
         }
+        if (null != poll.primary() && poll.primary().equals(followed) && poll.epoch() == epoch &&
+            isFailoverMemberNow(poll))
+        {
+            return;
+        }
         if (null == poll.primary() || poll.primary().equals(followed) || poll.epoch() <= epoch)
         {
             refusedReason();
@@ -336,6 +359,39 @@ public final class FailoverControl implements BackupRelease
         }
         epoch = poll.epoch();
         follow(poll.primary(), MemberRole.DR_ASYNC, MirrorNode.Role.ASYNC);
+    }
+
+    /**
+     * An async member following the current primary: if the operator asked, ask the arbiter to make it the backup; once
+     * the arbiter names it the backup (just now, or before a lost answer), follow the same primary as backup, without
+     * a restart. Its journal is the primary's up to where it received, so it resumes there; the primary's commits
+     * wait for it once it is ACTIVE, and it may take over once the arbiter holds it ACTIVE.
+     *
+     * @return true when it now follows as backup.
+     */
+    private boolean isFailoverMemberNow(final ArbiterResponse poll)
+    {
+        final String me = settings.memberName();
+        boolean isBackup = me.equals(poll.backup());
+        if (!isBackup && isJoinFailoverWanted)
+        {
+            final ArbiterResponse join = ask(Kind.JOIN_FAILOVER, epoch, 0, env.receivedTailLsn());
+            isBackup = null != join && join.isGranted() && me.equals(join.backup());
+            if (isBackup)
+            {
+                isJoinFailoverWanted = false;
+                joins++;
+                LOG.warn("async member joined as failover member: member={} primary={} epoch={} formerBackup={} {}",
+                    me, followed, epoch, poll.backup(), join.message());
+            }
+        }
+        if (!isBackup)
+        {
+            return false;
+        }
+        env.stopFollowing();
+        follow(followed, MemberRole.BACKUP, MirrorNode.Role.BACKUP);
+        return true;
     }
 
     /**
@@ -388,6 +444,17 @@ public final class FailoverControl implements BackupRelease
             takeover(poll.epoch(), "the arbiter already names this node primary: epoch=" + poll.epoch());
             return;
         }
+        if (null != poll && poll.isGranted() && null != poll.backup() && !settings.memberName().equals(poll.backup()) &&
+            poll.epoch() == epoch && null != followed && followed.equals(poll.primary()))
+        {
+            // An async member joined into this member's slot while the arbiter had lost it: it may no longer take
+            // over, and the primary admits it only as an async member now.
+            LOG.warn("backup replaced as failover member, following as async member: member={} backup={} epoch={}",
+                settings.memberName(), poll.backup(), epoch);
+            env.stopFollowing();
+            follow(followed, MemberRole.DR_ASYNC, MirrorNode.Role.ASYNC);
+            return;
+        }
         if (null != poll && poll.epoch() > epoch)
         {
             epoch = poll.epoch();
@@ -437,6 +504,7 @@ public final class FailoverControl implements BackupRelease
         final String opened = env.openAsPrimary(newEpoch, this);
         epoch = newEpoch;
         isRevokeWanted = false;
+        assignedBackup = null;
         role(MirrorNode.Role.PRIMARY, why + " " + opened);
     }
 
@@ -469,6 +537,7 @@ public final class FailoverControl implements BackupRelease
             activeLsn);
         if (null != poll && null != poll.backup())
         {
+            assignBackup(poll.backup());
             backupName = poll.backup();
         }
         if (null != poll && poll.isGranted() && poll.isBackupActive() && revokedEpoch == epoch)
@@ -482,6 +551,12 @@ public final class FailoverControl implements BackupRelease
             fence("the arbiter is in a higher epoch: epoch=" + poll.epoch() + " primary=" + poll.primary());
             return;
         }
+        if (null != poll && poll.isBackupJoined() && poll.backup().equals(assignedBackup))
+        {
+            // Read after the joined backup was assigned: every report this primary sent about the member it
+            // replaced carries at most this tail, so the arbiter takes only a report above it as the joined one's.
+            ask(Kind.POLL, epoch, ArbiterProtocol.FLAG_PRIMARY_TAIL, env.primaryTailLsn());
+        }
         if (isRevokeWanted && revokedEpoch != epoch)
         {
             // The tail: any ACTIVE report sent before this request carries at most it, so the arbiter ignores one
@@ -492,6 +567,28 @@ public final class FailoverControl implements BackupRelease
                 revokedEpoch = epoch;
                 isRevokeWanted = false;
             }
+        }
+    }
+
+    /**
+     * The arbiter names {@code name} backup: the primary admits it as backup, and the failover member it may have
+     * replaced only as an async member. Done once per name and primary; a failure is logged, not retried each beat.
+     */
+    private void assignBackup(final String name)
+    {
+        if (name.equals(assignedBackup))
+        {
+            return;
+        }
+        assignedBackup = name;
+        try
+        {
+            env.assignBackup(name);
+        }
+        catch (final RuntimeException ex)
+        {
+            LOG.error("primary cannot admit the backup the arbiter names: member={} backup={} epoch={}",
+                settings.memberName(), name, epoch, ex);
         }
     }
 
@@ -703,6 +800,25 @@ public final class FailoverControl implements BackupRelease
     public void promoteWanted(final boolean wanted)
     {
         isPromoteWanted = wanted;
+    }
+
+    /**
+     * Operator command for an async member following the primary: ask the arbiter on a coming beat to make it the
+     * failover partner (granted only while the mirror's backup slot is free: no backup, or one the arbiter has lost).
+     *
+     * @param wanted true to ask, false to give up the wish.
+     */
+    public void joinFailoverWanted(final boolean wanted)
+    {
+        isJoinFailoverWanted = wanted;
+    }
+
+    /**
+     * @return how many times this member joined as failover member.
+     */
+    public long joins()
+    {
+        return joins;
     }
 
     /**

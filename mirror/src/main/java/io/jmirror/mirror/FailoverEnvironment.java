@@ -149,4 +149,15 @@ public interface FailoverEnvironment
      * with its message, or null while it does not.
      */
     String followerRefusal();
+
+    /**
+     * As primary: the arbiter names {@code memberName} backup; admit it as the backup and the failover member it may
+     * have replaced only as an async member. The default keeps the roles the primary opened with, for an environment
+     * whose members never change roles.
+     *
+     * @param memberName the backup.
+     */
+    default void assignBackup(final String memberName)
+    {
+    }
 }

@@ -22,12 +22,13 @@ import java.util.zip.CRC32C;
  * <pre>
  * jmirror-arbiter 1
  * mirror=CLINIC epoch=3 primary=node-b backup=node-a backupActive=true noFailover=false handedOver=false
- *   revoked=false revokedLsn=-1 starts=2@0,3@8192   (on the same line)
+ *   revoked=false revokedLsn=-1 starts=2@0,3@8192 backupJoined=false   (on the same line)
  * crc32c=1234567890
  * </pre>
  * {@code revokedLsn} came later; the format keeps its version, because a file without it still loads (a revoked
  * backup then stays revoked for the rest of the epoch, as every revoke did before) and an arbiter that does not know
  * it ignores it with the same safe result. {@code revokedLsn=max} is a revoke for the rest of the epoch.
+ * {@code backupJoined} came later still: a file without it loads as false (no backup joined by promotion then).
  */
 public final class FileArbiterStore implements ArbiterStore
 {
@@ -118,7 +119,8 @@ public final class FileArbiterStore implements ArbiterStore
                 revoked,
                 null != revokedLsn ? lsn(revokedLsn) :
                     (revoked ? ArbiterRecord.REVOKED_FOR_THE_EPOCH : ArbiterRecord.NO_REVOKE),
-                starts(require(fields, "starts", lineNumber)));
+                starts(require(fields, "starts", lineNumber)),
+                Boolean.parseBoolean(fields.getOrDefault("backupJoined", "false")));
         }
         catch (final NumberFormatException ex)
         {
@@ -181,6 +183,7 @@ public final class FileArbiterStore implements ArbiterStore
                 .append(" starts=").append(record.starts().isEmpty() ? NONE : record.starts().stream()
                     .map((start) -> start.epoch() + "@" + start.lsn() + (start.forced() ? "!" : ""))
                     .collect(java.util.stream.Collectors.joining(",")))
+                .append(" backupJoined=").append(record.backupJoined())
                 .append('\n');
         }
         final String text = body + "crc32c=" + crc(body.toString()) + "\n";

@@ -340,6 +340,28 @@ public final class MirrorNode implements AutoCloseable
     }
 
     /**
+     * Operator command for an async member (IRIS: promote to failover member): become the failover partner of the
+     * primary it follows, while the mirror's backup slot is free (no backup, or one the arbiter has lost for the QoS
+     * timeout). It then follows as backup without a restart; the primary's commits wait for it once it is ACTIVE, and
+     * it may take over once the arbiter holds it ACTIVE. The member it replaces follows as an async member if it
+     * comes back.
+     *
+     * @param timeoutMs longest wait.
+     * @return true once this node follows as backup.
+     */
+    public boolean promoteToFailover(final long timeoutMs)
+    {
+        if (control.role() != Role.ASYNC)
+        {
+            return false;
+        }
+        control.joinFailoverWanted(true);
+        final boolean joined = awaitRole(Role.BACKUP, timeoutMs);
+        control.joinFailoverWanted(false);
+        return joined;
+    }
+
+    /**
      * Operator command for a primary that lost both its backup and the arbiter (failover rule 3): its commits stop
      * waiting for the backup in this epoch. Commits it acknowledges from now on are lost if the backup takes over
      * meanwhile; the force is logged, counted ({@link FailoverControl#forces()}) and, once the arbiter answers
@@ -392,8 +414,18 @@ public final class MirrorNode implements AutoCloseable
                 control.promoteWanted(true);
                 return "promotion requested: member=" + ctx.memberName() + " (granted only with both failover " +
                     "members lost; acknowledged commits it never received are lost)";
+            case "promote-to-failover":
+                if (now != Role.ASYNC)
+                {
+                    return "refused: only an async member is promoted to failover member: member=" +
+                        ctx.memberName() + " role=" + now;
+                }
+                control.joinFailoverWanted(true);
+                return "promotion to failover member requested: member=" + ctx.memberName() + " (granted only while " +
+                    "the backup slot is free: no backup, or one the arbiter has lost for the QoS timeout)";
             default:
-                return "refused: unknown request '" + action + "' (force WHY, handover, promote)";
+                return "refused: unknown request '" + action + "' (force WHY, handover, promote, " +
+                    "promote-to-failover)";
         }
     }
 

@@ -209,6 +209,12 @@ final class NodeEnvironment implements FailoverEnvironment
     }
 
     @Override
+    public void assignBackup(final String memberName)
+    {
+        primary.assignBackup(memberName);
+    }
+
+    @Override
     public long memberDurableLsn(final String memberName)
     {
         final MemberStatus status = primary.memberStatus(memberName);

@@ -16,7 +16,8 @@ import java.util.concurrent.locks.LockSupport;
  * <p>
  * Requests: {@code force WHY} (an isolated primary goes on without its backup, see
  * {@link MirrorNode#forceWithoutBackup}), {@code handover} (a planned switch to the ACTIVE backup), {@code promote}
- * (an async member asks to be promoted, with data loss accepted).
+ * (an async member asks to be promoted to primary, with data loss accepted), {@code promote-to-failover} (an async
+ * member asks to become the backup while the backup slot is free, see {@link MirrorNode#promoteToFailover}).
  */
 public final class OperatorRequests
 {

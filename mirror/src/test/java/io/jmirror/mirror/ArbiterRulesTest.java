@@ -332,6 +332,73 @@ class ArbiterRulesTest
         assertEquals(2, takeover.record().epoch());
     }
 
+    private static ArbiterRequest join(final String member, final long epoch)
+    {
+        return new ArbiterRequest(Kind.JOIN_FAILOVER, MIRROR, member, epoch, 0, 700);
+    }
+
+    @Test
+    void anAsyncMemberJoinsAsFailoverMemberOnlyIntoAFreeSlotAndIsActiveOnlyAboveThePrimarysTail()
+    {
+        final ArbiterRecord record = running();
+        final ArbiterRules.Decision heard = ArbiterRules.decide(record, join("dr", 1), 0, QOS - 1, QOS, true);
+        assertEquals(Reason.PARTNER_ALIVE, heard.reason(), "refused while the arbiter hears the backup");
+        assertSame(record, heard.record());
+        assertEquals(Reason.STALE_EPOCH, ArbiterRules.decide(record, join("dr", 0), 0, QOS, QOS, true).reason());
+
+        final ArbiterRules.Decision joined = ArbiterRules.decide(record, join("dr", 1), 0, QOS, QOS, true);
+        assertTrue(joined.isGranted(), joined.message());
+        ArbiterRecord next = joined.record();
+        assertEquals("dr", next.backup());
+        assertEquals("a", next.primary());
+        assertEquals(1, next.epoch(), "the primary reigns on in its epoch");
+        assertFalse(next.backupActive(), "not ACTIVE: it may lack what the primary acknowledged");
+        assertTrue(next.revoked() && next.backupJoined(), next.toString());
+        assertTrue(ArbiterRules.decide(next, join("dr", 1), 0, 0, QOS, true).isGranted(), "a repeat is granted");
+
+        // The replaced backup can no longer take over, nor join back while the new one is heard.
+        assertEquals(Reason.NOT_BACKUP, ArbiterRules.decide(next, request(Kind.TAKEOVER, "b", 1), QOS, 0, QOS)
+            .reason());
+        assertEquals(Reason.PARTNER_ALIVE, ArbiterRules.decide(next, join("b", 1), 0, 0, QOS).reason());
+        // The joined async member is now decided as the backup: not ACTIVE, so no takeover.
+        assertEquals(Reason.BACKUP_NOT_ACTIVE, ArbiterRules.decide(next, request(Kind.TAKEOVER, "dr", 1), QOS, 0, QOS,
+            true).reason());
+
+        // A report the primary sent about b before it learned of dr must not make dr ACTIVE.
+        next = ArbiterRules.decide(next, activePoll("a", 1, 900), 0, 0, QOS).record();
+        assertFalse(next.backupActive(), "a report before the primary's tail: " + next);
+        final ArbiterRequest tail = new ArbiterRequest(Kind.POLL, MIRROR, "a", 1, ArbiterProtocol.FLAG_PRIMARY_TAIL,
+            1000);
+        next = ArbiterRules.decide(next, tail, 0, 0, QOS).record();
+        assertFalse(next.backupJoined());
+        assertEquals(1000, next.revokedLsn());
+        next = ArbiterRules.decide(next, activePoll("a", 1, 1000), 0, 0, QOS).record();
+        assertFalse(next.backupActive(), "not above the tail: " + next);
+        next = ArbiterRules.decide(next, activePoll("a", 1, 1100), 0, 0, QOS).record();
+        assertTrue(next.backupActive(), next.toString());
+
+        final ArbiterRules.Decision takeover = ArbiterRules.decide(next,
+            new ArbiterRequest(Kind.TAKEOVER, MIRROR, "dr", 1, 0, 1100), QOS, 0, QOS, true);
+        assertTrue(takeover.isGranted(), takeover.message());
+        assertEquals("dr", takeover.record().primary());
+        assertEquals("a", takeover.record().backup());
+        assertEquals(2, takeover.record().epoch());
+    }
+
+    @Test
+    void joiningAsFailoverMemberIsRefusedToThePrimaryAndWithoutAPrimary()
+    {
+        final ArbiterRecord record = running();
+        assertEquals(Reason.UNAUTHORIZED, ArbiterRules.decide(record, join("a", 1), 0, QOS, QOS).reason(),
+            "the primary does not join as its own backup");
+        assertEquals(Reason.NOT_PRIMARY, ArbiterRules.decide(null, join("dr", 0), 0, QOS, QOS, true).reason());
+        // With no backup at all (an async member was promoted to primary), the slot is free at once.
+        final ArbiterRecord promoted = record.promoted("dr", 800);
+        final ArbiterRules.Decision joined = ArbiterRules.decide(promoted, join("a", 2), 0, 0, QOS);
+        assertTrue(joined.isGranted(), joined.message());
+        assertEquals("a", joined.record().backup());
+    }
+
     @Test
     void anAsyncMemberIsPromotedOnlyByForceWithBothFailoverMembersLost()
     {

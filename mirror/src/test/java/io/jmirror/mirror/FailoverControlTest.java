@@ -187,13 +187,24 @@ class FailoverControlTest
         long recovered;
         String refusal;
         List<Long> withoutBeforeImage;
+        String arbiterBackup = "B";
+        boolean isSlotFree;
 
         @Override
         public ArbiterResponse request(final ArbiterRequest request)
         {
             asked.add(request.kind());
-            return new ArbiterResponse(ArbiterProtocol.Reason.NONE, arbiterEpoch, arbiterPrimary, "B", 0, 900,
-                "heard", request.epoch() < arbiterEpoch ? nextEpochLsn : -1);
+            if (request.kind() == Kind.JOIN_FAILOVER)
+            {
+                if (!isSlotFree)
+                {
+                    return new ArbiterResponse(ArbiterProtocol.Reason.PARTNER_ALIVE, arbiterEpoch, arbiterPrimary,
+                        arbiterBackup, 0, 900, "no free failover slot");
+                }
+                arbiterBackup = request.memberName();
+            }
+            return new ArbiterResponse(ArbiterProtocol.Reason.NONE, arbiterEpoch, arbiterPrimary, arbiterBackup, 0,
+                900, "heard", request.epoch() < arbiterEpoch ? nextEpochLsn : -1);
         }
 
         @Override
@@ -434,6 +445,57 @@ class FailoverControlTest
     }
 
     @Test
+    void aDrAsyncPromotedToFailoverMemberSwitchesToBackupAndFollowsTheSamePrimaryAsBackup()
+    {
+        final Follower env = new Follower();
+        env.arbiterEpoch = 1;
+        final FailoverControl control = following(env, true);
+        env.did.clear();
+        control.joinFailoverWanted(true);
+        control.onBeat(100);
+        assertTrue(env.asked.contains(Kind.JOIN_FAILOVER), env.asked.toString());
+        assertEquals(List.of(), env.did, "no free slot: it keeps following as DR async");
+        assertEquals(MirrorNode.Role.ASYNC, control.role(), control.reason());
+
+        env.isSlotFree = true;
+        control.onBeat(200);
+        assertEquals(List.of("stop", "follow A as BACKUP in 1"), env.did);
+        assertEquals(MirrorNode.Role.BACKUP, control.role(), control.reason());
+        assertEquals(1, control.joins());
+
+        // As backup it stays so while it streams, and asks no takeover.
+        env.did.clear();
+        env.asked.clear();
+        control.onBeat(300);
+        assertEquals(List.of(), env.did);
+        assertEquals(MirrorNode.Role.BACKUP, control.role(), control.reason());
+        assertFalse(env.asked.contains(Kind.TAKEOVER), env.asked.toString());
+
+        // Restarted, it follows as the backup the arbiter names it.
+        final Follower restarted = new Follower();
+        restarted.arbiterEpoch = 1;
+        restarted.arbiterBackup = "D";
+        final FailoverControl again = new FailoverControl(new FailoverSettings("CLINIC", "D", "A", true, false),
+            () -> 0, restarted, restarted);
+        again.onBeat(0);
+        assertEquals(List.of("follow A as BACKUP in 1"), restarted.did);
+        assertEquals(MirrorNode.Role.BACKUP, again.role(), again.reason());
+    }
+
+    @Test
+    void aBackupReplacedByAJoinedAsyncMemberFollowsAsAsyncMember()
+    {
+        final Follower env = new Follower();
+        env.arbiterEpoch = 1;
+        final FailoverControl control = following(env, false);
+        env.did.clear();
+        env.arbiterBackup = "D";
+        control.onBeat(100);
+        assertEquals(List.of("stop", "follow A as DR_ASYNC in 1"), env.did);
+        assertEquals(MirrorNode.Role.ASYNC, control.role(), control.reason());
+    }
+
+    @Test
     void aDrAsyncThePrimaryKeepsRefusingDoesNotClaimToBeFollowing()
     {
         final Follower env = new Follower();
@@ -454,6 +516,7 @@ class FailoverControlTest
         // and A's store (a durable one, checkpointed at 5000) holds records beyond that.
         final Follower env = new Follower();
         env.arbiterPrimary = "B";
+        env.arbiterBackup = "A"; // the takeover made the former primary the backup-to-be
         env.nextEpochLsn = 4096;
         env.recovered = 5000;
         final FailoverControl control = new FailoverControl(new FailoverSettings("CLINIC", "A", "B", false, true),
@@ -492,6 +555,7 @@ class FailoverControlTest
         long durableLsn;
         long backupSilentMs;
         Boolean mayReleaseWhenActiveReported;
+        final List<String> assigned = new ArrayList<>();
 
         @Override
         public ArbiterResponse request(final ArbiterRequest request)
@@ -504,14 +568,21 @@ class FailoverControlTest
                 mayReleaseWhenActiveReported = control.mayRelease("B", 1);
             }
             final ArbiterRules.Decision decision = ArbiterRules.decide(record, request, 0,
-                "B".equals(record == null ? null : record.backup()) ? backupSilentMs : QOS, QOS);
+                null == record || null == record.backup() ? QOS : backupSilentMs, QOS);
             record = decision.record();
             if (null == record)
             {
                 return new ArbiterResponse(decision.reason(), 0, null, null, 0, -1, decision.message());
             }
             return new ArbiterResponse(decision.reason(), record.epoch(), record.primary(), record.backup(),
-                record.backupActive() ? ArbiterProtocol.FLAG_BACKUP_ACTIVE : 0, backupSilentMs, decision.message());
+                (record.backupActive() ? ArbiterProtocol.FLAG_BACKUP_ACTIVE : 0) |
+                (record.backupJoined() ? ArbiterProtocol.FLAG_BACKUP_JOINED : 0), backupSilentMs, decision.message());
+        }
+
+        @Override
+        public void assignBackup(final String memberName)
+        {
+            assigned.add(memberName);
         }
 
         @Override
@@ -652,5 +723,42 @@ class FailoverControlTest
         assertFalse(script.backupLost(), "commits keep waiting for B");
         assertTrue(ArbiterRules.decide(script.record, new ArbiterRequest(Kind.TAKEOVER, "CLINIC", "B", 1, 0, 200),
             PrimaryScript.QOS, 0, PrimaryScript.QOS).isGranted(), "B may take over once A is lost");
+    }
+
+    @Test
+    void aPrimaryAdmitsAJoinedBackupAndSendsItsTailSoOnlyAReportAboutTheNewBackupMakesItActive()
+    {
+        final PrimaryScript script = primaryOfEpochOne();
+        script.backupActive(0);
+        script.control.onBeat(100);
+        assertEquals(List.of("B"), script.assigned);
+        assertTrue(script.record.backupActive());
+
+        // B is lost to the arbiter; D joins into its slot. A has written up to 100 meanwhile.
+        script.backupSilentMs = PrimaryScript.QOS;
+        final ArbiterRules.Decision join = ArbiterRules.decide(script.record,
+            new ArbiterRequest(Kind.JOIN_FAILOVER, "CLINIC", "D", 1, 0, 0), 0, PrimaryScript.QOS, PrimaryScript.QOS,
+            true, false);
+        assertTrue(join.isGranted(), join.message());
+        script.record = join.record();
+        script.durableLsn = 100;
+        script.control.onBeat(200);
+        assertEquals(List.of("B", "D"), script.assigned, "the primary now admits D as backup");
+        final ArbiterRequest tail = script.lastPoll();
+        assertTrue(tail.has(ArbiterProtocol.FLAG_PRIMARY_TAIL), script.requests.toString());
+        assertEquals(100, tail.lsn(), "the tail it had once it admitted D");
+        assertFalse(script.record.backupJoined());
+        assertEquals(100, script.record.revokedLsn());
+
+        // D's session turns ACTIVE holding all A wrote, and A writes on: D is ACTIVE above the tail.
+        script.backupSilentMs = 0;
+        script.isSessionActive = true;
+        script.gate.onActive("D", 100, () -> script.durableLsn);
+        script.durableLsn = 150;
+        script.gate.onAck("D", 150);
+        script.control.onBeat(300);
+        assertTrue(script.lastPoll().has(ArbiterProtocol.FLAG_BACKUP_ACTIVE), script.requests.toString());
+        assertEquals(150, script.lastPoll().lsn());
+        assertTrue(script.record.backupActive(), script.record.toString());
     }
 }

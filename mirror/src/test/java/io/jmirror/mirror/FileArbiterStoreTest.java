@@ -34,6 +34,7 @@ class FileArbiterStoreTest
         records.put("C", new ArbiterRecord("C", 3, "n1", "n2", true, true, false, false, 4096, starts));
         records.put("D", new ArbiterRecord("D", 1, "n1", null, false, false, true, false, ArbiterRecord.NO_REVOKE,
             List.of()));
+        records.put("E", new ArbiterRecord("E", 2, "n1", "dr", false, false, false, true, 4096, starts, true));
         final FileArbiterStore store = new FileArbiterStore(dir);
         store.save(records);
         assertEquals(records, new FileArbiterStore(dir).load());
@@ -56,6 +57,7 @@ class FileArbiterStoreTest
         assertTrue(clinic.revoked());
         assertEquals(ArbiterRecord.REVOKED_FOR_THE_EPOCH, clinic.revokedLsn());
         assertEquals(List.of(new ArbiterRecord.Start(1, 0), new ArbiterRecord.Start(2, 4096)), clinic.starts());
+        assertFalse(clinic.backupJoined(), "a file from before joins has no joined backup");
         final ArbiterRecord other = loaded.get("OTHER");
         assertFalse(other.revoked());
         assertEquals(ArbiterRecord.NO_REVOKE, other.revokedLsn());

@@ -42,6 +42,16 @@ public final class AllowedMember
         return new AllowedMember(name, role, null, null);
     }
 
+    /**
+     * @param newRole the role the primary now admits this member in (a DR async promoted to failover member, or a
+     *                replaced backup that may only rejoin as DR async).
+     * @return a copy with that role, the same certificate and compression.
+     */
+    public AllowedMember withRole(final MemberRole newRole)
+    {
+        return newRole == role ? this : new AllowedMember(name, newRole, certificateSubject, compression);
+    }
+
     public String name()
     {
         return name;

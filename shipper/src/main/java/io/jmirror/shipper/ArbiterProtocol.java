@@ -20,7 +20,8 @@ import java.nio.charset.StandardCharsets;
  *  +---------------+---------------+-------------------------------+
  *  |                         Request Kind                          |  8
  *  +---------------------------------------------------------------+
- *  |  Flags (bit 0: backup ACTIVE; 1: flag value; 2: lost primary) | 12
+ *  | Flags (0: backup ACTIVE; 1: value; 2: lost primary; 3: forced;| 12
+ *  |        4: primary's tail for a joined backup)                 |
  *  +---------------------------------------------------------------+
  *  |                  Epoch the member knows (8)                   | 16
  *  |                                                               |
@@ -54,7 +55,8 @@ import java.nio.charset.StandardCharsets;
  *  | Next Epoch LSN (8): start of the first epoch after the one the| 32
  *  | request named, -1 when none is recorded                       |
  *  +---------------------------------------------------------------+
- *  | Flags (bit 0: backup ACTIVE; 1: no failover; 2: handed over)  | 40
+ *  | Flags (0: backup ACTIVE; 1: no failover; 2: handed over;      | 40
+ *  |        3: backup joined, primary's tail awaited)              |
  *  +-------------------------------+-------------------------------+
  *  |      Primary Name Length      |      Backup Name Length       | 44
  *  +-------------------------------+-------------------------------+
@@ -70,9 +72,11 @@ import java.nio.charset.StandardCharsets;
  * backup, at its journal tail), 4 TAKEOVER (the backup asks
  * to become primary in the next epoch), 5 HANDOVER (the primary hands over to its ACTIVE backup), 6 SET_NO_FAILOVER
  * (flag value in bit 1), 7 PROMOTE (an async member asks to become primary when both failover members are lost;
- * bit 1 says the operator accepts the data loss). Refusal reasons are {@link Reason}. A frame that is too short,
- * too long, of another version or kind, or whose names do not fit, is answered REFUSED {@link Reason#MALFORMED} and
- * the connection is closed; the arbiter never grants anything on a frame it could not read.
+ * bit 1 says the operator accepts the data loss), 8 JOIN_FAILOVER (an async member asks to become the backup: the
+ * failover slot is free, the backup being none or silent for the QoS timeout). Refusal reasons are {@link Reason}.
+ * A frame that is too short, too long, of another version or kind, or whose names do not fit, is answered
+ * REFUSED {@link Reason#MALFORMED} and the connection is closed; the arbiter never grants anything on a frame it
+ * could not read.
  */
 public final class ArbiterProtocol
 {
@@ -109,8 +113,18 @@ public final class ArbiterProtocol
      * backup and arbiter); the arbiter revokes the backup for that epoch and records the epoch as forced.
      */
     public static final int FLAG_FORCED = 8;
+    /**
+     * In a primary's POLL: it now ships to the backup the arbiter named with {@link #FLAG_BACKUP_JOINED}, and the
+     * request's LSN is its journal tail; until the arbiter has it, no report makes the joined backup ACTIVE.
+     */
+    public static final int FLAG_PRIMARY_TAIL = 16;
     public static final int FLAG_NO_FAILOVER = 2;
     public static final int FLAG_HANDED_OVER = 4;
+    /**
+     * In a response: the backup joined as failover member in this epoch (an async member promoted) and the primary
+     * has not yet sent its tail since ({@link #FLAG_PRIMARY_TAIL}).
+     */
+    public static final int FLAG_BACKUP_JOINED = 8;
 
     public static final int VERDICT_GRANTED = 1;
     public static final int VERDICT_REFUSED = 2;
@@ -127,7 +141,8 @@ public final class ArbiterProtocol
      */
     public enum Kind
     {
-        POLL(1), CLAIM_PRIMARY(2), REVOKE_BACKUP(3), TAKEOVER(4), HANDOVER(5), SET_NO_FAILOVER(6), PROMOTE(7);
+        POLL(1), CLAIM_PRIMARY(2), REVOKE_BACKUP(3), TAKEOVER(4), HANDOVER(5), SET_NO_FAILOVER(6), PROMOTE(7),
+        JOIN_FAILOVER(8);
 
         private final int code;
 

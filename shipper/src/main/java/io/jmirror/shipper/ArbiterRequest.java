@@ -8,11 +8,15 @@ package io.jmirror.shipper;
  * @param memberName who asks; with TLS it must match the certificate.
  * @param epoch      the highest epoch the member knows.
  * @param flags      {@link ArbiterProtocol#FLAG_BACKUP_ACTIVE} in a primary's POLL: its backup is ACTIVE;
- *                   {@link ArbiterProtocol#FLAG_VALUE} in SET_NO_FAILOVER: the flag's new value.
+ *                   {@link ArbiterProtocol#FLAG_VALUE} in SET_NO_FAILOVER: the flag's new value;
+ *                   {@link ArbiterProtocol#FLAG_PRIMARY_TAIL} in a primary's POLL: the LSN is its journal tail, sent
+ *                   once it ships to a backup that joined by promotion.
  * @param lsn        in CLAIM_PRIMARY and TAKEOVER: the end of the member's journal, where its {@code EPOCH_START}
  *                   will go (a restarted primary's claim: its journal end); in REVOKE_BACKUP: the primary's journal
  *                   tail; in a primary's POLL with {@link ArbiterProtocol#FLAG_BACKUP_ACTIVE}: the backup's durable
- *                   LSN as acknowledged to the primary; -1 otherwise.
+ *                   LSN as acknowledged to the primary; in a primary's POLL with
+ *                   {@link ArbiterProtocol#FLAG_PRIMARY_TAIL}: its journal tail; in JOIN_FAILOVER: the async
+ *                   member's journal end (for the log); -1 otherwise.
  */
 public record ArbiterRequest(
     ArbiterProtocol.Kind kind, String mirrorName, String memberName, long epoch, int flags, long lsn)

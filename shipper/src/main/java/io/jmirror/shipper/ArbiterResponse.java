@@ -9,7 +9,7 @@ package io.jmirror.shipper;
  * @param primary         the primary of that epoch, or null when none is known yet.
  * @param backup          the backup, or null.
  * @param flags           {@link ArbiterProtocol#FLAG_BACKUP_ACTIVE}, {@link ArbiterProtocol#FLAG_NO_FAILOVER},
- *                        {@link ArbiterProtocol#FLAG_HANDED_OVER}.
+ *                        {@link ArbiterProtocol#FLAG_HANDED_OVER}, {@link ArbiterProtocol#FLAG_BACKUP_JOINED}.
  * @param partnerSilentMs how long the arbiter has not heard the asking member's partner; -1 when never.
  * @param message         what was decided and why, for logs.
  * @param nextEpochLsn    where the first epoch after the one the request named starts, as the arbiter recorded it
@@ -63,6 +63,15 @@ public record ArbiterResponse(
     public boolean isNoFailover()
     {
         return (flags & ArbiterProtocol.FLAG_NO_FAILOVER) != 0;
+    }
+
+    /**
+     * @return true when the backup joined as failover member in this epoch and the arbiter still awaits the
+     * primary's tail ({@link ArbiterProtocol#FLAG_PRIMARY_TAIL}) before any report can make it ACTIVE.
+     */
+    public boolean isBackupJoined()
+    {
+        return (flags & ArbiterProtocol.FLAG_BACKUP_JOINED) != 0;
     }
 
     /**

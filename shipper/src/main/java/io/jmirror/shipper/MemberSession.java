@@ -506,7 +506,7 @@ final class MemberSession implements Agent
         helloName = memberName;
         final String mirrorName = decoder.helloMirrorName();
         final MemberRole role = MemberRole.fromCode(decoder.helloRoleCode());
-        final AllowedMember allowed = ctx.members().get(memberName);
+        final AllowedMember allowed = primary.allowedMember(memberName);
         if (!journal.mirrorName().equals(mirrorName))
         {
             reject(RejectReason.WRONG_MIRROR, -1, "member of another mirror: mirror=" + mirrorName + " expected=" +

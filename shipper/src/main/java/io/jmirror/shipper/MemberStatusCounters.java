@@ -60,6 +60,14 @@ final class MemberStatusCounters implements AutoCloseable
         lagMs.setRelease(-1);
     }
 
+    /**
+     * The primary now admits the member in another role.
+     */
+    void onRole(final MemberRole allowedRole)
+    {
+        role.setRelease(allowedRole.code());
+    }
+
     void onBatch(final int rawLength, final int wireLength, final long endLsn)
     {
         bytesRaw.getAndAddRelease(rawLength);

@@ -21,6 +21,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -65,6 +66,8 @@ public final class Primary implements AutoCloseable
     private final List<AgentRunner> sessionRunners = new CopyOnWriteArrayList<>();
     private final List<MemberSession> sessions = new CopyOnWriteArrayList<>();
     private final Map<String, MemberSession> registered = new HashMap<>();
+    /** The allow-list, whose roles the failover layer may change ({@link #assignBackup}); read at each HELLO. */
+    private final Map<String, AllowedMember> allowed = new ConcurrentHashMap<>();
     private final Map<String, JournalConsumer> memberConsumers = new HashMap<>();
     private final Map<String, Long> lastSeenMs = new HashMap<>();
     private final MemberPositions positions;
@@ -113,6 +116,7 @@ public final class Primary implements AutoCloseable
             StatusCounterType.PRIMARY_WAITING_FOR_BACKUP_RELEASE, "");
         for (final String name : ctx.members().keySet())
         {
+            allowed.put(name, ctx.members().get(name));
             memberCounters.put(name, new MemberStatusCounters(statusFile, name, ctx.members().get(name).role()));
         }
         this.positions = new MemberPositions(journal.dir());
@@ -827,10 +831,65 @@ public final class Primary implements AutoCloseable
     {
         final MemberStatusCounters counters = memberCounters.get(name);
         final long durable = counters.durableLsn();
-        return new MemberStatus(name, ctx.members().get(name).role(), TransferStatus.DOWN.name(), null, null,
+        return new MemberStatus(name, allowed.get(name).role(), TransferStatus.DOWN.name(), null, null,
             counters.sentLsn(), -1, durable, counters.appliedLsn(), durable < 0 ? -1 : Math.max(0,
             journal.tailLsn() - durable), -1, counters.bytesRaw(), counters.bytesSent(), counters.batches(), -1,
             null == reason ? "never connected" : reason, counters.lastSeenMs(), 0, 0);
+    }
+
+    /**
+     * @param name a member name from a HELLO.
+     * @return its allow-list entry, with the role it is admitted in now, or null when it is not on the list.
+     */
+    AllowedMember allowedMember(final String name)
+    {
+        return allowed.get(name);
+    }
+
+    /**
+     * The failover layer learned from the arbiter which member is the backup: admit it as {@link MemberRole#BACKUP}
+     * from now on, and any other member allowed as backup (the failover member it replaced) only as
+     * {@link MemberRole#DR_ASYNC}: a replaced backup that comes back must not gate commits nor take over. A member
+     * whose session no longer matches its role is disconnected; it reconnects in the role its node now follows in
+     * (and is refused {@link RejectReason#ROLE_MISMATCH} until then). Reporting asyncs keep their role.
+     *
+     * @param name the backup the arbiter names; must be on the allow-list.
+     * @throws ShipperException when it is not.
+     */
+    public void assignBackup(final String name)
+    {
+        if (!allowed.containsKey(name))
+        {
+            throw new ShipperException(ShipperException.Code.INVALID_CONFIG, "the arbiter names a backup that is " +
+                "not on the primary's allow-list: member=" + name + " allowed=" + allowed.keySet());
+        }
+        final List<MemberSession> mismatched = new ArrayList<>();
+        synchronized (this)
+        {
+            for (final AllowedMember entry : allowed.values())
+            {
+                final MemberRole next = entry.name().equals(name) ? MemberRole.BACKUP :
+                    (entry.role() == MemberRole.BACKUP ? MemberRole.DR_ASYNC : entry.role());
+                if (next == entry.role())
+                {
+                    continue;
+                }
+                allowed.put(entry.name(), entry.withRole(next));
+                memberCounters.get(entry.name()).onRole(next);
+                LOG.info("primary admits a member in another role: member={} role={} formerRole={} backup={}",
+                    entry.name(), next, entry.role(), name);
+                final MemberSession session = registered.get(entry.name());
+                if (null != session && null != session.member() && session.member().role() != next)
+                {
+                    mismatched.add(session);
+                }
+            }
+        }
+        for (final MemberSession session : mismatched)
+        {
+            session.requestClose("the arbiter names another backup: backup=" + name + " member=" +
+                session.memberName() + " now admitted as " + allowed.get(session.memberName()).role());
+        }
     }
 
     MemberStatusCounters memberCounters(final String name)
