@@ -50,8 +50,9 @@ final class SoakSampler implements AutoCloseable
     private volatile boolean isQuiesced;
     private volatile boolean isClosed;
     private volatile String status = "";
-    private long maxEpoch;
-    private long firstEpoch = -1;
+    private long lastPrimaryEpoch = -1;
+    private String lastPrimary;
+    private long failovers;
 
     SoakSampler(final FailoverCluster cluster, final PrintStream out, final long startMs)
     {
@@ -146,8 +147,6 @@ final class SoakSampler implements AutoCloseable
         {
             return; // a node starting up has not learned its epoch yet
         }
-        firstEpoch = firstEpoch < 0 ? epoch : firstEpoch;
-        maxEpoch = Math.max(maxEpoch, epoch);
         final Long last = lastEpoch.put(name, epoch);
         if (null != last && epoch < last)
         {
@@ -156,6 +155,13 @@ final class SoakSampler implements AutoCloseable
         }
         if ("PRIMARY".equals(role))
         {
+            if (epoch > lastPrimaryEpoch)
+            {
+                // A restarted primary reigns on in a new epoch: only another member's reign is a failover.
+                failovers += null != lastPrimary && !lastPrimary.equals(name) ? 1 : 0;
+                lastPrimary = name;
+                lastPrimaryEpoch = epoch;
+            }
             final String other = primaryOfEpoch.putIfAbsent(epoch, name);
             if (null != other && !other.equals(name))
             {
@@ -176,11 +182,12 @@ final class SoakSampler implements AutoCloseable
     }
 
     /**
-     * @return epochs begun since the first sample: each is a failover.
+     * @return how often a newer epoch's primary, as sampled, was another member than the previous one's: failovers
+     * (a restart of the primary also begins an epoch, but with the same primary).
      */
     synchronized long failovers()
     {
-        return firstEpoch < 0 ? 0 : maxEpoch - firstEpoch;
+        return failovers;
     }
 
     @Override
