@@ -18,14 +18,14 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
 
+import static io.jmirror.mirror.Loopback.await;
+import static io.jmirror.mirror.Loopback.freeAddress;
 import static org.junit.jupiter.api.Assertions.*;
 
 /**
@@ -202,25 +202,5 @@ class DrAsyncFailoverSystemTest
         return s.getBytes(StandardCharsets.UTF_8);
     }
 
-    private static void await(final java.util.function.BooleanSupplier condition, final String what)
-    {
-        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (!condition.getAsBoolean())
-        {
-            assertTrue(System.nanoTime() < deadline, "timed out waiting: " + what);
-            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10));
-        }
-    }
 
-    private static InetSocketAddress freeAddress()
-    {
-        try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress()))
-        {
-            return new InetSocketAddress("127.0.0.1", socket.getLocalPort());
-        }
-        catch (final IOException ex)
-        {
-            throw new IllegalStateException(ex);
-        }
-    }
 }

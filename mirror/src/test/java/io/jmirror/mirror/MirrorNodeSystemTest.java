@@ -15,7 +15,6 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -24,6 +23,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
+import static io.jmirror.mirror.Loopback.await;
+import static io.jmirror.mirror.Loopback.freeAddress;
 import static org.junit.jupiter.api.Assertions.*;
 
 /**
@@ -54,17 +55,6 @@ class MirrorNodeSystemTest
         }
     }
 
-    private static InetSocketAddress freeAddress()
-    {
-        try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress()))
-        {
-            return new InetSocketAddress("127.0.0.1", socket.getLocalPort());
-        }
-        catch (final IOException ex)
-        {
-            throw new IllegalStateException(ex);
-        }
-    }
 
     private MirrorNode node(final String name, final GlobalStore store, final Arbiter arbiter, final boolean first)
     {
@@ -88,15 +78,6 @@ class MirrorNodeSystemTest
         return s.getBytes(StandardCharsets.UTF_8);
     }
 
-    private static void await(final java.util.function.BooleanSupplier condition, final String what)
-    {
-        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (!condition.getAsBoolean())
-        {
-            assertTrue(System.nanoTime() < deadline, "timed out waiting: " + what);
-            java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10));
-        }
-    }
 
     @Test
     void theBackupTakesOverWithEveryAcknowledgedCommitAndRollsBackTheOpenTransaction() throws IOException
