@@ -166,12 +166,17 @@ public class StoreApplyBenchmark
     @OperationsPerInvocation(RECORDS)
     public long insert(final InsertState state)
     {
-        try (Dejournaler dejournaler = Dejournaler.start(new DejournalContext().journal(state.journal)
-            .target(state.target).workers(state.workers).verifyChecksums(MemberContext.VERIFY_CHECKSUMS_DEFAULT)))
+        return replay(new DejournalContext().journal(state.journal).target(state.target).workers(state.workers)
+            .verifyChecksums(MemberContext.VERIFY_CHECKSUMS_DEFAULT), state.endLsn);
+    }
+
+    private static long replay(final DejournalContext ctx, final long endLsn)
+    {
+        try (Dejournaler dejournaler = Dejournaler.start(ctx))
         {
-            if (!dejournaler.awaitApplied(state.endLsn, APPLY_TIMEOUT_NS))
+            if (!dejournaler.awaitApplied(endLsn, APPLY_TIMEOUT_NS))
             {
-                throw new IllegalStateException("replay did not finish: endLsn=" + state.endLsn + " status=" +
+                throw new IllegalStateException("replay did not finish: endLsn=" + endLsn + " status=" +
                     dejournaler.status());
             }
             return dejournaler.appliedLsn();
@@ -250,17 +255,9 @@ public class StoreApplyBenchmark
     @OperationsPerInvocation(RECORDS)
     public long transactions(final TransactionState state)
     {
-        try (Dejournaler dejournaler = Dejournaler.start(new DejournalContext().journal(state.journal)
-            .target(state.target).workers(2).verifyChecksums(MemberContext.VERIFY_CHECKSUMS_DEFAULT)
-            .isolatedReaders(state.isolatedReaders)))
-        {
-            if (!dejournaler.awaitApplied(state.endLsn, APPLY_TIMEOUT_NS))
-            {
-                throw new IllegalStateException("replay did not finish: endLsn=" + state.endLsn + " status=" +
-                    dejournaler.status());
-            }
-            return dejournaler.appliedLsn();
-        }
+        return replay(new DejournalContext().journal(state.journal).target(state.target).workers(2)
+            .verifyChecksums(MemberContext.VERIFY_CHECKSUMS_DEFAULT).isolatedReaders(state.isolatedReaders),
+            state.endLsn);
     }
 
     /**
