@@ -124,6 +124,9 @@ public final class BenchRunner
         ratio("insert(workers=2) RocksDB vs memory store, insert-heavy (target >= 0.4)",
             "StoreApplyBenchmark.insert", "store=ROCKSDB,workers=2",
             "StoreApplyBenchmark.insert", "store=MEMORY,workers=2"),
+        ratio("transactions isolated readers vs not, RocksDB, 2 workers (what the option costs)",
+            "StoreApplyBenchmark.transactions", "isolatedReaders=true",
+            "StoreApplyBenchmark.transactions", "isolatedReaders=false"),
         ratio("replicate(workers=2) end to end vs apply(workers=2, UNIFORM) " +
                 "(target: replicate >= 1 M records/s = 1,000,000 ops/s)",
             "EndToEndBenchmark.replicate", "workers=2",
