@@ -7,8 +7,12 @@ import io.jmirror.shipper.ArbiterRequest;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
+import java.util.Set;
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -443,63 +447,202 @@ class ArbiterRulesTest
             long backupSilentMs, long qosTimeoutMs);
     }
 
+    /** A request on its way to the arbiter: when it was sent, in the order of sending. */
+    private record Sent(ArbiterRequest request, long sentAt)
+    {
+    }
+
+    /** What the random runs exercised, so a test can tell that re-admission and takeovers after it happened. */
+    static final class Exercised
+    {
+        long readmissions;
+        long takeoversAfterReadmission;
+        long lateDeliveries;
+    }
+
     /**
      * Random requests from two members with random silences; returns the first violation of: epochs never go
-     * backward; within one epoch the arbiter never both revokes an ACTIVE backup and grants its takeover.
+     * backward; no takeover is granted while a revoke granted in its epoch is in force. Requests carry realistic LSNs:
+     * each member's journal tail grows while it is primary and its backup's follows behind; REVOKE_BACKUP and
+     * CLAIM_PRIMARY carry the sender's tail when sent, an ACTIVE report the backup's acknowledged LSN (at most the
+     * primary's tail when sent). Requests are delivered late and out of order (an earlier one after later ones), and
+     * some are lost.
+     * <p>
+     * A revoke (REVOKE_BACKUP, a restarted primary's claim, an operator's force) is in force in its epoch from its
+     * grant until the arbiter accepts an ACTIVE report sent after every revoke of the epoch granted so far was sent:
+     * the primary stops honouring its grants before such a report leaves, so only then may the backup take over. A
+     * re-admission on a report sent before a revoke is a violation of its own.
      */
     static String findViolation(final Rules rules, final long seed, final int steps)
+    {
+        return findViolation(rules, seed, steps, new Exercised());
+    }
+
+    static String findViolation(final Rules rules, final long seed, final int steps, final Exercised exercised)
     {
         final Random random = new Random(seed);
         final String[] members = {"a", "b"};
         final Kind[] kinds = Kind.values();
+        final long[] tail = {0, 0};
+        final List<Sent> inFlight = new ArrayList<>();
+        // Per epoch: the latest send time of a revoke granted in it, and whether a fresh report re-admitted since.
+        final Map<Long, Long> revokeSentAt = new HashMap<>();
+        final Set<Long> inForce = new HashSet<>();
+        final Set<Long> readmittedEpochs = new HashSet<>();
         ArbiterRecord record = null;
-        final List<Long> revokedEpochs = new ArrayList<>();
-        final List<Long> takenOverEpochs = new ArrayList<>();
         for (int i = 0; i < steps; i++)
         {
-            final String member = members[random.nextInt(2)];
+            advanceTails(random, record, members, tail);
+            final int index = random.nextInt(2);
+            final String member = members[index];
+            final long epoch = null == record ? 0 : Math.max(0, record.epoch() - (random.nextInt(4) == 0 ? 1 : 0));
             final Kind kind = kinds[random.nextInt(kinds.length)];
-            final long epoch = null == record ? 0 : Math.max(0, record.epoch() - random.nextInt(2));
-            final ArbiterRequest request = new ArbiterRequest(kind, MIRROR, member, epoch, random.nextInt(4));
-            final ArbiterRules.Decision decision = rules.decide(record, request, random.nextInt(2) * QOS,
-                random.nextInt(2) * QOS, QOS);
-            final ArbiterRecord next = decision.record();
-            if (null != record && null != next && next.epoch() < record.epoch())
+            inFlight.add(new Sent(new ArbiterRequest(kind, MIRROR, member, epoch, flags(random, kind),
+                lsn(random, kind, tail[index])), i));
+            // Requests wait on the way: none, one or two are delivered per step, the newest or one sent earlier; a
+            // queue grown long loses its oldest.
+            if (inFlight.size() > 6)
             {
-                return "epoch went backward at step " + i + ": " + request;
+                inFlight.remove(0);
             }
-            if (decision.isGranted() && null != record)
+            for (int delivered = random.nextInt(3); delivered > 0 && !inFlight.isEmpty(); delivered--)
             {
-                if (kind == Kind.REVOKE_BACKUP && record.backupActive() && !next.backupActive())
+                final int pick = random.nextInt(3) == 0 ? random.nextInt(inFlight.size()) : inFlight.size() - 1;
+                final Sent sent = inFlight.remove(pick);
+                if (pick < inFlight.size())
                 {
-                    revokedEpochs.add(record.epoch());
+                    exercised.lateDeliveries++;
                 }
-                if (kind == Kind.TAKEOVER && next.epoch() > record.epoch())
+                final ArbiterRules.Decision decision = rules.decide(record, sent.request(), random.nextInt(2) * QOS,
+                    random.nextInt(2) * QOS, QOS);
+                final String violation = check(record, sent, decision, revokeSentAt, inForce, readmittedEpochs,
+                    exercised);
+                if (null != violation)
                 {
-                    takenOverEpochs.add(record.epoch());
+                    return violation + " step=" + i + " seed=" + seed;
                 }
+                record = null == decision.record() ? record : decision.record();
             }
-            for (final Long revoked : revokedEpochs)
-            {
-                if (takenOverEpochs.contains(revoked))
-                {
-                    return "epoch " + revoked + " both revoked its ACTIVE backup and granted a takeover, step " + i +
-                        " seed=" + seed;
-                }
-            }
-            record = null == next ? record : next;
         }
         return null;
+    }
+
+    private static String check(
+        final ArbiterRecord record, final Sent sent, final ArbiterRules.Decision decision,
+        final Map<Long, Long> revokeSentAt, final Set<Long> inForce, final Set<Long> readmittedEpochs,
+        final Exercised exercised)
+    {
+        final ArbiterRequest request = sent.request();
+        final ArbiterRecord next = decision.record();
+        if (null != record && null != next && next.epoch() < record.epoch())
+        {
+            return "epoch went backward: " + request;
+        }
+        if (null != next && next.revoked() && (null == record || next.epoch() > record.epoch() ||
+            !record.revoked() || next.revokedLsn() > record.revokedLsn()))
+        {
+            revokeSentAt.merge(next.epoch(), sent.sentAt(), Math::max);
+            inForce.add(next.epoch());
+        }
+        if (null != record && null != next && next.epoch() == record.epoch() && record.revoked() &&
+            !next.revoked() && next.backupActive())
+        {
+            exercised.readmissions++;
+            final long revokedAt = revokeSentAt.getOrDefault(record.epoch(), -1L);
+            if (sent.sentAt() <= revokedAt)
+            {
+                return "revoked backup re-admitted on a report sent at step " + sent.sentAt() +
+                    ", not after the revoke sent at step " + revokedAt + ": " + request + " record=" + record;
+            }
+            inForce.remove(record.epoch());
+            readmittedEpochs.add(record.epoch());
+        }
+        if (decision.isGranted() && null != record && null != next && request.kind() == Kind.TAKEOVER &&
+            next.epoch() > record.epoch())
+        {
+            if (inForce.contains(record.epoch()))
+            {
+                return "takeover granted in epoch " + record.epoch() + " while the revoke sent at step " +
+                    revokeSentAt.get(record.epoch()) + " is in force: " + request + " record=" + record;
+            }
+            if (readmittedEpochs.contains(record.epoch()))
+            {
+                exercised.takeoversAfterReadmission++;
+            }
+        }
+        return null;
+    }
+
+    /** The primary writes; its backup receives part of it. Tails never go back. */
+    private static void advanceTails(
+        final Random random, final ArbiterRecord record, final String[] members, final long[] tail)
+    {
+        if (null == record || null == record.primary())
+        {
+            return;
+        }
+        final int primary = members[0].equals(record.primary()) ? 0 : 1;
+        tail[primary] += random.nextInt(3);
+        tail[1 - primary] = Math.max(tail[1 - primary], tail[primary] - random.nextInt(4));
+    }
+
+    private static int flags(final Random random, final Kind kind)
+    {
+        int flags = random.nextInt(8); // BACKUP_ACTIVE, VALUE, LOST_PRIMARY in any mix
+        if (kind == Kind.POLL && random.nextInt(40) == 0)
+        {
+            flags |= ArbiterProtocol.FLAG_FORCED;
+        }
+        return flags;
+    }
+
+    /** What a real sender puts in the request: its tail, or an ACTIVE report's backup LSN at most its tail. */
+    private static long lsn(final Random random, final Kind kind, final long senderTail)
+    {
+        return switch (kind)
+        {
+            case REVOKE_BACKUP, CLAIM_PRIMARY, TAKEOVER -> senderTail;
+            case POLL -> Math.max(0, senderTail - random.nextInt(3));
+            default -> -1;
+        };
     }
 
     @Test
     void randomRequestsNeverBreakTheRules()
     {
+        final Exercised exercised = new Exercised();
         for (long seed = 0; seed < 300; seed++)
         {
-            final String violation = findViolation(ArbiterRules::decide, seed, 200);
+            final String violation = findViolation(ArbiterRules::decide, seed, 300, exercised);
             assertNull(violation, "seed=" + seed + ": " + violation);
         }
+        assertTrue(exercised.readmissions > 0, "no revoked backup was re-admitted: the rule was not exercised");
+        assertTrue(exercised.takeoversAfterReadmission > 0, "no takeover followed a re-admission");
+        assertTrue(exercised.lateDeliveries > 0, "no request was delivered late");
+    }
+
+    @Test
+    void theCheckerCatchesAReadmissionOnAReportAtTheRevokesLsn()
+    {
+        // Broken: a report at the revoke's LSN re-admits the backup (>= instead of >); it may have been sent before
+        // the revoke, by a primary that wrote nothing in between.
+        final Rules broken = (record, request, primarySilentMs, backupSilentMs, qos) ->
+        {
+            if (request.kind() == Kind.POLL && null != record && request.memberName().equals(record.primary()) &&
+                request.epoch() == record.epoch() && request.has(ArbiterProtocol.FLAG_BACKUP_ACTIVE) &&
+                null != record.backup() && record.revoked() && !record.isForced(record.epoch()) &&
+                request.lsn() == record.revokedLsn())
+            {
+                return new ArbiterRules.Decision(Reason.NONE, record.readmitted(), "broken re-admission");
+            }
+            return ArbiterRules.decide(record, request, primarySilentMs, backupSilentMs, qos);
+        };
+        boolean found = false;
+        for (long seed = 0; seed < 300 && !found; seed++)
+        {
+            found = null != findViolation(broken, seed, 300);
+        }
+        assertTrue(found, "the checker never noticed a re-admission on a report at the revoke's LSN");
     }
 
     @Test

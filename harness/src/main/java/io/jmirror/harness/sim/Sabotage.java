@@ -10,5 +10,11 @@ public enum Sabotage
     /** The primary stops waiting for an ACTIVE backup without the arbiter's grant (a release that always says yes). */
     RELEASE_WITHOUT_GRANT,
     /** The backup takes over whenever it asks, as if the arbiter had granted it (not ACTIVE, primary alive). */
-    TAKEOVER_WITHOUT_GRANT
+    TAKEOVER_WITHOUT_GRANT,
+    /**
+     * The primary reports its backup ACTIVE to the arbiter as soon as the backup's session is ACTIVE, with the
+     * backup's acked durable LSN, whether or not the backup has acknowledged durable where the gate closed (what the
+     * primary may have acknowledged alone).
+     */
+    ACTIVE_WITHOUT_COVER
 }

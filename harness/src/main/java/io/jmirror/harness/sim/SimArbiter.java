@@ -21,6 +21,7 @@ final class SimArbiter
 {
     private final String mirrorName;
     private final String[] members;
+    private final String[] asyncMembers;
     private final long qosTimeoutMs;
     private final EpochClock clock;
     private final RandomGenerator random;
@@ -53,11 +54,12 @@ final class SimArbiter
     }
 
     SimArbiter(
-        final String mirrorName, final String[] members, final long qosTimeoutMs, final EpochClock clock,
-        final RandomGenerator random)
+        final String mirrorName, final String[] members, final String[] asyncMembers, final long qosTimeoutMs,
+        final EpochClock clock, final RandomGenerator random)
     {
         this.mirrorName = mirrorName;
         this.members = members.clone();
+        this.asyncMembers = asyncMembers.clone();
         this.qosTimeoutMs = qosTimeoutMs;
         this.clock = clock;
         this.random = random;
@@ -75,6 +77,10 @@ final class SimArbiter
         for (final String member : members)
         {
             ctx.member(mirrorName, member);
+        }
+        for (final String member : asyncMembers)
+        {
+            ctx.asyncMember(mirrorName, member);
         }
         arbiter = Arbiter.start(ctx);
     }

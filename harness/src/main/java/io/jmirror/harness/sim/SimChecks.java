@@ -38,10 +38,27 @@ final class SimChecks
                 return broken;
             }
         }
+        final String async = asyncChecks(sim, record);
+        if (null != async)
+        {
+            return async;
+        }
         final SimNode primary = currentPrimary(sim);
         if (null == primary)
         {
             return null;
+        }
+        for (final SimNode node : sim.nodes())
+        {
+            if (node.isAsync() && node.isUp())
+            {
+                final String differ = SimInvariants.asyncAgreesInEpoch(primary.name(), primary.journal().records(),
+                    primary.primarySide().epoch(), node.name(), node.journal().records(), node.journal().epoch());
+                if (null != differ)
+                {
+                    return differ;
+                }
+            }
         }
         final String lost = SimInvariants.ackedNotLost(primary.name(), primary.journal().records(), sim.acked());
         if (null != lost)
@@ -60,6 +77,33 @@ final class SimChecks
                 {
                     return differ;
                 }
+            }
+        }
+        return null;
+    }
+
+    private static String asyncChecks(final Simulation sim, final ArbiterRecord record)
+    {
+        for (final SimNode node : sim.nodes())
+        {
+            if (!node.isAsync() || !node.isUp())
+            {
+                continue;
+            }
+            String gatedBy = null;
+            for (final SimNode other : sim.nodes())
+            {
+                if (other.isUp() && null != other.primarySide() &&
+                    node.name().equals(other.primarySide().gate().backupName()))
+                {
+                    gatedBy = other.name();
+                }
+            }
+            final String broken = SimInvariants.asyncStaysAsync(node.name(), node.control().role(),
+                null == record ? null : record.primary(), null == record ? null : record.backup(), gatedBy);
+            if (null != broken)
+            {
+                return broken;
             }
         }
         return null;
@@ -104,9 +148,12 @@ final class SimChecks
             {
                 continue;
             }
-            if (node.control().role() != MirrorNode.Role.BACKUP)
+            final MirrorNode.Role expected = node.isAsync() ? MirrorNode.Role.ASYNC : MirrorNode.Role.BACKUP;
+            if (node.control().role() != expected || null == node.followerSide() ||
+                !primary.name().equals(node.followerSide().primary()))
             {
                 return "member did not rejoin after the heal: " + node.name() + " is " + node.control().role() +
+                    " following " + (null == node.followerSide() ? "nobody" : node.followerSide().primary()) +
                     ": " + node.control().reason();
             }
             final String differ = SimInvariants.converged(primary.name(), primary.journal().records(),

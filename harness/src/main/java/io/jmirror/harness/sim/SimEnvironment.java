@@ -90,6 +90,10 @@ final class SimEnvironment implements FailoverEnvironment
         {
             return -1;
         }
+        if (options.sabotage() == Sabotage.ACTIVE_WITHOUT_COVER)
+        {
+            return session.ackedDurableLsn;
+        }
         return side.gate().activeReportLsn(memberName);
     }
 

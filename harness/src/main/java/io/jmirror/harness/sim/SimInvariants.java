@@ -1,5 +1,7 @@
 package io.jmirror.harness.sim;
 
+import io.jmirror.mirror.MirrorNode;
+
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -103,6 +105,69 @@ public final class SimInvariants
             {
                 return "journals differ below the committed point " + belowLsn + ": " + member + " holds " + record +
                     ", " + primary + " holds " + theirs;
+            }
+        }
+        return null;
+    }
+
+    /**
+     * A DR async member stays one: it is never BACKUP, TAKING_OVER or PRIMARY (no operator promotes it here), the
+     * arbiter never names it primary or backup, and no primary's commits wait for it.
+     *
+     * @param role           its control's role now.
+     * @param arbiterPrimary the primary the arbiter's record names, or null.
+     * @param arbiterBackup  the backup the arbiter's record names, or null.
+     * @param gatedBy        a member whose primary side holds commits for this member's acks, or null.
+     * @return null, or how it left its role.
+     */
+    public static String asyncStaysAsync(final String member, final MirrorNode.Role role,
+        final String arbiterPrimary, final String arbiterBackup, final String gatedBy)
+    {
+        if (role == MirrorNode.Role.BACKUP || role == MirrorNode.Role.TAKING_OVER || role == MirrorNode.Role.PRIMARY)
+        {
+            return "async member in a failover role: member=" + member + " role=" + role;
+        }
+        if (member.equals(arbiterPrimary) || member.equals(arbiterBackup))
+        {
+            return "the arbiter names an async member " + (member.equals(arbiterPrimary) ? "primary" : "backup") +
+                ": member=" + member;
+        }
+        if (null != gatedBy)
+        {
+            return "a primary's commits wait for an async member: primary=" + gatedBy + " member=" + member;
+        }
+        return null;
+    }
+
+    /**
+     * An async member whose journal has reached the current primary's epoch (it received that epoch's
+     * {@code EPOCH_START} from it) holds nothing but the primary's records: what it kept from older epochs lies below
+     * the epoch's start (it undid and cut anything beyond before following), and what it received since is the
+     * primary's. A record damaged at rest, which its checksum gives away, is the apply's to refuse.
+     *
+     * @param primaryEpoch       the epoch the current primary writes in.
+     * @param memberJournalEpoch the epoch of the member journal's last {@code EPOCH_START}.
+     * @return null, or the first record the primary does not hold.
+     */
+    public static String asyncAgreesInEpoch(final String primary, final List<SimRecord> primaryJournal,
+        final long primaryEpoch, final String member, final List<SimRecord> memberJournal,
+        final long memberJournalEpoch)
+    {
+        if (memberJournalEpoch != primaryEpoch)
+        {
+            return null;
+        }
+        for (final SimRecord record : memberJournal)
+        {
+            if (!record.isIntact())
+            {
+                continue;
+            }
+            final SimRecord theirs = find(primaryJournal, record.lsn());
+            if (!record.equals(theirs))
+            {
+                return "async member holds what the primary does not in epoch " + primaryEpoch + ": " + member +
+                    " holds " + record + ", " + primary + " holds " + theirs;
             }
         }
         return null;

@@ -3,12 +3,15 @@ package io.jmirror.harness.sim;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.PriorityQueue;
+import java.util.Set;
 import java.util.TreeSet;
 import java.util.random.RandomGenerator;
 
 /**
  * The simulated network: every message is delayed, and may be dropped, duplicated (and so reordered); a link can be
- * cut in one direction or both. Deterministic: delivery is ordered by time, then by sending order.
+ * cut in one direction or both. Deterministic: delivery is ordered by time, then by sending order. A message to or
+ * from a DR async member draws its fate from the async members' random source, so the failover members' messages
+ * fare as they would without async members.
  */
 final class SimNetwork
 {
@@ -16,6 +19,8 @@ final class SimNetwork
     static final String ARBITER = "arbiter";
 
     private final RandomGenerator random;
+    private final RandomGenerator asyncRandom;
+    private final Set<String> asyncEnds;
     private final PriorityQueue<InFlight> inFlight = new PriorityQueue<>();
     private final TreeSet<String> cut = new TreeSet<>();
     private long sequence;
@@ -36,9 +41,21 @@ final class SimNetwork
         }
     }
 
-    SimNetwork(final RandomGenerator random)
+    SimNetwork(final RandomGenerator random, final RandomGenerator asyncRandom, final Set<String> asyncEnds)
     {
         this.random = random;
+        this.asyncRandom = asyncRandom;
+        this.asyncEnds = Set.copyOf(asyncEnds);
+    }
+
+    boolean isAsyncLink(final String from, final String to)
+    {
+        return asyncEnds.contains(from) || asyncEnds.contains(to);
+    }
+
+    private RandomGenerator randomFor(final String from, final String to)
+    {
+        return isAsyncLink(from, to) ? asyncRandom : random;
     }
 
     /**
@@ -89,16 +106,17 @@ final class SimNetwork
     boolean send(final long nowMs, final String from, final String to, final SimMessage message)
     {
         sent++;
-        if (isCut(from, to) || random.nextDouble() < dropRate)
+        final RandomGenerator fate = randomFor(from, to);
+        if (isCut(from, to) || fate.nextDouble() < dropRate)
         {
             dropped++;
             return false;
         }
-        inFlight.add(new InFlight(nowMs + 1 + random.nextLong(Math.max(1, maxDelayMs)), sequence++, from, to,
+        inFlight.add(new InFlight(nowMs + 1 + fate.nextLong(Math.max(1, maxDelayMs)), sequence++, from, to,
             message, 0));
-        if (random.nextDouble() < duplicateRate)
+        if (fate.nextDouble() < duplicateRate)
         {
-            inFlight.add(new InFlight(nowMs + 1 + random.nextLong(Math.max(1, maxDelayMs * 2)), sequence++, from, to,
+            inFlight.add(new InFlight(nowMs + 1 + fate.nextLong(Math.max(1, maxDelayMs * 2)), sequence++, from, to,
                 message, 0));
         }
         return true;
@@ -131,7 +149,8 @@ final class SimNetwork
                 if (next.retryUntilMs() > nowMs)
                 {
                     // Each request has its own connection, so which retransmission gets through first is chance.
-                    inFlight.add(new InFlight(nowMs + 1 + random.nextLong(Math.max(1, maxDelayMs)), sequence++,
+                    final RandomGenerator fate = randomFor(next.from(), next.to());
+                    inFlight.add(new InFlight(nowMs + 1 + fate.nextLong(Math.max(1, maxDelayMs)), sequence++,
                         next.from(), next.to(), next.message(), next.retryUntilMs()));
                 }
                 else

@@ -10,14 +10,16 @@ import io.jmirror.shipper.ArbiterResponse;
 import java.util.List;
 
 /**
- * One simulated failover member: what survives a crash (its journal, modelled) and what does not (the production
- * {@link FailoverControl}, its store, its primary and receiving sides). It runs when it is up and not stalled.
+ * One simulated member, failover or DR async: what survives a crash (its journal, modelled) and what does not (the
+ * production {@link FailoverControl}, its store, its primary and receiving sides). It runs when it is up and not
+ * stalled.
  */
 final class SimNode
 {
     private final String name;
     private final String partner;
     private final boolean initialPrimary;
+    private final boolean isAsync;
     private final Simulation sim;
     private final SimOptions options;
     private final SimJournal journal = new SimJournal();
@@ -29,19 +31,23 @@ final class SimNode
     private long nextBeatMs;
     private long lastJournalEpoch;
 
+    /**
+     * @param partner the other failover member; null for a DR async member.
+     */
     SimNode(final String name, final String partner, final boolean initialPrimary, final Simulation sim,
         final SimOptions options)
     {
         this.name = name;
         this.partner = partner;
         this.initialPrimary = initialPrimary;
+        this.isAsync = null == partner;
         this.sim = sim;
         this.options = options;
     }
 
     void start()
     {
-        control = new FailoverControl(new FailoverSettings(Simulation.MIRROR, name, partner, false, initialPrimary),
+        control = new FailoverControl(new FailoverSettings(Simulation.MIRROR, name, partner, isAsync, initialPrimary),
             sim::nowMs, this::askArbiter, new SimEnvironment(this, options));
         nextBeatMs = sim.nowMs();
         trace("started: journalTail=" + journal.tailLsn() + " journalEpoch=" + journal.epoch());
@@ -56,7 +62,7 @@ final class SimNode
         primarySide = null;
         followerSide = null;
         store.clear();
-        final int lost = isMachineCrash ? journal.crash(sim.random()) : 0;
+        final int lost = isMachineCrash ? journal.crash(sim.random(this)) : 0;
         if (!isMachineCrash)
         {
             journal.sync();
@@ -87,7 +93,10 @@ final class SimNode
      */
     boolean needsRebuild()
     {
-        return isUp() && (control.reason().startsWith("FAILED") || control.reason().contains("must be rebuilt"));
+        // An async member's control does not put its dejournaler's failure in its reason (a backup's does); the
+        // operator reads it where the member's status shows it.
+        return isUp() && (control.reason().startsWith("FAILED") || control.reason().contains("must be rebuilt") ||
+            (isAsync && null != followerSide && null != followerSide.failure()));
     }
 
     void pause(final long untilMs)
@@ -243,6 +252,14 @@ final class SimNode
     String name()
     {
         return name;
+    }
+
+    /**
+     * @return true for a DR async member.
+     */
+    boolean isAsync()
+    {
+        return isAsync;
     }
 
     String partner()

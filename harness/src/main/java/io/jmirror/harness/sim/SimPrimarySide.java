@@ -10,7 +10,8 @@ import java.util.TreeMap;
 
 /**
  * A member's primary side, modelled on the shipper's {@code Primary} and {@code MemberSession}: one session per
- * member (CATCHUP until its acks reach the journal's end, then ACTIVE; TROUBLE when acks stop progressing for the QoS
+ * member (CATCHUP until it is caught up as {@code MemberSession.isCaughtUp} says: everything sent acked durable and
+ * less than one batch left to send, then ACTIVE; TROUBLE when acks stop progressing for the QoS
  * timeout; closed when nothing is heard for it), batches and heartbeats as messages, and the commit rule. The gate
  * that decides whether commits wait for the backup is the production {@link BackupGate}, asked through the
  * production release ({@link io.jmirror.mirror.FailoverControl#mayRelease}) unless a sabotage replaces it.
@@ -144,10 +145,27 @@ final class SimPrimarySide
         sessions.put(hello.member(), session);
         node.trace("session opened: member=" + hello.member() + " fromLsn=" + hello.fromLsn() + " tail=" +
             journal.tailLsn());
-        if (session.ackedDurableLsn >= journal.tailLsn())
+        if (isCaughtUp(session))
         {
             state(session, SessionState.ACTIVE);
         }
+    }
+
+    /**
+     * As {@code MemberSession.isCaughtUp}: everything sent is acked durable and less than one batch is left to send.
+     * So a backup turns ACTIVE while the primary's last records (perhaps acknowledged without it, the gate open) are
+     * still on their way to it: the gate's cover ({@link BackupGate#activeReportLsn}) is what keeps them.
+     */
+    private boolean isCaughtUp(final Session session)
+    {
+        final SimJournal journal = node.journal();
+        if (session.ackedDurableLsn != session.sentLsn)
+        {
+            return false;
+        }
+        final int index = journal.indexAt(session.sentLsn);
+        return session.sentLsn >= journal.tailLsn() || (index >= 0 &&
+            journal.records().size() - index <= MAX_BATCH_RECORDS);
     }
 
     private long divergenceLsn(final SimMessage.Hello hello)
@@ -208,15 +226,16 @@ final class SimPrimarySide
                 it.remove();
                 continue;
             }
-            ship(session, nowMs, options);
+            // Timers before sending, as MemberSession's duty cycle: caught up is judged on what was sent so far.
             if (session.state == SessionState.ACTIVE && nowMs - session.lastAckProgressMs > options.qosTimeoutMs())
             {
                 state(session, SessionState.TROUBLE);
             }
-            else if (session.state != SessionState.ACTIVE && session.ackedDurableLsn >= journal.tailLsn())
+            else if (session.state != SessionState.ACTIVE && isCaughtUp(session))
             {
                 state(session, SessionState.ACTIVE);
             }
+            ship(session, nowMs, options);
         }
         final Session backup = sessions.get(node.partner());
         if (null == backup || backup.state != SessionState.ACTIVE)

@@ -38,6 +38,10 @@ public final class SimulateCommand implements Callable<Integer>
         "what it had not made durable, its last record may be torn.")
     boolean machineCrashes;
 
+    @Option(names = "--async", defaultValue = "" + SimOptions.ASYNC_DEFAULT, description = "DR async members, which " +
+        "follow whoever is primary and are not waited for (default: ${DEFAULT-VALUE}).")
+    int asyncMembers;
+
     @Override
     public Integer call()
     {
@@ -79,7 +83,8 @@ public final class SimulateCommand implements Callable<Integer>
                 out.println("FAIL seed=" + s + " step=" + result.failStep() + " violation=\"" + result.violation() +
                     "\" replay: simulate --seed " + s + " --steps " + steps +
                     (sabotage == Sabotage.NONE ? "" : " --sabotage " + sabotage) +
-                    (machineCrashes ? " --machine-crashes" : ""));
+                    (machineCrashes ? " --machine-crashes" : "") +
+                    (asyncMembers == SimOptions.ASYNC_DEFAULT ? "" : " --async " + asyncMembers));
             }
         }
         out.println(summary(0 == failed, seeds, totalSteps, failovers, acked, crashes) + " failedSeeds=" + failed +
@@ -101,7 +106,8 @@ public final class SimulateCommand implements Callable<Integer>
 
     private SimOptions options(final long runSeed)
     {
-        return SimOptions.of(runSeed, steps).withSabotage(sabotage).withMachineCrashes(machineCrashes);
+        return SimOptions.of(runSeed, steps).withSabotage(sabotage).withMachineCrashes(machineCrashes)
+            .withAsyncMembers(asyncMembers);
     }
 
     private static String summary(

@@ -7,30 +7,37 @@ import io.jmirror.shipper.ArbiterResponse;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Set;
 import java.util.SplittableRandom;
 
 /**
- * One deterministic run: two failover members and an arbiter on one thread, a simulated clock and network, a seeded
- * random source for every choice, faults for {@link SimOptions#steps()} steps and then a heal phase in which every
- * member must converge. The invariants ({@link SimInvariants}) are checked after every step.
+ * One deterministic run: two failover members ("A", "B"), {@link SimOptions#asyncMembers()} DR async members ("C",
+ * ...) and an arbiter on one thread, a simulated clock and network, seeded random sources for every choice (one for
+ * the failover members and the arbiter, one for what concerns the async members only), faults for
+ * {@link SimOptions#steps()} steps and then a heal phase in which every member must converge. The invariants
+ * ({@link SimInvariants}) are checked after every step.
  */
 public final class Simulation
 {
     static final String MIRROR = "SIM";
     private static final int TRACE_KEPT = 2000;
     private static final String[] GLOBALS = {"Patient", "Visit", "Lab"};
+    private static final long ASYNC_SEED_MIX = 0x5DEECE66DL;
 
     private final SimOptions options;
     private final SimFaultPlan faultPlan;
     private final SplittableRandom random;
+    private final SplittableRandom asyncRandom;
     private final SimNetwork network;
     private final SimArbiter arbiter;
     private final List<SimNode> nodes = new ArrayList<>();
     private final SimInvariants invariants = new SimInvariants();
     private final List<SimRecord> acked = new ArrayList<>();
     private final ArrayDeque<String> trace = new ArrayDeque<>();
-    private final long[] restartAtMs = new long[3];
+    private final long[] restartAtMs;
+    private long arbiterRestartAtMs = -1;
     private long nowMs;
     private int step;
     private long traceHash = 1125899906842597L;
@@ -58,11 +65,24 @@ public final class Simulation
         this.options = options;
         this.faultPlan = faultPlan;
         this.random = new SplittableRandom(options.seed());
-        this.network = new SimNetwork(random);
-        this.arbiter = new SimArbiter(MIRROR, new String[] {"A", "B"}, options.qosTimeoutMs(), this::nowMs, random);
+        // Its own source: async members draw nothing from the failover members' one, so their run stays as it was.
+        this.asyncRandom = new SplittableRandom(options.seed() ^ ASYNC_SEED_MIX);
+        final String[] asyncNames = new String[options.asyncMembers()];
+        for (int i = 0; i < asyncNames.length; i++)
+        {
+            asyncNames[i] = String.valueOf((char)('C' + i));
+        }
+        this.network = new SimNetwork(random, asyncRandom, Set.of(asyncNames));
+        this.arbiter = new SimArbiter(MIRROR, new String[] {"A", "B"}, asyncNames, options.qosTimeoutMs(),
+            this::nowMs, random);
         nodes.add(new SimNode("A", "B", true, this, options));
         nodes.add(new SimNode("B", "A", false, this, options));
-        java.util.Arrays.fill(restartAtMs, -1);
+        for (final String name : asyncNames)
+        {
+            nodes.add(new SimNode(name, null, false, this, options));
+        }
+        restartAtMs = new long[nodes.size()];
+        Arrays.fill(restartAtMs, -1);
     }
 
     /**
@@ -173,7 +193,7 @@ public final class Simulation
         if (!arbiter.isUp())
         {
             arbiter.start();
-            restartAtMs[2] = -1;
+            arbiterRestartAtMs = -1;
         }
         for (int i = 0; i < nodes.size(); i++)
         {
@@ -214,9 +234,9 @@ public final class Simulation
                 nodes.get(i).start();
             }
         }
-        if (restartAtMs[2] >= 0 && nowMs >= restartAtMs[2])
+        if (arbiterRestartAtMs >= 0 && nowMs >= arbiterRestartAtMs)
         {
-            restartAtMs[2] = -1;
+            arbiterRestartAtMs = -1;
             arbiter.start();
             trace("arbiter: restarted, record=" + arbiter.persisted());
         }
@@ -259,23 +279,24 @@ public final class Simulation
      */
     ArbiterResponse arbiterRoundTrip(final String from, final ArbiterRequest request)
     {
-        final boolean isLost = network.isCut(from, SimNetwork.ARBITER) || random.nextDouble() < 0.02;
-        if (isLost || !arbiter.isUp() || random.nextDouble() < 0.01)
+        final SplittableRandom fate = network.isAsyncLink(from, SimNetwork.ARBITER) ? asyncRandom : this.random;
+        final boolean isLost = network.isCut(from, SimNetwork.ARBITER) || fate.nextDouble() < 0.02;
+        if (isLost || !arbiter.isUp() || fate.nextDouble() < 0.01)
         {
-            if (random.nextDouble() < 0.2)
+            if (fate.nextDouble() < 0.2)
             {
                 network.sendLate(nowMs, from, SimNetwork.ARBITER, new SimMessage.LateArbiterRequest(request),
-                    1 + random.nextLong(options.qosTimeoutMs() * 3), options.qosTimeoutMs() * 3);
+                    1 + fate.nextLong(options.qosTimeoutMs() * 3), options.qosTimeoutMs() * 3);
             }
             return null;
         }
         final ArbiterResponse response = arbiter.handle(request);
-        if (random.nextDouble() < 0.01)
+        if (fate.nextDouble() < 0.01)
         {
             network.sendLate(nowMs, from, SimNetwork.ARBITER, new SimMessage.LateArbiterRequest(request),
-                1 + random.nextLong(options.qosTimeoutMs() * 3), 0);
+                1 + fate.nextLong(options.qosTimeoutMs() * 3), 0);
         }
-        if (network.isCut(SimNetwork.ARBITER, from) || random.nextDouble() < 0.02)
+        if (network.isCut(SimNetwork.ARBITER, from) || fate.nextDouble() < 0.02)
         {
             return null;
         }
@@ -302,7 +323,7 @@ public final class Simulation
         }
         crashes++;
         arbiter.crash();
-        restartAtMs[2] = nowMs + downMs;
+        arbiterRestartAtMs = nowMs + downMs;
         trace("arbiter: crashed");
     }
 
@@ -373,11 +394,32 @@ public final class Simulation
     }
 
     /**
+     * @return the random source for what concerns {@code node}: the async members' own for an async member.
+     */
+    SplittableRandom random(final SimNode node)
+    {
+        return node.isAsync() ? asyncRandom : random;
+    }
+
+    /**
+     * @return the random source for what concerns the async members only.
+     */
+    SplittableRandom asyncRandom()
+    {
+        return asyncRandom;
+    }
+
+    /**
      * Cut every link between the members and the arbiter, both ways.
      */
     public void cutEveryLink()
     {
-        final String[] ends = {"A", "B", SimNetwork.ARBITER};
+        final List<String> ends = new ArrayList<>();
+        for (final SimNode node : nodes)
+        {
+            ends.add(node.name());
+        }
+        ends.add(SimNetwork.ARBITER);
         for (final String from : ends)
         {
             for (final String to : ends)

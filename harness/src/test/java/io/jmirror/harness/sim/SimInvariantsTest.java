@@ -1,5 +1,6 @@
 package io.jmirror.harness.sim;
 
+import io.jmirror.mirror.MirrorNode;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
@@ -82,5 +83,40 @@ class SimInvariantsTest
             .startsWith("journals not identical"));
         assertTrue(SimInvariants.converged("A", journal, store, "B", journal, Map.of("Patient(1)", 10L))
             .startsWith("stores not equal"));
+    }
+
+    @Test
+    void anAsyncMemberInAFailoverRoleNamedByTheArbiterOrWaitedForIsCaught()
+    {
+        assertNull(SimInvariants.asyncStaysAsync("C", MirrorNode.Role.ASYNC, "A", "B", null));
+        assertNull(SimInvariants.asyncStaysAsync("C", MirrorNode.Role.CANDIDATE, null, null, null));
+        assertEquals("async member in a failover role: member=C role=BACKUP",
+            SimInvariants.asyncStaysAsync("C", MirrorNode.Role.BACKUP, "A", "B", null));
+        assertEquals("async member in a failover role: member=C role=PRIMARY",
+            SimInvariants.asyncStaysAsync("C", MirrorNode.Role.PRIMARY, "A", "B", null));
+        assertEquals("the arbiter names an async member backup: member=C",
+            SimInvariants.asyncStaysAsync("C", MirrorNode.Role.ASYNC, "A", "C", null));
+        assertEquals("the arbiter names an async member primary: member=C",
+            SimInvariants.asyncStaysAsync("C", MirrorNode.Role.ASYNC, "C", "B", null));
+        assertEquals("a primary's commits wait for an async member: primary=A member=C",
+            SimInvariants.asyncStaysAsync("C", MirrorNode.Role.ASYNC, "A", "B", "A"));
+    }
+
+    @Test
+    void anAsyncMemberHoldingWhatThePrimaryDoesNotInItsEpochIsCaught()
+    {
+        // B took over in epoch 2 at SECOND's LSN: the async member kept A's SECOND and then received B's epoch start.
+        final SimRecord epoch2 = SimRecord.epochStart(SECOND.lsn(), 2, "B");
+        final SimRecord written = SimRecord.set(epoch2.endLsn(), 2, "B", "Lab", 1, 5);
+        final List<SimRecord> primary = List.of(START, FIRST, epoch2, written);
+        assertNull(SimInvariants.asyncAgreesInEpoch("B", primary, 2, "C", List.of(START, FIRST, epoch2), 2));
+        // Still in epoch 1 (not cut yet): what lies beyond the epoch's start is for the cut to remove, not a fault.
+        assertNull(SimInvariants.asyncAgreesInEpoch("B", primary, 2, "C", List.of(START, FIRST, SECOND), 1));
+        final SimRecord foreign = SimRecord.set(FIRST.lsn(), 1, "A", "Patient", 1, 99);
+        assertTrue(SimInvariants.asyncAgreesInEpoch("B", primary, 2, "C", List.of(START, foreign, epoch2), 2)
+            .startsWith("async member holds what the primary does not in epoch 2: C holds " + foreign));
+        final SimRecord beyond = SimRecord.set(written.endLsn(), 2, "B", "Lab", 2, 6);
+        assertTrue(SimInvariants.asyncAgreesInEpoch("B", primary, 2, "C",
+            List.of(START, FIRST, epoch2, written, beyond), 2).endsWith("B holds null"));
     }
 }
