@@ -339,8 +339,11 @@ public final class FailoverControl implements BackupRelease
             refusedReason();
             return;
         }
-        // A failover: the new primary's journal may lack what the old one sent this member last.
-        final long followedEpoch = epoch;
+        // A failover: the new primary's journal may lack what the old one sent this member last. Where to cut is
+        // where the epoch after its journal's last one started: the followed primary may have begun epochs of its
+        // own since this member started following it (a restart), which the journal holds and must keep.
+        final List<EpochStart> history = env.journalEpochHistory();
+        final long followedEpoch = history.isEmpty() ? epoch : history.get(history.size() - 1).epoch();
         final ArbiterResponse next = ask(Kind.POLL, followedEpoch, 0);
         if (null == next)
         {

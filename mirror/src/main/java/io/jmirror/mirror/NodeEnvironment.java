@@ -53,6 +53,13 @@ final class NodeEnvironment implements FailoverEnvironment
     @Override
     public List<EpochStart> journalEpochHistory()
     {
+        final Member following = member;
+        final Journal received = null == following ? null : following.receiver().journal();
+        if (null != received)
+        {
+            // While following, the receiver's journal is open and its epoch history is kept as records arrive.
+            return received.epochHistory();
+        }
         final JournalContext journalContext = ctx.journalContext();
         if (!Journal.exists(journalContext.journalDir()))
         {

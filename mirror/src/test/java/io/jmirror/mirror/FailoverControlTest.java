@@ -415,6 +415,36 @@ class FailoverControlTest
     }
 
     @Test
+    void aDrAsyncThatFollowedItsPrimaryThroughARestartCutsAfterItsJournalsLastEpochAtTheNextFailover()
+    {
+        // D followed A in epoch 1; A restarted and reigns on in epoch 2 (starting at 3000), which D's journal holds.
+        // B then takes over in epoch 3 at 5500: D must cut there, not at 3000, where epoch 2 (A's, kept) started.
+        final Follower env = new Follower()
+        {
+            @Override
+            public ArbiterResponse request(final ArbiterRequest request)
+            {
+                asked.add(request.kind());
+                final long next = request.epoch() == 1 ? 3000 : request.epoch() == 2 ? 5500 : -1;
+                return new ArbiterResponse(ArbiterProtocol.Reason.NONE, arbiterEpoch, arbiterPrimary, "B", 0, 900,
+                    "heard", next);
+            }
+        };
+        env.journalEpoch = 1;
+        env.arbiterEpoch = 1;
+        final FailoverControl control = following(env, true);
+        env.journalEpoch = 2; // A's EPOCH_START of its restart reached D's journal
+        env.arbiterEpoch = 2;
+        control.onBeat(100);
+        env.did.clear();
+        env.arbiterEpoch = 3;
+        env.arbiterPrimary = "B";
+        control.onBeat(200);
+        assertEquals(List.of("stop", "cut 5500", "follow B as DR_ASYNC in 3"), env.did);
+        assertEquals(3, control.epoch());
+    }
+
+    @Test
     void aDrAsyncRestartedWithAnOlderJournalEpochCutsAtTheNextEpochsStartBeforeFollowing()
     {
         final Follower env = new Follower();
