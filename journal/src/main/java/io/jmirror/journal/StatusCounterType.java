@@ -72,6 +72,11 @@ public enum StatusCounterType
     DEJOURNAL_WIRING_ERRORS(409, Scope.DEJOURNAL, "wiringErrors", Unit.COUNT),
     /** Why dejournaling failed, or the wiring's last error ({@link StatusText}). */
     DEJOURNAL_LAST_ERROR(410, Scope.DEJOURNAL, "lastError", Unit.TEXT),
+    /**
+     * Times a member found its store ahead of its journal (journal damage cut records the store had applied) and
+     * waited for the journal to get them again from the primary before starting its dejournaler.
+     */
+    DEJOURNAL_STORE_AHEAD_WAITS(411, Scope.DEJOURNAL, "storeAheadWaits", Unit.COUNT),
 
     WORKER_RECORDS(501, Scope.WORKER, "records", Unit.COUNT),
     WORKER_BUSY_MS(502, Scope.WORKER, "busyMs", Unit.MS),

@@ -5,6 +5,7 @@ import io.jmirror.dejournal.DejournalCounters;
 import io.jmirror.dejournal.DejournalStatus;
 import io.jmirror.dejournal.Dejournaler;
 import io.jmirror.dejournal.Target;
+import io.jmirror.journal.EpochStart;
 import io.jmirror.journal.Journal;
 import io.jmirror.journal.StatusCounterType;
 import io.jmirror.shipper.Receiver;
@@ -41,7 +42,16 @@ public final class Member implements AutoCloseable
     private final AgentRunner wiringRunner;
     private final DejournalCounters counters;
     private final AtomicCounter wiringErrors;
+    private final AtomicCounter storeAheadWaits;
     private volatile Throwable lastWiringError;
+    /** The last wiring error logged: a dejournaler that cannot start fails the same way every loop, logged once. */
+    private String lastLoggedWiringError;
+    /** Why the dejournaler waits for the journal to reach the store, or null while it does not. */
+    private volatile String waitingReason;
+    /** The journal's end when the store was first found ahead of it, or -1: where re-fetched records begin. */
+    private long storeAheadFromLsn = -1;
+    /** The journal tail last checked while waiting, so the epoch history is read only when records arrived. */
+    private long storeAheadCheckedTailLsn = -1;
     private volatile String failureReason;
     /** Whether the journal did not exist when this member started: then it holds nothing the store had before. */
     private final boolean isNewJournal;
@@ -55,6 +65,8 @@ public final class Member implements AutoCloseable
         this.receiver = Receiver.start(ctx.receiverContext());
         this.counters = new DejournalCounters(receiver.statusFile(), ctx.receiverContext().memberName());
         this.wiringErrors = receiver.statusFile().newCounter(StatusCounterType.DEJOURNAL_WIRING_ERRORS,
+            ctx.receiverContext().memberName());
+        this.storeAheadWaits = receiver.statusFile().newCounter(StatusCounterType.DEJOURNAL_STORE_AHEAD_WAITS,
             ctx.receiverContext().memberName());
         this.wiringRunner = new AgentRunner(new SleepingMillisIdleStrategy(1), this::onWiringError, null, new Wiring());
         AgentRunner.startOnThread(wiringRunner);
@@ -78,7 +90,13 @@ public final class Member implements AutoCloseable
         lastWiringError = ex;
         wiringErrors.increment();
         counters.error("cannot start or feed the dejournaler: " + ex);
-        LOG.error("member cannot start or feed its dejournaler: member={}", ctx.receiverContext().memberName(), ex);
+        // A dejournaler that cannot start fails again on every loop: log each distinct error once, count them all.
+        final String text = String.valueOf(ex);
+        if (!text.equals(lastLoggedWiringError))
+        {
+            lastLoggedWiringError = text;
+            LOG.error("member cannot start or feed its dejournaler: member={}", ctx.receiverContext().memberName(), ex);
+        }
         if (null == dejournaler)
         {
             failed("dejournaler cannot start: " + ex);
@@ -121,7 +139,20 @@ public final class Member implements AutoCloseable
     }
 
     /**
-     * @return the last error met starting or feeding the dejournaler, or null.
+     * @return why the dejournaler has not started yet although the journal exists: the store is ahead of the
+     * journal (journal damage cut records the store had applied) and the member waits to receive them again from
+     * the primary; null when it does not wait. A waiting member is not failed, but must not take over: its journal
+     * lacks records its store holds. When the records received again turn out to be another history, this names
+     * that failure (as {@link #failureReason()}) for good.
+     */
+    public String waitingReason()
+    {
+        return waitingReason;
+    }
+
+    /**
+     * @return the last error met starting or feeding the dejournaler, or null while the dejournaler runs after a
+     * failure to start.
      */
     public Throwable lastWiringError()
     {
@@ -160,12 +191,18 @@ public final class Member implements AutoCloseable
                     failed(notResumable);
                     return 0;
                 }
+                if (isStoreAhead(journal))
+                {
+                    return 0;
+                }
                 current = Dejournaler.start(new DejournalContext().journal(journal).target(ctx.target())
                     .workers(ctx.workers()).ringSize(ctx.ringSize()).checkpointIntervalMs(ctx.checkpointIntervalMs())
                     .verifyChecksums(ctx.verifyChecksums()).isolatedReaders(ctx.isolatedReaders()));
                 dejournaler = current;
                 // Started after a failure to start: applying again.
                 failureReason = null;
+                lastWiringError = null;
+                lastLoggedWiringError = null;
             }
             if (current.isFailed() && null == failureReason)
             {
@@ -186,6 +223,67 @@ public final class Member implements AutoCloseable
                 purge();
             }
             return 0;
+        }
+
+        /**
+         * Whether the store has applied records beyond the journal's end, so the dejournaler cannot start yet. Journal
+         * damage at rest (a flipped bit, a torn tail) makes recovery cut the journal at the damaged record, while the
+         * store had already applied and persisted records after it. The receiver resumes at the journal's end and
+         * gets them again from the primary; once the journal reaches the store's applied LSN the dejournaler starts
+         * there. Should an epoch start among the re-fetched records (or the store's LSN not be a record boundary of
+         * them), they are another history than the one the store applied: the member fails and must be seeded.
+         */
+        private boolean isStoreAhead(final Journal journal)
+        {
+            final long storeLsn = ctx.target().recoveredLsn();
+            final long tail = journal.tailLsn();
+            if (storeLsn <= tail && storeAheadFromLsn < 0)
+            {
+                return false;
+            }
+            final String member = ctx.receiverContext().memberName();
+            if (storeAheadFromLsn < 0)
+            {
+                storeAheadFromLsn = tail;
+                storeAheadWaits.increment();
+                waitingReason = "the store is ahead of its journal (journal damage cut records the store had " +
+                    "applied): waiting to receive them again from the primary: member=" + member + " journalEndLsn=" +
+                    tail + " storeAppliedLsn=" + storeLsn;
+                LOG.warn("member waits for its journal to reach its store before applying: {}", waitingReason);
+            }
+            if (tail == storeAheadCheckedTailLsn)
+            {
+                return true;
+            }
+            storeAheadCheckedTailLsn = tail;
+            for (final EpochStart start : journal.epochHistory())
+            {
+                if (start.lsn() >= storeAheadFromLsn && start.lsn() < Math.min(storeLsn, tail))
+                {
+                    waitingReason = "store is ahead of its journal across an epoch change: rebuild/seed it: member=" +
+                        member + " journalEndLsn=" + storeAheadFromLsn + " storeAppliedLsn=" + storeLsn + " epoch=" +
+                        start.epoch() + " epochStartLsn=" + start.lsn() + "; " + ResumePoint.SEED_ADVICE;
+                    failed(waitingReason);
+                    return true;
+                }
+            }
+            if (tail < storeLsn)
+            {
+                return true;
+            }
+            if (!journal.isFrameStart(storeLsn))
+            {
+                waitingReason = "store is ahead of its journal and its applied LSN is not a record boundary of the " +
+                    "records received again: rebuild/seed it: member=" + member + " journalEndLsn=" +
+                    storeAheadFromLsn + " storeAppliedLsn=" + storeLsn + "; " + ResumePoint.SEED_ADVICE;
+                failed(waitingReason);
+                return true;
+            }
+            LOG.info("member journal reached its store, starting the dejournaler: member={} storeAppliedLsn={} " +
+                "refetchedFromLsn={}", member, storeLsn, storeAheadFromLsn);
+            storeAheadFromLsn = -1;
+            waitingReason = null;
+            return false;
         }
 
         /**

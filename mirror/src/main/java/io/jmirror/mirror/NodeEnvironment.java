@@ -298,6 +298,12 @@ final class NodeEnvironment implements FailoverEnvironment
         {
             return "member cannot start or feed its dejournaler: " + current.lastWiringError();
         }
+        final String waiting = current.waitingReason();
+        if (null != waiting)
+        {
+            // Its journal lacks records its store holds: a takeover would start an epoch below the store's data.
+            return waiting;
+        }
         final Dejournaler dejournaler = current.dejournaler();
         if (null != dejournaler)
         {
