@@ -538,6 +538,13 @@ public final class FailoverControl implements BackupRelease
         }
         final ArbiterResponse poll = ask(Kind.POLL, epoch, isBackupActive ? ArbiterProtocol.FLAG_BACKUP_ACTIVE : 0,
             activeLsn);
+        // First: an answer of a higher epoch names the members of that epoch (perhaps this node as backup), not this
+        // primary's.
+        if (null != poll && poll.epoch() > epoch)
+        {
+            fence("the arbiter is in a higher epoch: epoch=" + poll.epoch() + " primary=" + poll.primary());
+            return;
+        }
         if (null != poll && null != poll.backup())
         {
             assignBackup(poll.backup());
@@ -548,11 +555,6 @@ public final class FailoverControl implements BackupRelease
             // Already reset before the report that re-admitted the backup; kept so that however the arbiter came to
             // hold it ACTIVE, the next release asks it again.
             revokedEpoch = -1;
-        }
-        if (null != poll && poll.epoch() > epoch)
-        {
-            fence("the arbiter is in a higher epoch: epoch=" + poll.epoch() + " primary=" + poll.primary());
-            return;
         }
         if (null != poll && poll.isBackupJoined() && poll.backup().equals(assignedBackup))
         {

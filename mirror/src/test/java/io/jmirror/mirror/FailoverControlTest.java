@@ -791,4 +791,37 @@ class FailoverControlTest
         assertEquals(150, script.lastPoll().lsn());
         assertTrue(script.record.backupActive(), script.record.toString());
     }
+
+    @Test
+    void aPrimaryAnsweredInAHigherEpochThatNamesItBackupFencesWithoutAdmittingItselfAsItsOwnBackup()
+    {
+        final List<String> assigned = new ArrayList<>();
+        final Script script = new Script()
+        {
+            @Override
+            public ArbiterResponse request(final ArbiterRequest request)
+            {
+                asked.add(request.kind());
+                if (!opened)
+                {
+                    return new ArbiterResponse(ArbiterProtocol.Reason.NONE, 1, "A", "B", 0, 0, "primary A");
+                }
+                // B took over meanwhile: the record now names A its backup.
+                return new ArbiterResponse(ArbiterProtocol.Reason.NONE, 2, "B", "A", 0, 0, "epoch 2");
+            }
+
+            @Override
+            public void assignBackup(final String memberName)
+            {
+                assigned.add(memberName);
+            }
+        };
+        final FailoverControl control = new FailoverControl(new FailoverSettings("CLINIC", "A", "B", false, true),
+            () -> 0, script, script);
+        control.onBeat(0);
+        assertEquals(MirrorNode.Role.PRIMARY, control.role(), control.reason());
+        control.onBeat(100);
+        assertEquals(MirrorNode.Role.FENCED, control.role(), control.reason());
+        assertFalse(assigned.contains("A"), "a fenced primary does not admit itself as backup: " + assigned);
+    }
 }
