@@ -51,8 +51,9 @@ public final class DivergenceUndo
     public static Result undo(final Journal journal, final long fromLsn, final Target target, final Path scratchDir)
     {
         final List<Long> lsns = new ArrayList<>();
+        // A read-only journal whose last frame is torn (a kill during a write) ends before it: read no further.
         final long end = journal.tailLsn();
-        try (JournalReader reader = journal.reader(fromLsn))
+        try (JournalReader reader = journal.reader(fromLsn).endLsn(end))
         {
             while (reader.position() < end && reader.poll((record) ->
             {
@@ -67,7 +68,7 @@ public final class DivergenceUndo
         final List<Long> missing = new ArrayList<>();
         try (Journal scratch = Journal.open(new JournalContext().journalDir(scratchDir).syncPolicy(SyncPolicy.NONE)
             .mirrorName(journal.mirrorName()));
-            JournalReader reader = journal.reader(fromLsn))
+            JournalReader reader = journal.reader(fromLsn).endLsn(end))
         {
             final JournalAppender appender = scratch.newAppender();
             final UndoWriter undo = new UndoWriter(appender);

@@ -91,4 +91,41 @@ class DivergenceUndoTest
             assertEquals(before, store.digests(), "nothing is undone when not everything can be");
         }
     }
+
+    @Test
+    void aTornLastFrameOfAReadOnlyJournalEndsTheUndoInsteadOfFailingIt() throws java.io.IOException
+    {
+        final Path journalDir = dir.resolve("j");
+        final GlobalStore store = new GlobalStore();
+        final GlobalStore expected = new GlobalStore();
+        final long divergence;
+        final long torn;
+        try (Journal journal = Journal.open(new JournalContext().journalDir(journalDir).syncPolicy(SyncPolicy.NONE)))
+        {
+            final JournalAppender appender = journal.newAppender();
+            appender.set(0, G, SubscriptKey.of(1), bytes("kept"));
+            store.set("USER", "Div", SubscriptKey.of(1), bytes("kept"));
+            expected.set("USER", "Div", SubscriptKey.of(1), bytes("kept"));
+            divergence = journal.tailLsn();
+            appender.tstart(5);
+            appender.set(5, G, SubscriptKey.of(1), bytes("first"), new BeforeImage().value(bytes("kept")));
+            store.set("USER", "Div", SubscriptKey.of(1), bytes("first"));
+            torn = appender.set(5, G, SubscriptKey.of(3), bytes("torn by a kill"), new BeforeImage().undefined());
+        }
+        // A kill during the last write: the frame's bytes after its header are garbage.
+        try (java.io.RandomAccessFile raf = new java.io.RandomAccessFile(
+            journalDir.resolve(io.jmirror.journal.JournalFileDescriptor.fileName(0)).toFile(), "rw"))
+        {
+            raf.seek(io.jmirror.journal.JournalFileDescriptor.HEADER_LENGTH + torn + 12);
+            raf.write(new byte[] {(byte)0xde, (byte)0xad, (byte)0xbe, (byte)0xef, 1, 2, 3, 4});
+        }
+        try (Journal onDisk = Journal.openReadOnly(journalDir))
+        {
+            assertEquals(torn, onDisk.tailLsn(), "the read-only journal ends before the torn frame");
+            final DivergenceUndo.Result result = DivergenceUndo.undo(onDisk, divergence, new StoreTarget(store),
+                dir.resolve("scratch"));
+            assertTrue(result.isUndone(), result.withoutBeforeImage().toString());
+            assertEquals(List.of(), GlobalStore.compare(expected, store));
+        }
+    }
 }
