@@ -37,6 +37,8 @@ public final class DivergenceUndo
         }
     }
 
+    private static final long SCRATCH_FILE_LENGTH = 4L * 1024 * 1024;
+
     private DivergenceUndo()
     {
     }
@@ -66,8 +68,10 @@ public final class DivergenceUndo
             }
         }
         final List<Long> missing = new ArrayList<>();
+        // Small files: the undo of a divergence is usually a few records, and a default-sized file would take its
+        // whole preallocated length on disk while the undo runs.
         try (Journal scratch = Journal.open(new JournalContext().journalDir(scratchDir).syncPolicy(SyncPolicy.NONE)
-            .mirrorName(journal.mirrorName()));
+            .fileLength(SCRATCH_FILE_LENGTH).mirrorName(journal.mirrorName()));
             JournalReader reader = journal.reader(fromLsn).endLsn(end))
         {
             final JournalAppender appender = scratch.newAppender();
