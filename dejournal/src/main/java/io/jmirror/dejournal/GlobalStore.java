@@ -215,14 +215,6 @@ public final class GlobalStore implements StoreReader
     }
 
     /**
-     * @return a copy of the node's value, or null if the node has none.
-     */
-    public byte[] get(final String database, final String global, final SubscriptKey key)
-    {
-        return get(database, global, key.buffer(), 0, key.length());
-    }
-
-    /**
      * IRIS {@code $ORDER}: the next ({@code direction = 1}) or previous ({@code -1}) sibling of a node at the same
      * depth that has a value or descendants, skipping the node's own descendants. The first or last subscript under a
      * node, IRIS's {@code $ORDER(^G(1,""))}, is {@link #orderChild}: an empty string is not a subscript.

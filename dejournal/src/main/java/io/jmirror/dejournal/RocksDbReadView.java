@@ -57,14 +57,6 @@ public final class RocksDbReadView implements StoreReader, AutoCloseable
         return hiddenKeys.length;
     }
 
-    /**
-     * @return a copy of the node's value, or null if the node has none.
-     */
-    public byte[] get(final String database, final String global, final SubscriptKey key)
-    {
-        return get(database, global, key.buffer(), 0, key.length());
-    }
-
     @Override
     public byte[] get(
         final String database, final String global, final DirectBuffer key, final int keyOffset,

@@ -430,14 +430,6 @@ public final class RocksDbTarget implements Target, StoreReader, AutoCloseable
     /**
      * @return a copy of the node's value, or null if the node has none.
      */
-    public byte[] get(final String database, final String global, final SubscriptKey key)
-    {
-        return get(database, global, key.buffer(), 0, key.length());
-    }
-
-    /**
-     * @return a copy of the node's value, or null if the node has none.
-     */
     @Override
     public byte[] get(
         final String database, final String global, final DirectBuffer key, final int keyOffset,

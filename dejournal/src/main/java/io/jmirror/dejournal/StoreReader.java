@@ -19,6 +19,14 @@ public interface StoreReader
     byte[] get(String database, String global, DirectBuffer key, int keyOffset, int keyLength);
 
     /**
+     * @return a copy of the node's value, or null if the node has none.
+     */
+    default byte[] get(final String database, final String global, final SubscriptKey key)
+    {
+        return get(database, global, key.buffer(), 0, key.length());
+    }
+
+    /**
      * @return the digest of every global that has nodes, by database then global name.
      */
     Map<GlobalName, GlobalDigest> digests();
