@@ -74,7 +74,9 @@ public class StoreApplyBenchmark
         /** The in-memory {@link GlobalStore}. */
         MEMORY,
         /** The durable {@link RocksDbTarget}. */
-        ROCKSDB
+        ROCKSDB,
+        /** The durable {@link RocksDbTarget} opened for a bulk load ({@link RocksDbTarget#openForBulkLoad}). */
+        ROCKSDB_BULK
     }
 
     /**
@@ -86,7 +88,7 @@ public class StoreApplyBenchmark
         @Param({"1", "2"})
         public int workers;
 
-        @Param({"MEMORY", "ROCKSDB"})
+        @Param({"MEMORY", "ROCKSDB", "ROCKSDB_BULK"})
         public StoreKind store;
 
         Path dir;
@@ -123,7 +125,8 @@ public class StoreApplyBenchmark
             else
             {
                 storeDir = TempDirs.create("jmirror-bench-insert-rocksdb");
-                final RocksDbTarget rocksDb = RocksDbTarget.open(storeDir);
+                final RocksDbTarget rocksDb = StoreKind.ROCKSDB == store ? RocksDbTarget.open(storeDir) :
+                    RocksDbTarget.openForBulkLoad(storeDir);
                 target = rocksDb;
                 closer = rocksDb;
             }

@@ -10,7 +10,8 @@ import io.jmirror.journal.JournalRecord;
  * <p>
  * Records go to the target two at a time ({@link Target#apply(JournalRecord, JournalRecord, int)}): a record waits
  * for the next one of its batch, and the last of a batch goes alone, so every record of a batch is applied before
- * the processor's sequence (from which the applied LSN is computed) moves past the batch.
+ * the processor's sequence (from which the applied LSN is computed) moves past the batch. The batch is bracketed by
+ * {@link Target#beginBatch} and {@link Target#endBatch}, so a target may write a batch's records together.
  */
 final class DejournalWorker implements EventHandler<RecordEvent>
 {
@@ -39,6 +40,7 @@ final class DejournalWorker implements EventHandler<RecordEvent>
         this.queueDepth = queueDepth;
         this.batchSize = batchSize;
         batchStartNs = System.nanoTime();
+        target.beginBatch(index);
     }
 
     @Override
@@ -67,6 +69,7 @@ final class DejournalWorker implements EventHandler<RecordEvent>
         }
         if (endOfBatch)
         {
+            target.endBatch(index);
             records = records + pendingRecords;
             pendingRecords = 0;
             busyNs = busyNs + (System.nanoTime() - batchStartNs);

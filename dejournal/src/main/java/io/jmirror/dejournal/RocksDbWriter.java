@@ -13,14 +13,26 @@ import org.rocksdb.WriteOptions;
 
 /**
  * One worker's writes into a {@link RocksDbTarget}: its {@link WriteBatch} and the direct buffers it builds keys and
- * values in (layout in {@link RocksDbKeyDescriptor}), grown when a longer key or value comes. Each apply adds one or
- * two records and writes the batch before returning, so a SET or ZKILL allocates nothing on the Java heap; a KILL
- * allocates the two bounds of its range. Used by its worker's thread only.
+ * values in (layout in {@link RocksDbKeyDescriptor}), grown when a longer key or value comes. A SET or ZKILL
+ * allocates nothing on the Java heap; a KILL allocates the two bounds of its range. Used by its worker's thread only.
+ * <p>
+ * <b>Gathering.</b> Between {@link #beginGathering()} and the next {@link #write()} (a worker's batch), records
+ * collect in the batch and are written together, one {@code db.write} for up to {@value #MAX_GATHERED_RECORDS}
+ * records or {@value #MAX_GATHERED_BYTES} bytes: one JNI call and one turn in RocksDB's write queue for many records
+ * instead of one each, which is what limited a worker's rate (the records of a batch are written in journal order,
+ * as one atomic write, so nothing else changes). The bound keeps the batch's native memory small whatever the
+ * worker's batch size.
  */
 final class RocksDbWriter
 {
     private static final int INITIAL_KEY_CAPACITY = RocksDbKeyDescriptor.MAX_NAMES_LENGTH + 1026;
     private static final int INITIAL_VALUE_CAPACITY = 1024;
+
+    /** Records gathered at most before a write. */
+    static final int MAX_GATHERED_RECORDS = 4096;
+
+    /** Key and value bytes gathered at most before a write. */
+    static final int MAX_GATHERED_BYTES = 4 * 1024 * 1024;
 
     private final RocksDB db;
     private final WriteOptions writeOptions;
@@ -30,6 +42,10 @@ final class RocksDbWriter
     private final UnsafeBuffer key = new UnsafeBuffer(keyBytes);
     private ByteBuffer valueBytes = ByteBuffer.allocateDirect(INITIAL_VALUE_CAPACITY);
     private final UnsafeBuffer value = new UnsafeBuffer(valueBytes);
+    private boolean isGathering;
+    private int gatheredBytes;
+    private long firstLsn = -1;
+    private long lastLsn = -1;
 
     RocksDbWriter(final RocksDB db, final WriteOptions writeOptions, final Path dir)
     {
@@ -43,7 +59,7 @@ final class RocksDbWriter
         final RecordType type = record.type();
         if (null == type)
         {
-            batch.clear();
+            clearBatch();
             throw new IllegalArgumentException("unknown record type: code=" + record.typeCode() + " lsn=" +
                 record.lsn());
         }
@@ -56,28 +72,68 @@ final class RocksDbWriter
                     final int setLength = putKey(record);
                     putValue(record);
                     batch.put(keyBytes.limit(setLength).position(0), valueBytes);
+                    gatheredBytes += setLength + record.valueLength();
                     break;
                 case KILL:
                     final byte[] from = new byte[putKey(record)];
                     key.getBytes(0, from);
                     batch.deleteRange(from, RocksDbKeyDescriptor.successor(from, from.length));
+                    gatheredBytes += 2 * from.length;
                     break;
                 case ZKILL:
                     final int zkillLength = putKey(record);
                     batch.delete(keyBytes.limit(zkillLength).position(0));
+                    gatheredBytes += zkillLength;
                     break;
                 default:
                     break;
             }
+            if (firstLsn < 0)
+            {
+                firstLsn = record.lsn();
+            }
+            lastLsn = record.lsn();
         }
         catch (final RocksDBException ex)
         {
-            batch.clear();
-            throw failed(record, ex);
+            clearBatch();
+            throw new DejournalException(DejournalException.Code.TARGET_FAILED, "RocksDB write failed: dir=" + dir +
+                " lsn=" + record.lsn() + " status=" + ex.getMessage(), ex);
         }
     }
 
-    void write(final JournalRecord first)
+    /**
+     * From now until the next {@link #write()}, {@link #writeIfDue()} writes only a full batch.
+     */
+    void beginGathering()
+    {
+        isGathering = true;
+    }
+
+    /**
+     * After a record was added: writes the batch unless gathering, or when it holds enough to write.
+     */
+    void writeIfDue()
+    {
+        if (!isGathering || batch.count() >= MAX_GATHERED_RECORDS || gatheredBytes >= MAX_GATHERED_BYTES)
+        {
+            writeGathered();
+        }
+    }
+
+    /**
+     * Writes what the batch holds and ends gathering: every record added so far is in the store when it returns.
+     */
+    void write()
+    {
+        isGathering = false;
+        writeGathered();
+    }
+
+    /**
+     * Writes what was gathered so far and goes on gathering: for a read that must see those records.
+     */
+    void writeGathered()
     {
         try
         {
@@ -88,12 +144,26 @@ final class RocksDbWriter
         }
         catch (final RocksDBException ex)
         {
-            throw failed(first, ex);
+            throw new DejournalException(DejournalException.Code.TARGET_FAILED, "RocksDB write failed: dir=" + dir +
+                " records=" + batch.count() + " lsns=" + firstLsn + ".." + lastLsn + " status=" + ex.getMessage(),
+                ex);
         }
         finally
         {
-            batch.clear();
+            clearBatch();
         }
+    }
+
+    /**
+     * Drops what the batch holds. After a failed add or write that is the records gathered so far too: the exception
+     * stops dejournaling, and a restart applies them again from the last checkpoint.
+     */
+    private void clearBatch()
+    {
+        batch.clear();
+        gatheredBytes = 0;
+        firstLsn = -1;
+        lastLsn = -1;
     }
 
     /**
@@ -130,11 +200,5 @@ final class RocksDbWriter
     void close()
     {
         batch.close();
-    }
-
-    private DejournalException failed(final JournalRecord record, final RocksDBException ex)
-    {
-        return new DejournalException(DejournalException.Code.TARGET_FAILED, "RocksDB write failed: dir=" + dir +
-            " lsn=" + record.lsn() + " status=" + ex.getMessage(), ex);
     }
 }

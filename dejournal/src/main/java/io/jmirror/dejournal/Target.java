@@ -34,6 +34,29 @@ public interface Target
     }
 
     /**
+     * A worker is about to hand over a batch of records (the records its ring holds now): until {@link #endBatch}
+     * the target may gather them and write them together, the way a store with a per-write cost (a RocksDB write
+     * batch, a round trip) wants. Records applied outside a begin and end pair, by callers other than a worker, must
+     * be applied when {@code apply} returns. The default gathers nothing.
+     *
+     * @param worker index of the worker thread calling, 0..workers-1.
+     */
+    default void beginBatch(final int worker)
+    {
+    }
+
+    /**
+     * The worker handed over the last record of its batch: every record of the batch must be applied when this
+     * returns, since the worker's position, from which the applied LSN is computed, moves past them next. An exception
+     * stops dejournaling as one from {@code apply} does. The default does nothing.
+     *
+     * @param worker index of the worker thread calling, 0..workers-1.
+     */
+    default void endBatch(final int worker)
+    {
+    }
+
+    /**
      * See a transaction marker (TSTART, TCOMMIT, TROLLBACK), on the dispatcher thread, in journal order, once every
      * record before it has been applied by every worker: at a TCOMMIT, all of the transaction's records are in.
      *

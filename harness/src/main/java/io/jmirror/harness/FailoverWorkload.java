@@ -285,6 +285,8 @@ final class FailoverWorkload implements Runnable
     {
         final JournalReader reader = applier;
         long deadlineNs = 0;
+        // One store write for the records of this commit, as a member's worker writes a batch.
+        target.beginBatch(0);
         while (reader.position() <= lsn)
         {
             if (reader.poll(applyHandler, 64) == 0)
@@ -302,6 +304,7 @@ final class FailoverWorkload implements Runnable
                 Thread.onSpinWait();
             }
         }
+        target.endBatch(0);
     }
 
     private void applyRecord(final JournalRecord record)
@@ -312,7 +315,10 @@ final class FailoverWorkload implements Runnable
         }
         else if (record.type().isTransactionMarker())
         {
+            // A marker reaches the target once every record before it is applied: the gathered ones are written.
+            target.endBatch(0);
             target.onTransactionMarker(record);
+            target.beginBatch(0);
         }
     }
 
