@@ -137,7 +137,8 @@ final class FailoverDemo
             sleepMs(1_000);
             line = last(primary.call("role", CALL));
             final String backupLine = last(backup.call("role", CALL));
-            out.printf("   %s %s epoch=%s acked=%s | %s %s%n", primary.name(), NodeProcess.field(line, "role"),
+            // Transaction ids are numbered per epoch (epoch x 10^9 + n), so the last one is not a count.
+            out.printf("   %s %s epoch=%s lastAckedTxn=%s | %s %s%n", primary.name(), NodeProcess.field(line, "role"),
                 NodeProcess.field(line, "epoch"), NodeProcess.field(line, "ackedLast"), backup.name(),
                 NodeProcess.field(backupLine, "role"));
         }

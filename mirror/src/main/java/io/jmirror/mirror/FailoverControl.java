@@ -429,9 +429,17 @@ public final class FailoverControl implements BackupRelease
         if (null != failure)
         {
             // Its store cannot reach its journal's end, so as primary it would serve (and ship on) a wrong store.
-            final String why = "FAILED: this backup cannot apply what it receives, so it neither asks for nor " +
-                "accepts a takeover: " + failure;
-            if (!why.equals(reason))
+            final String why = env.isFollowerWaiting() ?
+                "WAITING: this backup's journal lacks records its store holds; until it has received them again it " +
+                "neither asks for nor accepts a takeover: " + failure :
+                "FAILED: this backup cannot apply what it receives, so it neither asks for nor accepts a takeover: " +
+                failure;
+            if (!why.equals(reason) && env.isFollowerWaiting())
+            {
+                LOG.warn("mirror node: member={} role={} epoch={} reason={}", settings.memberName(), role, epoch, why);
+                reason = why;
+            }
+            else if (!why.equals(reason))
             {
                 LOG.error("mirror node: member={} role={} epoch={} reason={}", settings.memberName(), role, epoch, why);
                 reason = why;

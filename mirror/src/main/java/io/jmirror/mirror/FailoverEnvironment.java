@@ -117,6 +117,16 @@ public interface FailoverEnvironment
     String followerFailure();
 
     /**
+     * @return true when {@link #followerFailure()} is a wait that ends by itself: the member's journal lacks records
+     * its store already holds (journal damage cut them), and it waits to receive them again before it applies. It
+     * may not take over meanwhile either, but it has not failed. False by default.
+     */
+    default boolean isFollowerWaiting()
+    {
+        return false;
+    }
+
+    /**
      * Apply every record received, waiting for it.
      *
      * @return true when all is applied; false when it cannot be ({@link #followerFailure()} says why) or the member

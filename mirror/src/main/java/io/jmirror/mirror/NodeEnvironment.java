@@ -317,6 +317,14 @@ final class NodeEnvironment implements FailoverEnvironment
     }
 
     @Override
+    public boolean isFollowerWaiting()
+    {
+        final Member current = member;
+        return null != current && null != current.waitingReason() && null == current.lastWiringError() &&
+            !current.isFailed();
+    }
+
+    @Override
     public long followerDivergenceLsn()
     {
         final Member current = member;

@@ -29,6 +29,7 @@ class FailoverControlTest
     {
         final List<Kind> asked = new ArrayList<>();
         String failure;
+        boolean isWaiting;
         boolean opened;
         boolean isGranted;
 
@@ -137,6 +138,12 @@ class FailoverControlTest
         public String followerFailure()
         {
             return failure;
+        }
+
+        @Override
+        public boolean isFollowerWaiting()
+        {
+            return isWaiting;
         }
 
         @Override
@@ -327,6 +334,20 @@ class FailoverControlTest
         control.onBeat(200);
         assertEquals(MirrorNode.Role.BACKUP, control.role(), control.reason());
         assertFalse(script.opened);
+    }
+
+    @Test
+    void aBackupWaitingForRecordsItsStoreHoldsSaysItWaitsAndDoesNotTakeOver()
+    {
+        final Script script = new Script();
+        final FailoverControl control = backupOf(script);
+        script.failure = "the store is ahead of its journal: journalEndLsn=1024 storeAppliedLsn=2048";
+        script.isWaiting = true;
+        control.onBeat(100);
+        assertFalse(script.asked.contains(Kind.TAKEOVER), script.asked.toString());
+        assertEquals(MirrorNode.Role.BACKUP, control.role());
+        assertTrue(control.reason().startsWith("WAITING: "), control.reason());
+        assertTrue(control.reason().contains("storeAppliedLsn=2048"), control.reason());
     }
 
     @Test
