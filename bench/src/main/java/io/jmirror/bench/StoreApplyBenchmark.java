@@ -14,6 +14,8 @@ import io.jmirror.journal.GlobalName;
 import io.jmirror.journal.Journal;
 import io.jmirror.journal.JournalAppender;
 import io.jmirror.journal.JournalContext;
+import io.jmirror.journal.JournalReader;
+import io.jmirror.journal.JournalRecord;
 import io.jmirror.journal.SubscriptKey;
 import io.jmirror.journal.SyncPolicy;
 import io.jmirror.mirror.MemberContext;
@@ -29,6 +31,7 @@ import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
+import org.agrona.concurrent.UnsafeBuffer;
 
 /**
  * Applying an insert-heavy journal into a new store, one op = one record: the work of a member that loads a store
@@ -63,6 +66,9 @@ public class StoreApplyBenchmark
 
     /** SETs per transaction in {@link #transactions}. */
     public static final int TRANSACTION_SETS = 4;
+
+    /** Records per batch in {@link #targetOnly}: a worker's batch when it has a backlog. */
+    static final int TARGET_ONLY_BATCH = 1024;
 
     private static final long APPLY_TIMEOUT_NS = TimeUnit.SECONDS.toNanos(300);
 
@@ -184,6 +190,112 @@ public class StoreApplyBenchmark
             }
             return dejournaler.appliedLsn();
         }
+    }
+
+    /**
+     * The insert journal's frames in memory (per trial) and an empty store (per invocation), for
+     * {@link #targetOnly}.
+     */
+    @State(Scope.Benchmark)
+    public static class TargetOnlyState
+    {
+        @Param({"ROCKSDB", "ROCKSDB_BULK"})
+        public StoreKind store;
+
+        byte[] frames;
+        int[] offsets;
+        long[] lsns;
+        Path storeDir;
+        RocksDbTarget target;
+
+        /**
+         * Fills a journal and copies its frames into memory, so the measurement reads no file.
+         */
+        @Setup(Level.Trial)
+        public void setup()
+        {
+            final Path dir = TempDirs.create("jmirror-bench-target-only");
+            try (Journal journal = Journal.open(new JournalContext().journalDir(dir).syncPolicy(SyncPolicy.NONE)))
+            {
+                fill(journal);
+                final long bytes = journal.completeLsn() - journal.startLsn();
+                frames = new byte[Math.toIntExact(bytes)];
+                offsets = new int[RECORDS];
+                lsns = new long[RECORDS];
+                final int[] at = {0, 0};
+                try (JournalReader reader = journal.reader(journal.startLsn()))
+                {
+                    while (reader.poll((record) ->
+                    {
+                        if (record.type().isNodeRecord())
+                        {
+                            final int length = record.alignedLength();
+                            record.buffer().getBytes(record.offset(), frames, at[0], length);
+                            offsets[at[1]] = at[0];
+                            lsns[at[1]] = record.lsn();
+                            at[0] += length;
+                            at[1]++;
+                        }
+                    }, 4096) > 0)
+                    {
+                    }
+                }
+            }
+            TempDirs.delete(dir);
+        }
+
+        /**
+         * An empty store for the next invocation.
+         */
+        @Setup(Level.Invocation)
+        public void newStore()
+        {
+            storeDir = TempDirs.create("jmirror-bench-target-only-rocksdb");
+            target = StoreKind.ROCKSDB == store ? RocksDbTarget.open(storeDir) :
+                RocksDbTarget.openForBulkLoad(storeDir);
+        }
+
+        /**
+         * Closes and deletes the invocation's store.
+         */
+        @TearDown(Level.Invocation)
+        public void dropStore()
+        {
+            target.close();
+            TempDirs.delete(storeDir);
+            target = null;
+        }
+    }
+
+    /**
+     * The RocksDB target alone, on one thread: the insert journal's records, already in memory, applied in batches
+     * of {@value #TARGET_ONLY_BATCH} as a worker hands them over, with no journal reading, dispatching or second
+     * worker. What RocksDB takes per record with jmirror's key layout: the ceiling {@link #insert} into RocksDB
+     * approaches as the rest of the apply path gets cheaper (on 2 cores, two workers share the cores with the
+     * dispatcher and RocksDB's flush and compaction threads, so they cannot reach twice this).
+     *
+     * @param state the records and the store.
+     * @return the last record's LSN.
+     */
+    @Benchmark
+    @OperationsPerInvocation(RECORDS)
+    public long targetOnly(final TargetOnlyState state)
+    {
+        final JournalRecord record = new JournalRecord();
+        final UnsafeBuffer frames = new UnsafeBuffer(state.frames);
+        final RocksDbTarget target = state.target;
+        for (int i = 0; i < RECORDS; i += TARGET_ONLY_BATCH)
+        {
+            target.beginBatch(0);
+            final int end = Math.min(RECORDS, i + TARGET_ONLY_BATCH);
+            for (int j = i; j < end; j++)
+            {
+                record.wrap(frames, state.offsets[j], state.lsns[j]);
+                target.apply(record, 0);
+            }
+            target.endBatch(0);
+        }
+        return state.lsns[RECORDS - 1];
     }
 
     /**
