@@ -267,8 +267,16 @@ public final class RocksDbTarget implements Target, StoreReader, AutoCloseable
     {
         checkOpen();
         final RocksDbWriter writer = writer(worker);
-        add(writer, record);
-        writer.writeIfDue();
+        try
+        {
+            add(writer, record);
+            writer.writeIfDue();
+        }
+        catch (final RuntimeException ex)
+        {
+            writer.clearBatch();
+            throw ex;
+        }
     }
 
     @Override
@@ -276,9 +284,17 @@ public final class RocksDbTarget implements Target, StoreReader, AutoCloseable
     {
         checkOpen();
         final RocksDbWriter writer = writer(worker);
-        add(writer, first);
-        add(writer, second);
-        writer.writeIfDue();
+        try
+        {
+            add(writer, first);
+            add(writer, second);
+            writer.writeIfDue();
+        }
+        catch (final RuntimeException ex)
+        {
+            writer.clearBatch();
+            throw ex;
+        }
     }
 
     /**

@@ -150,15 +150,23 @@ final class RocksDbWriter
         }
         finally
         {
-            clearBatch();
+            dropGathered();
         }
     }
 
     /**
-     * Drops what the batch holds. After a failed add or write that is the records gathered so far too: the exception
-     * stops dejournaling, and a restart applies them again from the last checkpoint.
+     * Drops what the batch holds and ends gathering. After a failed add or write that is the records gathered so far
+     * too: the exception stops dejournaling before the worker's position moves past them, so they are above the
+     * applied LSN, and a restart applies them again from the last checkpoint. Gathering ends so that a later caller
+     * outside a worker's batch (a rollback or an undo after the failure) has its records written at once.
      */
-    private void clearBatch()
+    void clearBatch()
+    {
+        isGathering = false;
+        dropGathered();
+    }
+
+    private void dropGathered()
     {
         batch.clear();
         gatheredBytes = 0;

@@ -18,6 +18,7 @@ import io.jmirror.journal.JournalAppender;
 import io.jmirror.journal.JournalContext;
 import io.jmirror.journal.JournalReader;
 import io.jmirror.journal.JournalRecord;
+import io.jmirror.journal.RecordDescriptor;
 import io.jmirror.journal.SubscriptKey;
 import io.jmirror.journal.SyncPolicy;
 import org.junit.jupiter.api.AfterEach;
@@ -114,6 +115,29 @@ class RocksDbGatheredWriteTest
         assertNull(target.get(DB, "A", SubscriptKey.of(records - 1)), "the rest waits for the batch's end");
         target.endBatch(0);
         assertArrayEquals(bytes("v" + (records - 1)), target.get(DB, "A", SubscriptKey.of(records - 1)));
+    }
+
+    @Test
+    void aRecordThatFailsInABatchEndsGatheringSoALaterUndoIsWrittenAtOnce()
+    {
+        final JournalAppender appender = journal.newAppender();
+        appender.set(0, A, SubscriptKey.of(1), bytes("gathered"));
+        appender.set(0, A, SubscriptKey.of(2), bytes("bad"));
+        appender.set(0, A, SubscriptKey.of(3), bytes("undo"));
+        final List<JournalRecord> records = readAll();
+        // A type code no record has: the writer refuses it.
+        ((org.agrona.MutableDirectBuffer)records.get(1).buffer()).putByte(records.get(1).offset() +
+            RecordDescriptor.TYPE_OFFSET, (byte)99);
+
+        target.beginBatch(0);
+        target.apply(records.get(0), 0);
+        assertThrows(IllegalArgumentException.class, () -> target.apply(records.get(1), 0));
+
+        // The dejournaler stopped there: the failed batch is above its applied LSN, so nothing of it is written.
+        assertNull(target.get(DB, "A", SubscriptKey.of(1)));
+        // A record applied afterwards outside a batch, as an undo after the failure is, is written at once.
+        target.apply(records.get(2), 0);
+        assertArrayEquals(bytes("undo"), target.get(DB, "A", SubscriptKey.of(3)));
     }
 
     @Test
