@@ -42,8 +42,11 @@ import org.agrona.concurrent.UnsafeBuffer;
  * from about a million nodes per global ({@value #SUBSCRIPT_RANGE} x {@value #SUBSCRIPT_RANGE}), values of 32 to 100
  * bytes, so almost every record makes a new node. Each invocation replays it into an empty store made before it (not
  * measured) and closed after it (not measured), so every invocation inserts. {@link StoreKind#MEMORY} is the built-in
- * {@link GlobalStore}; {@link StoreKind#ROCKSDB} the durable {@link RocksDbTarget} (RocksDB's WAL off, the applied
- * LSN in each write batch), whose score divided by MEMORY's, from the same run, is the figure to quote.
+ * {@link GlobalStore}; {@link StoreKind#ROCKSDB} the durable {@link RocksDbTarget} (RocksDB's WAL off, one write
+ * batch per worker batch, a checkpoint with a flush each second), whose score divided by MEMORY's, from the same
+ * run, is the figure to quote; {@link StoreKind#ROCKSDB_BULK} the same store opened for a bulk load (unsorted
+ * memtables, as a restore uses it). {@link #targetOnly} is the RocksDB target alone on one thread, its ceiling per
+ * core.
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
