@@ -27,7 +27,8 @@ import picocli.CommandLine.Option;
  * the dejournaler replays the member's whole local journal. {@code --isolated-readers} hides open transactions from
  * read views of a RocksDB store (see {@code DejournalContext.isolatedReaders}). Commands:
  * {@code digests}, {@code stall on|off}, {@code stop}. Order violations are published in the status file as
- * {@code harness=NAME orderViolations}.
+ * {@code harness=NAME orderViolations}. With {@code --metrics-port} on loopback the port also serves the store to
+ * {@code jmirror check http://127.0.0.1:PORT} ({@link StoreEndpoint}).
  */
 @Command(name = "member", description = "Run a member with a RocksDB or in-memory store (driven by demo/soak).",
     mixinStandardHelpOptions = true)
@@ -123,6 +124,8 @@ final class MemberNode implements Callable<Integer>
         try (Member member = Member.start(context(target));
             MetricsEndpoint endpoint = metrics.start(new MemberMeterBinder(member)))
         {
+            final boolean isStoreServed = StoreEndpoint.serve(endpoint,
+                new LiveStore(memberStore.reader(), () -> LiveStore.of(member)));
             final AtomicCounter violations = member.receiver().statusFile()
                 .newCounter(StatusCounterType.HARNESS_ORDER_VIOLATIONS, name);
             final Thread publisher = new Thread(() ->
@@ -147,7 +150,9 @@ final class MemberNode implements Callable<Integer>
             }, "jmirror-harness-violations");
             publisher.setDaemon(true);
             publisher.start();
-            NodeControl.serve("member=" + name, (command, args, printer) ->
+            // the store's URL, for jmirror check, when it is served
+            final String ready = "member=" + name + (isStoreServed ? " store=" + StoreEndpoint.url(endpoint) : "");
+            NodeControl.serve(ready, (command, args, printer) ->
             {
                 switch (command)
                 {
