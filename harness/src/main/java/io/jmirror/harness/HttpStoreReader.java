@@ -36,7 +36,8 @@ import org.agrona.concurrent.UnsafeBuffer;
 final class HttpStoreReader implements StoreReader
 {
     static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(2);
-    static final Duration READ_TIMEOUT = Duration.ofSeconds(30);
+    /** Long enough for a node to scan a large RocksDB store for its digests, which it sends only at the end. */
+    static final Duration READ_TIMEOUT = Duration.ofMinutes(2);
 
     private final String side;
     private final URI base;
