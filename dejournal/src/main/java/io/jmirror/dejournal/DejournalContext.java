@@ -57,7 +57,7 @@ public final class DejournalContext
         {
             throw invalid("maxPendingMarkers must be positive: maxPendingMarkers=" + maxPendingMarkers);
         }
-        if (isolatedReaders && !(target instanceof RocksDbTarget))
+        if (isolatedReaders && null == target.unwrap(RocksDbTarget.class))
         {
             throw invalid("isolatedReaders needs a RocksDbTarget: target=" + target.getClass().getName());
         }
@@ -71,7 +71,8 @@ public final class DejournalContext
      * changes (see {@link OpenTransactionOverlay}), and the view shows those until the transaction's TCOMMIT or
      * TROLLBACK has reached the target. The target's own reads ({@link RocksDbTarget#get} and the rest) are not
      * isolated. Also, no checkpoint passes the TSTART of a transaction still open, so a restart replays the whole
-     * transaction and hides it again (the journal is kept from there). Only a {@link RocksDbTarget} supports it.
+     * transaction and hides it again (the journal is kept from there). Only a {@link RocksDbTarget} supports it, or a
+     * target that wraps one ({@link Target#unwrap}) and passes every transaction marker on to it.
      * What it costs the apply rate is measured by {@code StoreApplyBenchmark.transactions}.
      *
      * @param isolatedReaders true to hide open transactions from read views; default

@@ -68,7 +68,7 @@ public final class Dejournaler implements AutoCloseable
         if (ctx.isolatedReaders())
         {
             // Before any worker applies, so that every transactional record is hidden until its transaction ends.
-            ((RocksDbTarget)ctx.target()).isolateReaders();
+            ctx.target().unwrap(RocksDbTarget.class).isolateReaders();
         }
         final long recovered = ctx.target().recoveredLsn();
         final long startLsn = recovered < 0 ? journal.startLsn() : recovered;

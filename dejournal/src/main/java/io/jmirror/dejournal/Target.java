@@ -92,4 +92,19 @@ public interface Target
     {
         return false;
     }
+
+    /**
+     * The target of a given type that this one is, or that it applies through: a target that wraps another (to
+     * check or count what it applies) answers for the one it wraps, so that options tied to a kind of store, such
+     * as {@link DejournalContext#isolatedReaders(boolean)} on a {@link RocksDbTarget}, still find it. As
+     * {@code java.sql.Wrapper.unwrap}, without the exception.
+     *
+     * @param type the kind of target wanted.
+     * @param <T>  the kind of target wanted.
+     * @return this target or the one it wraps if either is a {@code type}, else null.
+     */
+    default <T extends Target> T unwrap(final Class<T> type)
+    {
+        return type.isInstance(this) ? type.cast(this) : null;
+    }
 }

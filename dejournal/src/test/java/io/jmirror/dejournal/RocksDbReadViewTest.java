@@ -181,6 +181,45 @@ class RocksDbReadViewTest
         assertTrue(ex.getMessage().contains("isolatedReaders"), ex.getMessage());
     }
 
+    @Test
+    void aTargetThatWrapsARocksDbTargetIsolatesTheReadersOfTheOneItWraps()
+    {
+        journal = Journal.open(RocksDbTargetTest.journalContext(dir));
+        target = RocksDbTarget.open(dir.resolve("store"));
+        final RocksDbTarget wrapped = target;
+        final Target wrapper = new Target()
+        {
+            @Override
+            public void apply(final JournalRecord record, final int worker)
+            {
+                wrapped.apply(record, worker);
+            }
+
+            @Override
+            public void checkpoint(final long appliedLsn)
+            {
+                wrapped.checkpoint(appliedLsn);
+            }
+
+            @Override
+            public long recoveredLsn()
+            {
+                return wrapped.recoveredLsn();
+            }
+
+            @Override
+            public <T extends Target> T unwrap(final Class<T> type)
+            {
+                return wrapped.unwrap(type);
+            }
+        };
+        try (Dejournaler dejournaler = Dejournaler.start(new DejournalContext().journal(journal).target(wrapper)
+            .workers(1).ringSize(64).dispatchBatch(64).isolatedReaders(true)))
+        {
+            assertTrue(wrapped.isIsolatingReaders());
+        }
+    }
+
     private void openAndJournal(final boolean isolated, final List<Step> script)
     {
         journal = Journal.open(RocksDbTargetTest.journalContext(dir));

@@ -2,8 +2,10 @@ package io.jmirror.harness;
 
 import io.jmirror.mirror.Arbiter;
 import io.jmirror.mirror.ArbiterContext;
+import io.jmirror.mirror.ArbiterMeterBinder;
 import io.jmirror.mirror.ArbiterRecord;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.PrintStream;
@@ -13,7 +15,8 @@ import java.util.concurrent.Callable;
 
 /**
  * The arbiter as a process the soak can kill -9 and restart: it persists its record in {@code --dir}, so a restart
- * takes up the epoch where it was. Commands: {@code record} (epoch, primary, backup, ACTIVE), {@code stop}.
+ * takes up the epoch where it was. Commands: {@code record} (epoch, primary, backup, ACTIVE), {@code stop}. Serves its
+ * meters with {@code --metrics-port}, as {@code soak --metrics-base-port} asks.
  */
 @Command(name = "arbiter", description = "Run an arbiter (driven by soak).", mixinStandardHelpOptions = true)
 final class ClusterArbiterNode implements Callable<Integer>
@@ -33,7 +36,11 @@ final class ClusterArbiterNode implements Callable<Integer>
     @Option(names = "--qos-timeout-ms", defaultValue = "8000", description = "QoS timeout.")
     long qosTimeoutMs;
 
+    @Mixin
+    MetricsOptions metrics = new MetricsOptions();
+
     @Override
+    @SuppressWarnings("try") // the metrics endpoint serves for as long as the arbiter runs
     public Integer call() throws Exception
     {
         final PrintStream out = System.out;
@@ -46,7 +53,8 @@ final class ClusterArbiterNode implements Callable<Integer>
         {
             ctx.asyncMember(mirror, member);
         }
-        try (Arbiter arbiter = Arbiter.start(ctx))
+        try (Arbiter arbiter = Arbiter.start(ctx);
+            MetricsEndpoint endpoint = metrics.start(new ArbiterMeterBinder(arbiter, List.of(mirror))))
         {
             NodeControl.serve("port=" + arbiter.address().getPort(), (command, args, printer) ->
             {

@@ -1,5 +1,6 @@
 package io.jmirror.harness;
 
+import io.jmirror.journal.Journal;
 import io.jmirror.journal.SubscriptKey;
 import io.jmirror.mirror.MirrorNode;
 import io.jmirror.mirror.MirrorNodeContext;
@@ -25,6 +26,8 @@ import java.util.concurrent.Callable;
  * sets {@code ^Acked(t)}, so the demo and the soak can check every acknowledged commit on whichever node is primary
  * later. Commands: {@code role}, {@code resume}, {@code pause}, {@code acked FROM TO} (how many of
  * {@code ^Acked(FROM..TO)} the store holds), {@code dump FILE}, {@code digests}, {@code applied}, {@code stop}.
+ * With {@code --metrics-port} on loopback the port also serves the store to {@code jmirror check}
+ * ({@link StoreEndpoint}): as a member at its applied LSN, as primary while its application is paused.
  */
 @Command(name = "failover", description = "Run a failover member (driven by demo --failover and soak).",
     mixinStandardHelpOptions = true)
@@ -94,6 +97,12 @@ final class FailoverNode implements Callable<Integer>
         + "the whole journal at every start) (default: ${DEFAULT-VALUE}).")
     String storeName;
 
+    /**
+     * Whether the application is paused (it starts so) and done with its last transaction: then, as primary, the
+     * store holds every record of the journal.
+     */
+    private volatile boolean isApplicationPaused = true;
+
     @Override
     public Integer call() throws Exception
     {
@@ -129,6 +138,7 @@ final class FailoverNode implements Callable<Integer>
             MetricsEndpoint endpoint = metrics.start(() -> MetricsEndpoint.parts(node.primary(), node.member()),
                 MetricsEndpoint::bindersOf))
         {
+            StoreEndpoint.serve(endpoint, new LiveStore(store.reader(), () -> position(node)));
             final FailoverWorkload workload = new FailoverWorkload(node, store, name, rate, qosTimeoutMs,
                 rollbackPercent, history).overstateAcks(null == history ? 0 : overstateAcks)
                 .lastTxn(null == history ? 0 : WorkloadHistory.lastTxn(historyFile));
@@ -167,10 +177,12 @@ final class FailoverNode implements Callable<Integer>
                         failure.toString().replace(' ', '_')) + " reason=" +
                         String.valueOf(node.reason()).replace(' ', '_');
                 case "resume":
+                    isApplicationPaused = false;
                     workload.resume();
                     return "resumed";
                 case "pause":
                     workload.pause();
+                    isApplicationPaused = true;
                     return "paused";
                 case "dump":
                     return "written=" + WorkloadStoreDump.write(store.reader(), Path.of(args));
@@ -185,6 +197,23 @@ final class FailoverNode implements Callable<Integer>
                     return null;
             }
         }, out);
+    }
+
+    /**
+     * Where the node stands, for the data check. As a member, its dejournaler's applied LSN and its journal's tail. As
+     * primary, its application applies each record it journals moments later on its own thread, so the store holds
+     * the whole journal only while the application is paused: then both LSNs are the journal's tail; otherwise the
+     * applied LSN is unknown (-1).
+     */
+    private LiveStore.Position position(final MirrorNode node)
+    {
+        final Journal journal = node.journal();
+        if (node.role() == MirrorNode.Role.PRIMARY && null != journal)
+        {
+            final long tail = journal.tailLsn();
+            return new LiveStore.Position(isApplicationPaused ? tail : -1, tail, journal);
+        }
+        return LiveStore.of(node.member());
     }
 
     private static InetSocketAddress address(final String nameAndPort)

@@ -1,6 +1,7 @@
 package io.jmirror.harness;
 
 import io.jmirror.dejournal.Dejournaler;
+import io.jmirror.dejournal.Target;
 import io.jmirror.journal.Journal;
 import io.jmirror.journal.StatusCounterType;
 import io.jmirror.mirror.Member;
@@ -23,9 +24,11 @@ import picocli.CommandLine.Option;
  * A member node: a {@link Member} applying to its store through an {@link OrderCheckingTarget}. With
  * {@code --store rocksdb} (the default) the store is a RocksDB database in the node's {@code store/} directory and a
  * restart resumes at its last checkpoint; with {@code --store memory} it is an in-memory store that starts empty, so
- * the dejournaler replays the member's whole local journal. Commands:
+ * the dejournaler replays the member's whole local journal. {@code --isolated-readers} hides open transactions from
+ * read views of a RocksDB store (see {@code DejournalContext.isolatedReaders}). Commands:
  * {@code digests}, {@code stall on|off}, {@code stop}. Order violations are published in the status file as
- * {@code harness=NAME orderViolations}.
+ * {@code harness=NAME orderViolations}. With {@code --metrics-port} on loopback the port also serves the store to
+ * {@code jmirror check http://127.0.0.1:PORT} ({@link StoreEndpoint}).
  */
 @Command(name = "member", description = "Run a member with a RocksDB or in-memory store (driven by demo/soak).",
     mixinStandardHelpOptions = true)
@@ -59,6 +62,11 @@ final class MemberNode implements Callable<Integer>
     @Option(names = "--store", defaultValue = "rocksdb", description = "rocksdb (in DIR/store) or memory.")
     String store;
 
+    @Option(names = "--isolated-readers", description = "Read views of the RocksDB store never show part of a "
+        + "transaction: its records are hidden until its TCOMMIT or TROLLBACK is applied (RocksDB store only; default: "
+        + "off, as on an IRIS member).")
+    boolean isolatedReaders;
+
     @Mixin
     MetricsOptions metrics = new MetricsOptions();
 
@@ -70,13 +78,39 @@ final class MemberNode implements Callable<Integer>
     public Integer call() throws Exception
     {
         final PrintStream out = System.out;
-        try (MemberStore memberStore = MemberStore.open(StoreKind.fromOptionName(store), dir))
+        final StoreKind kind = StoreKind.fromOptionName(store);
+        if (isolatedReaders && kind != StoreKind.ROCKSDB)
+        {
+            throw new IllegalArgumentException("--isolated-readers needs --store rocksdb: it hides open transactions "
+                + "from read views of a RocksDB store, and an in-memory store has none: --store " + store);
+        }
+        try (MemberStore memberStore = MemberStore.open(kind, dir))
         {
             run(memberStore, new OrderCheckingTarget(memberStore, skipEvery), out);
         }
         out.println("@ok stopped");
         out.flush();
         return 0;
+    }
+
+    /**
+     * @param target the store's target, wrapped in the order check.
+     * @return the member's configuration from the options.
+     */
+    MemberContext context(final Target target)
+    {
+        return new MemberContext()
+            .target(target)
+            .workers(workers)
+            .isolatedReaders(isolatedReaders)
+            .receiverContext(new ReceiverContext()
+                .memberName(name).role(role).mirrorName(mirror)
+                .primaryAddress(new InetSocketAddress("127.0.0.1", primaryPort))
+                .insecure(true)
+                .statusDir(dir)
+                .qosTimeoutMs(qosTimeoutMs)
+                .journalContext(new JournalContext().journalDir(dir.resolve("journal")).mirrorName(mirror)
+                    .fileLength(fileSize)));
     }
 
     /**
@@ -87,19 +121,11 @@ final class MemberNode implements Callable<Integer>
     private void run(final MemberStore memberStore, final OrderCheckingTarget target, final PrintStream out)
         throws IOException
     {
-        try (Member member = Member.start(new MemberContext()
-            .target(target)
-            .workers(workers)
-            .receiverContext(new ReceiverContext()
-                .memberName(name).role(role).mirrorName(mirror)
-                .primaryAddress(new InetSocketAddress("127.0.0.1", primaryPort))
-                .insecure(true)
-                .statusDir(dir)
-                .qosTimeoutMs(qosTimeoutMs)
-                .journalContext(new JournalContext().journalDir(dir.resolve("journal")).mirrorName(mirror)
-                    .fileLength(fileSize))));
+        try (Member member = Member.start(context(target));
             MetricsEndpoint endpoint = metrics.start(new MemberMeterBinder(member)))
         {
+            final boolean isStoreServed = StoreEndpoint.serve(endpoint,
+                new LiveStore(memberStore.reader(), () -> LiveStore.of(member)));
             final AtomicCounter violations = member.receiver().statusFile()
                 .newCounter(StatusCounterType.HARNESS_ORDER_VIOLATIONS, name);
             final Thread publisher = new Thread(() ->
@@ -124,7 +150,9 @@ final class MemberNode implements Callable<Integer>
             }, "jmirror-harness-violations");
             publisher.setDaemon(true);
             publisher.start();
-            NodeControl.serve("member=" + name, (command, args, printer) ->
+            // the store's URL, for jmirror check, when it is served
+            final String ready = "member=" + name + (isStoreServed ? " store=" + StoreEndpoint.url(endpoint) : "");
+            NodeControl.serve(ready, (command, args, printer) ->
             {
                 switch (command)
                 {

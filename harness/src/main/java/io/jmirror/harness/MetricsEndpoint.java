@@ -1,6 +1,7 @@
 package io.jmirror.harness;
 
 import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpHandler;
 import com.sun.net.httpserver.HttpServer;
 import io.jmirror.mirror.Member;
 import io.jmirror.mirror.MemberMeterBinder;
@@ -108,6 +109,15 @@ final class MetricsEndpoint implements AutoCloseable
     static InetSocketAddress address(final String bind, final int port) throws IOException
     {
         return new InetSocketAddress(InetAddress.getByName(bind), port);
+    }
+
+    /**
+     * Serve more than the meters on the same port and thread: {@code handler} answers every request under
+     * {@code path}.
+     */
+    void handle(final String path, final HttpHandler handler)
+    {
+        server.createContext(path, handler);
     }
 
     /**

@@ -89,6 +89,15 @@ final class OrderCheckingTarget implements Target
         target.apply(record, worker);
     }
 
+    /**
+     * Passed on: a RocksDB store with isolated readers ends a transaction's overlay at its marker.
+     */
+    @Override
+    public void onTransactionMarker(final JournalRecord record)
+    {
+        target.onTransactionMarker(record);
+    }
+
     @Override
     public void checkpoint(final long appliedLsn)
     {
@@ -105,6 +114,12 @@ final class OrderCheckingTarget implements Target
     public boolean isDurable()
     {
         return target.isDurable();
+    }
+
+    @Override
+    public <T extends Target> T unwrap(final Class<T> type)
+    {
+        return type.isInstance(this) ? type.cast(this) : target.unwrap(type);
     }
 
     long violations()

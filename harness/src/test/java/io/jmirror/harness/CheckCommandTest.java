@@ -167,7 +167,7 @@ class CheckCommandTest
         return check(expectedExit, left.toString(), right.toString());
     }
 
-    private static String check(final int expectedExit, final String... args)
+    static String check(final int expectedExit, final String... args)
     {
         final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         final PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8);

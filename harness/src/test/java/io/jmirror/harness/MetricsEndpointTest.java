@@ -166,7 +166,7 @@ class MetricsEndpointTest
     void theNodeCommandsAndTheArbiterTakeTheMetricsOptionsAndListenOnLoopbackByDefault()
     {
         for (final Object node : new Object[] {new PrimaryNode(), new MemberNode(), new FailoverNode(),
-            new ArbiterCommand()})
+            new ArbiterCommand(), new ClusterArbiterNode()})
         {
             final CommandLine commandLine = new CommandLine(node);
             commandLine.parseArgs(requiredOptions(node, "--metrics-port", "0"));
@@ -240,6 +240,10 @@ class MetricsEndpointTest
         if (node instanceof ArbiterCommand)
         {
             args.addAll(List.of("--member", "M:a"));
+        }
+        if (node instanceof ClusterArbiterNode)
+        {
+            args.addAll(List.of("--member", "a"));
         }
         if (node instanceof FailoverNode)
         {

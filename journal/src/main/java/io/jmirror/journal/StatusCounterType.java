@@ -77,6 +77,8 @@ public enum StatusCounterType
      * waited for the journal to get them again from the primary before starting its dejournaler.
      */
     DEJOURNAL_STORE_AHEAD_WAITS(411, Scope.DEJOURNAL, "storeAheadWaits", Unit.COUNT),
+    /** 1 when the member's read views hide open transactions (its isolated-readers option), else 0. */
+    DEJOURNAL_ISOLATED_READERS(412, Scope.DEJOURNAL, "isolatedReaders", Unit.FLAG),
 
     WORKER_RECORDS(501, Scope.WORKER, "records", Unit.COUNT),
     WORKER_BUSY_MS(502, Scope.WORKER, "busyMs", Unit.MS),

@@ -68,6 +68,8 @@ public final class Member implements AutoCloseable
             ctx.receiverContext().memberName());
         this.storeAheadWaits = receiver.statusFile().newCounter(StatusCounterType.DEJOURNAL_STORE_AHEAD_WAITS,
             ctx.receiverContext().memberName());
+        receiver.statusFile().newCounter(StatusCounterType.DEJOURNAL_ISOLATED_READERS,
+            ctx.receiverContext().memberName()).setRelease(ctx.isolatedReaders() ? 1 : 0);
         this.wiringRunner = new AgentRunner(new SleepingMillisIdleStrategy(1), this::onWiringError, null, new Wiring());
         AgentRunner.startOnThread(wiringRunner);
     }

@@ -43,7 +43,7 @@ public final class MemberContext
         // backup, acknowledges) but never applies.
         DejournalContext.checkSettings(workers, ringSize, DejournalContext.DISPATCH_BATCH_DEFAULT,
             checkpointIntervalMs);
-        if (isolatedReaders && !(target instanceof RocksDbTarget))
+        if (isolatedReaders && null == target.unwrap(RocksDbTarget.class))
         {
             throw new DejournalException(DejournalException.Code.INVALID_CONFIG,
                 "isolatedReaders needs a RocksDbTarget: target=" + target.getClass().getName());
