@@ -18,6 +18,23 @@ public final class SimScenarios
     /** Half a batch: the backup lacks so few records that when it says HELLO again it is caught up at once. */
     private static final int NEARLY_CAUGHT_UP_RECORDS = 4;
 
+    /**
+     * The scenarios by name, for {@code simulate --script}.
+     */
+    public enum Name
+    {
+        /** {@link #activeBeforeCover()}. */
+        ACTIVE_BEFORE_COVER;
+
+        /**
+         * @return a new script of this scenario (one per run).
+         */
+        public SimScript newScript()
+        {
+            return activeBeforeCover();
+        }
+    }
+
     private SimScenarios()
     {
     }
@@ -55,7 +72,7 @@ public final class SimScenarios
     {
         return new SimScript(List.of(
             new SimScript.Step("B is ACTIVE and A's commits wait for it: cut A <-> B", 1000,
-                SimScenarios::isBackupGating, 10_000, SimScript.partition(PRIMARY, BACKUP)),
+                SimScenarios::isBackupGating, 5000, SimScript.partition(PRIMARY, BACKUP)),
             new SimScript.Step("A acknowledges alone (released B on the arbiter's revoke): heal A <-> B", 1500,
                 SimScenarios::isReleased, 5000, SimScript.reconnect(PRIMARY, BACKUP)),
             when("B holds A's journal beyond the revoke but for a few records, not ACTIVE yet: cut A <-> B, kill B",

@@ -10,9 +10,9 @@ import java.util.function.Predicate;
  * arbiter answers, the client's writes. A script forces a situation that random faults are too unlikely to reach.
  * <p>
  * Each step is: wait {@code afterMs} from the moment the previous step fired (the run's start for the first), then
- * wait until {@code when} holds, checked at the start of every simulation step (before messages are delivered and
+ * wait until {@code condition} holds, checked at the start of every simulation step (before messages are delivered and
  * members run), for at most {@code withinMs}; then apply {@code fault}. At most one step fires per simulation step.
- * A step whose {@code when} does not hold in time stops the script: {@link #stuck()} names it, and the run goes on
+ * A step whose {@code condition} does not hold in time stops the script: {@link #stuck()} names it, and the run goes on
  * without further faults (a test asserts the script got through, so a situation not reached never passes for one
  * reached). After the last step nothing more is injected; links stay as the steps left them until the heal phase
  * heals every link. So a script runs at most {@link #boundMs()} of simulated time, and is as deterministic as the
@@ -32,13 +32,14 @@ public final class SimScript implements SimFaultPlan
     /**
      * One scripted step.
      *
-     * @param what     what the step does and waits for, for the trace and {@link #stuck()}.
-     * @param afterMs  simulated time to wait after the previous step fired.
-     * @param when     the condition to wait for then, on the run's state.
-     * @param withinMs how long to wait for {@code when} before the script is stuck.
-     * @param fault    the fault to inject.
+     * @param what      what the step does and waits for, for the trace and {@link #stuck()}.
+     * @param afterMs   simulated time to wait after the previous step fired.
+     * @param condition the condition to wait for then, on the run's state.
+     * @param withinMs  how long to wait for {@code condition} before the script is stuck.
+     * @param fault     the fault to inject.
      */
-    public record Step(String what, long afterMs, Predicate<Simulation> when, long withinMs, Consumer<Simulation> fault)
+    public record Step(
+        String what, long afterMs, Predicate<Simulation> condition, long withinMs, Consumer<Simulation> fault)
     {
         /**
          * Checks the bounds.
@@ -61,12 +62,13 @@ public final class SimScript implements SimFaultPlan
         }
 
         /**
-         * @return a step that fires once {@code when} holds, at most {@code withinMs} after the previous one.
+         * @return a step that fires once {@code condition} holds, at most {@code withinMs} after the previous one.
          */
         public static Step when(
-            final String what, final Predicate<Simulation> when, final long withinMs, final Consumer<Simulation> fault)
+            final String what, final Predicate<Simulation> condition, final long withinMs,
+            final Consumer<Simulation> fault)
         {
-            return new Step(what, 0, when, withinMs, fault);
+            return new Step(what, 0, condition, withinMs, fault);
         }
     }
 
@@ -101,7 +103,7 @@ public final class SimScript implements SimFaultPlan
         {
             return;
         }
-        if (step.when().test(sim))
+        if (step.condition().test(sim))
         {
             next++;
             previousAtMs = sim.nowMs();

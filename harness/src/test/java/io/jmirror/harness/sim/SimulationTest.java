@@ -18,7 +18,6 @@ class SimulationTest
 {
     private static final int SEEDS = 24;
     private static final int SCRIPTED_SEEDS = 8;
-    private static final int SCRIPTED_STEPS = 3500;
 
     @Test
     void aFixedSetOfSeedsPassesWithFailovers()
@@ -145,7 +144,7 @@ class SimulationTest
 
     private static SimOptions scripted(final long seed, final SimScript script)
     {
-        final SimOptions options = SimOptions.of(seed, SCRIPTED_STEPS);
+        final SimOptions options = SimOptions.of(seed, SimOptions.STEPS_DEFAULT);
         assertTrue(options.steps() * options.stepMs() >= script.boundMs(), "the fault phase must hold the script");
         return options;
     }
