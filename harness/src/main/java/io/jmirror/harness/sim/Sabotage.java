@@ -14,7 +14,8 @@ public enum Sabotage
     /**
      * The primary reports its backup ACTIVE to the arbiter as soon as the backup's session is ACTIVE, with the
      * backup's acked durable LSN, whether or not the backup has acknowledged durable where the gate closed (what the
-     * primary may have acknowledged alone).
+     * primary may have acknowledged alone). The window lasts less than a batch, and generated faults do not land a
+     * takeover in it: {@link SimScenarios#activeBeforeCover()} forces it.
      */
     ACTIVE_WITHOUT_COVER
 }

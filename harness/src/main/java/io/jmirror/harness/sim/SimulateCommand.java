@@ -7,8 +7,8 @@ import java.io.PrintStream;
 import java.util.concurrent.Callable;
 
 /**
- * {@code jmirror simulate}: run the failover decisions under generated faults, deterministically, one seed after the
- * other, and check the invariants after every step.
+ * {@code jmirror simulate}: run the failover decisions under generated faults (or a scripted fault phase,
+ * {@link SimScenarios.Name}), deterministically, one seed after the other, and check the invariants after every step.
  */
 @Command(name = "simulate", mixinStandardHelpOptions = true,
     description = "Deterministic failover simulation: --seeds N runs seeds S..S+N-1; --seed S replays one with its " +
@@ -38,6 +38,10 @@ public final class SimulateCommand implements Callable<Integer>
         "what it had not made durable, its last record may be torn.")
     boolean machineCrashes;
 
+    @Option(names = "--script", description = "Replace the generated faults with a scripted fault phase: " +
+        "${COMPLETION-CANDIDATES}. A seed whose run does not reach every step of the script fails.")
+    SimScenarios.Name script;
+
     @Option(names = "--async", defaultValue = "" + SimOptions.ASYNC_DEFAULT, description = "DR async members, which " +
         "follow whoever is primary and are not waited for (default: ${DEFAULT-VALUE}).")
     int asyncMembers;
@@ -52,18 +56,21 @@ public final class SimulateCommand implements Callable<Integer>
             throw new IllegalArgumentException("--steps and --seeds must be positive: steps=" + steps + " seeds=" +
                 seeds);
         }
+        checkScriptFits();
         if (null != seed)
         {
-            final SimResult result = new Simulation(options(seed)).run();
-            if (!result.isPass())
+            final SimScript plan = null == script ? null : script.newScript();
+            final SimResult result = run(seed, plan);
+            final String failure = failure(result, plan);
+            if (null != failure)
             {
                 out.println("trace of seed " + seed + " (last " + result.trace().size() + " events):");
                 result.trace().forEach(line -> out.println("  " + line));
             }
-            out.println(summary(result.isPass(), 1, result.steps(), result.failovers(), result.acked(),
+            out.println(summary(null == failure, 1, result.steps(), result.failovers(), result.acked(),
                 result.crashes()) + " seed=" + seed + " trace=" + Long.toHexString(result.traceHash()) +
-                (result.isPass() ? "" : " violation=\"" + result.violation() + "\""));
-            return result.isPass() ? 0 : 1;
+                (null == failure ? "" : " violation=\"" + failure + "\""));
+            return null == failure ? 0 : 1;
         }
         long totalSteps = 0;
         long failovers = 0;
@@ -72,17 +79,20 @@ public final class SimulateCommand implements Callable<Integer>
         int failed = 0;
         for (long s = start; s < start + seeds; s++)
         {
-            final SimResult result = new Simulation(options(s)).run();
+            final SimScript plan = null == script ? null : script.newScript();
+            final SimResult result = run(s, plan);
+            final String failure = failure(result, plan);
             totalSteps += result.steps();
             failovers += result.failovers();
             acked += result.acked();
             crashes += result.crashes();
-            if (!result.isPass())
+            if (null != failure)
             {
                 failed++;
-                out.println("FAIL seed=" + s + " step=" + result.failStep() + " violation=\"" + result.violation() +
+                out.println("FAIL seed=" + s + " step=" + result.failStep() + " violation=\"" + failure +
                     "\" replay: simulate --seed " + s + " --steps " + steps +
                     (sabotage == Sabotage.NONE ? "" : " --sabotage " + sabotage) +
+                    (null == script ? "" : " --script " + script) +
                     (machineCrashes ? " --machine-crashes" : "") +
                     (asyncMembers == SimOptions.ASYNC_DEFAULT ? "" : " --async " + asyncMembers));
             }
@@ -102,6 +112,33 @@ public final class SimulateCommand implements Callable<Integer>
         {
             System.setProperty(ENGINE_LOG_LEVEL, "off");
         }
+    }
+
+    private void checkScriptFits()
+    {
+        final long boundMs = null == script ? 0 : script.newScript().boundMs();
+        if (steps * options(0).stepMs() < boundMs)
+        {
+            throw new IllegalArgumentException("--steps too few to hold the script: steps=" + steps + " stepMs=" +
+                options(0).stepMs() + " script=" + script + " scriptBoundMs=" + boundMs);
+        }
+    }
+
+    private SimResult run(final long runSeed, final SimScript plan)
+    {
+        return null == plan ? new Simulation(options(runSeed)).run() : new Simulation(options(runSeed), plan).run();
+    }
+
+    /**
+     * @return the violation; else, when a script did not reach one of its steps, that; else null.
+     */
+    private static String failure(final SimResult result, final SimScript plan)
+    {
+        if (!result.isPass())
+        {
+            return result.violation();
+        }
+        return null == plan || null == plan.stuck() ? null : "script stuck at " + plan.stuck();
     }
 
     private SimOptions options(final long runSeed)

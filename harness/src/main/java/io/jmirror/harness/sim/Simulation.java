@@ -315,6 +315,17 @@ public final class Simulation
         restartAtMs[index] = nowMs + downMs;
     }
 
+    /**
+     * Start a killed member now rather than when its down time ends (a scripted restart).
+     */
+    void restartNow(final int index)
+    {
+        if (!nodes.get(index).isUp())
+        {
+            restartAtMs[index] = nowMs;
+        }
+    }
+
     void crashArbiter(final long downMs)
     {
         if (!arbiter.isUp())
@@ -353,6 +364,21 @@ public final class Simulation
             }
         }
         return null;
+    }
+
+    /**
+     * @return the index of the member named {@code name}.
+     */
+    int nodeIndex(final String name)
+    {
+        for (int i = 0; i < nodes.size(); i++)
+        {
+            if (nodes.get(i).name().equals(name))
+            {
+                return i;
+            }
+        }
+        throw new IllegalArgumentException("no such member: name=" + name);
     }
 
     List<SimNode> nodes()

@@ -33,6 +33,8 @@
  * one (never a failover role, never named by the arbiter, never waited for) and, once in the primary's epoch, holds
  * only the primary's records. After the faults stop,
  * every member must converge within the heal phase. {@link io.jmirror.harness.sim.Sabotage} reintroduces known
- * mistakes, in this package only, to show the checks fail.
+ * mistakes, in this package only, to show the checks fail. A {@link io.jmirror.harness.sim.SimScript} replaces the
+ * drawn faults with scripted steps (each after a wait, once a condition on the run holds) to force a situation random
+ * faults reach too rarely: {@link io.jmirror.harness.sim.SimScenarios} holds those the tests run.
  */
 package io.jmirror.harness.sim;

@@ -45,6 +45,20 @@ class SimulateCommandTest
         assertEquals(once, again, "a replay must print the same run");
     }
 
+    @Test
+    void aScriptForcesTheWindowOfASabotageTheGeneratedFaultsMissAndTheProductionRulePassesIt()
+    {
+        final String sabotaged = run(1, "simulate", "--seeds", "2", "--script", "ACTIVE_BEFORE_COVER", "--sabotage",
+            "ACTIVE_WITHOUT_COVER");
+        assertTrue(sabotaged.contains("FAIL seed=1 "), sabotaged);
+        assertTrue(sabotaged.contains("acknowledged commit lost"), sabotaged);
+        assertTrue(sabotaged.contains(" --script ACTIVE_BEFORE_COVER"), sabotaged);
+        assertTrue(sabotaged.lines().reduce((a, b) -> b).orElse("").startsWith("FAIL seeds=2 "), sabotaged);
+        final String production = run(0, "simulate", "--seeds", "2", "--script", "ACTIVE_BEFORE_COVER");
+        assertTrue(production.contains("PASS seeds=2 "), production);
+        run(2, "simulate", "--seeds", "1", "--steps", "1000", "--script", "ACTIVE_BEFORE_COVER");
+    }
+
     private static String run(final int expectedStatus, final String... args)
     {
         final PrintStream original = System.out;
