@@ -100,6 +100,14 @@ public final class RocksDbTarget implements Target, StoreReader, AutoCloseable
      */
     static final long WRITE_BUFFER_BYTES = 16L * 1024 * 1024;
 
+    /**
+     * Memtables a store may hold, the one written and those waiting for their flush: with RocksDB's default of 2, a
+     * full memtable whose predecessor was still flushing stopped every worker's write until the flush ended (a
+     * checkpoint flushes too, each second); with 4 the workers wrote on, and inserts ran about 1.2 times as fast.
+     * At most 64 MiB of memtables, half of RocksDB's default.
+     */
+    static final int WRITE_BUFFERS = 4;
+
     private final Path dir;
     private final Options options;
     private final WriteOptions writeOptions;
@@ -137,7 +145,8 @@ public final class RocksDbTarget implements Target, StoreReader, AutoCloseable
             {
                 throw new java.io.FileNotFoundException("no such store directory");
             }
-            builtOptions = new Options().setCreateIfMissing(!readOnly).setWriteBufferSize(WRITE_BUFFER_BYTES);
+            builtOptions = new Options().setCreateIfMissing(!readOnly).setWriteBufferSize(WRITE_BUFFER_BYTES)
+                .setMaxWriteBufferNumber(WRITE_BUFFERS);
             if (bulkLoad)
             {
                 // Unsorted memtables: an insert is an append, sorted once when the memtable is flushed.
