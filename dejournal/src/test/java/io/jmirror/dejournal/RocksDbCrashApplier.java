@@ -21,7 +21,8 @@ public final class RocksDbCrashApplier
     }
 
     /**
-     * Forwards everything and counts the checkpoints that returned.
+     * Forwards everything (a worker's batches too, so the store gathers them as it does for a member) and counts the
+     * checkpoints that returned.
      */
     private static final class CheckpointCounter implements Target
     {
@@ -43,6 +44,18 @@ public final class RocksDbCrashApplier
         public void apply(final JournalRecord first, final JournalRecord second, final int worker)
         {
             target.apply(first, second, worker);
+        }
+
+        @Override
+        public void beginBatch(final int worker)
+        {
+            target.beginBatch(worker);
+        }
+
+        @Override
+        public void endBatch(final int worker)
+        {
+            target.endBatch(worker);
         }
 
         @Override
