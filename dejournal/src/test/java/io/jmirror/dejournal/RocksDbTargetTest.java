@@ -442,7 +442,8 @@ class RocksDbTargetTest
     // ------------------------------------------------------------------------------------------------ restarts
 
     /**
-     * Forwards records and drops checkpoints: a dejournaler whose last checkpoints never reached the store.
+     * Forwards records (and a worker's batches) and drops checkpoints: a dejournaler whose last checkpoints never
+     * reached the store.
      */
     static final class NoCheckpointTarget implements Target
     {
@@ -459,6 +460,18 @@ class RocksDbTargetTest
         {
             applied.incrementAndGet();
             target.apply(record, worker);
+        }
+
+        @Override
+        public void beginBatch(final int worker)
+        {
+            target.beginBatch(worker);
+        }
+
+        @Override
+        public void endBatch(final int worker)
+        {
+            target.endBatch(worker);
         }
 
         @Override
@@ -491,6 +504,18 @@ class RocksDbTargetTest
         {
             applied.incrementAndGet();
             target.apply(record, worker);
+        }
+
+        @Override
+        public void beginBatch(final int worker)
+        {
+            target.beginBatch(worker);
+        }
+
+        @Override
+        public void endBatch(final int worker)
+        {
+            target.endBatch(worker);
         }
 
         @Override
