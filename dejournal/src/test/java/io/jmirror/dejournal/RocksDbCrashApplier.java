@@ -5,7 +5,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 import io.jmirror.journal.Journal;
-import io.jmirror.journal.JournalRecord;
 
 /**
  * The process of {@link RocksDbTargetTest#aKilledProcessResumesFromItsLastCheckpointAndEndsEqual}: journals a random
@@ -24,38 +23,13 @@ public final class RocksDbCrashApplier
      * Forwards everything (a worker's batches too, so the store gathers them as it does for a member) and counts the
      * checkpoints that returned.
      */
-    private static final class CheckpointCounter implements Target
+    private static final class CheckpointCounter extends ForwardingTarget
     {
-        private final Target target;
         private final AtomicLong checkpoints = new AtomicLong();
 
         CheckpointCounter(final Target target)
         {
-            this.target = target;
-        }
-
-        @Override
-        public void apply(final JournalRecord record, final int worker)
-        {
-            target.apply(record, worker);
-        }
-
-        @Override
-        public void apply(final JournalRecord first, final JournalRecord second, final int worker)
-        {
-            target.apply(first, second, worker);
-        }
-
-        @Override
-        public void beginBatch(final int worker)
-        {
-            target.beginBatch(worker);
-        }
-
-        @Override
-        public void endBatch(final int worker)
-        {
-            target.endBatch(worker);
+            super(target);
         }
 
         @Override
@@ -63,12 +37,6 @@ public final class RocksDbCrashApplier
         {
             target.checkpoint(appliedLsn);
             checkpoints.incrementAndGet();
-        }
-
-        @Override
-        public long recoveredLsn()
-        {
-            return target.recoveredLsn();
         }
     }
 

@@ -445,14 +445,13 @@ class RocksDbTargetTest
      * Forwards records (and a worker's batches) and drops checkpoints: a dejournaler whose last checkpoints never
      * reached the store.
      */
-    static final class NoCheckpointTarget implements Target
+    static final class NoCheckpointTarget extends ForwardingTarget
     {
-        private final Target target;
         final AtomicLong applied = new AtomicLong();
 
         NoCheckpointTarget(final Target target)
         {
-            this.target = target;
+            super(target);
         }
 
         @Override
@@ -463,40 +462,21 @@ class RocksDbTargetTest
         }
 
         @Override
-        public void beginBatch(final int worker)
-        {
-            target.beginBatch(worker);
-        }
-
-        @Override
-        public void endBatch(final int worker)
-        {
-            target.endBatch(worker);
-        }
-
-        @Override
         public void checkpoint(final long appliedLsn)
         {
-        }
-
-        @Override
-        public long recoveredLsn()
-        {
-            return target.recoveredLsn();
         }
     }
 
     /**
      * Counts the records applied, checkpointing as usual.
      */
-    static final class CountingTarget implements Target
+    static final class CountingTarget extends ForwardingTarget
     {
-        private final Target target;
         final AtomicLong applied = new AtomicLong();
 
         CountingTarget(final Target target)
         {
-            this.target = target;
+            super(target);
         }
 
         @Override
@@ -504,30 +484,6 @@ class RocksDbTargetTest
         {
             applied.incrementAndGet();
             target.apply(record, worker);
-        }
-
-        @Override
-        public void beginBatch(final int worker)
-        {
-            target.beginBatch(worker);
-        }
-
-        @Override
-        public void endBatch(final int worker)
-        {
-            target.endBatch(worker);
-        }
-
-        @Override
-        public void checkpoint(final long appliedLsn)
-        {
-            target.checkpoint(appliedLsn);
-        }
-
-        @Override
-        public long recoveredLsn()
-        {
-            return target.recoveredLsn();
         }
     }
 

@@ -165,10 +165,8 @@ final class StoreEndpoint
             error(ex, out);
             return;
         }
-        final LiveStore.Position after = store.position().get();
-        if (!before.isSameAs(after))
+        if (hasMovedSince(before, out))
         {
-            busy(after, out);
             return;
         }
         for (final Map.Entry<GlobalName, GlobalDigest> entry : digests.entrySet())
@@ -221,13 +219,27 @@ final class StoreEndpoint
             error(ex, out);
             return;
         }
-        final LiveStore.Position after = store.position().get();
-        if (!before.isSameAs(after))
+        if (hasMovedSince(before, out))
         {
-            busy(after, out);
             return;
         }
         out.write("ok lsn=" + lsn + " nodes=" + nodes[0] + "\n");
+    }
+
+    /**
+     * After a read: answers busy when the node stands elsewhere than before it, so the read is of no one LSN.
+     *
+     * @return whether it moved (and busy was answered).
+     */
+    private boolean hasMovedSince(final LiveStore.Position before, final Writer out) throws IOException
+    {
+        final LiveStore.Position after = store.position().get();
+        if (before.isSameAs(after))
+        {
+            return false;
+        }
+        busy(after, out);
+        return true;
     }
 
     private static void busy(final LiveStore.Position position, final Writer out) throws IOException
