@@ -52,13 +52,13 @@ import org.slf4j.LoggerFactory;
  * left it, whether or not some records after the LSN were applied once before. The member's journal must therefore
  * keep every record from the recovered LSN on.
  * <p>
- * <b>Writes.</b> A worker's batch of records ({@link #beginBatch} to {@link #endBatch}) is gathered into its
- * {@link RocksDbWriter}'s write batch and written with one {@code db.write} (more for a very large batch), before the
- * worker's position moves past the records, so nothing waits in a batch when the dispatcher reads the workers'
- * positions. A record applied outside a worker's batch (a rollback, an undo, a primary's own writes) is written before
- * {@link #apply} returns. A worker owns its batch and its key and value buffers, so a SET or ZKILL allocates nothing
- * on the Java heap. RocksDB itself is safe for concurrent writers, and the records of one (database, global) all come
- * from one worker, in order.
+ * <b>Writes.</b> A worker's batch of records ({@link #beginBatch} to {@link #endBatch}) is gathered by its
+ * {@link RocksDbWriter} and written with one {@code db.write} (more for a very large batch), sorted by key between
+ * KILLs, before the worker's position moves past the records, so nothing waits in a batch when the dispatcher reads
+ * the workers' positions. A record applied outside a worker's batch (a rollback, an undo, a primary's own writes) is
+ * written before {@link #apply} returns. A worker owns its batch and its staging buffer, so a SET or ZKILL allocates
+ * nothing on the Java heap. RocksDB itself is safe for concurrent writers (it queues them and one inserts a group of
+ * writes into the memtable at a time), and the records of one (database, global) all come from one worker, in order.
  * <p>
  * <b>KILL is a range delete</b> ({@code WriteBatch.deleteRange}) of the node's key to its successor: one tombstone
  * whatever the subtree's size, no read on the apply path, and atomic with the rest of the call's batch. Deleting key
@@ -146,7 +146,10 @@ public final class RocksDbTarget implements Target, StoreReader, AutoCloseable
                 throw new java.io.FileNotFoundException("no such store directory");
             }
             builtOptions = new Options().setCreateIfMissing(!readOnly).setWriteBufferSize(WRITE_BUFFER_BYTES)
-                .setMaxWriteBufferNumber(WRITE_BUFFERS);
+                .setMaxWriteBufferNumber(WRITE_BUFFERS)
+                // One writer at a time inserts a write group into the memtable, so each insert can start from the
+                // previous one's place: see RocksDbWriter's sorted writes.
+                .setAllowConcurrentMemtableWrite(false);
             if (bulkLoad)
             {
                 // Unsorted memtables: an insert is an append, sorted once when the memtable is flushed.
@@ -467,7 +470,7 @@ public final class RocksDbTarget implements Target, StoreReader, AutoCloseable
         }
         if (null == writers[worker])
         {
-            writers[worker] = new RocksDbWriter(db, writeOptions, dir);
+            writers[worker] = new RocksDbWriter(db, writeOptions, dir, !isBulkLoad);
         }
         return writers[worker];
     }
