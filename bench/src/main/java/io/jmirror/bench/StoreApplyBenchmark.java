@@ -42,10 +42,10 @@ import org.agrona.concurrent.UnsafeBuffer;
  * from about a million nodes per global ({@value #SUBSCRIPT_RANGE} x {@value #SUBSCRIPT_RANGE}), values of 32 to 100
  * bytes, so almost every record makes a new node. Each invocation replays it into an empty store made before it (not
  * measured) and closed after it (not measured), so every invocation inserts. {@link StoreKind#MEMORY} is the built-in
- * {@link GlobalStore}; {@link StoreKind#ROCKSDB} the durable {@link RocksDbTarget} (RocksDB's WAL off, one write
- * batch per worker batch, a checkpoint with a flush each second), whose score divided by MEMORY's, from the same
+ * {@link GlobalStore}; {@link StoreKind#ROCKSDB} the durable {@link RocksDbTarget} (RocksDB's WAL off, one sorted
+ * write per worker batch, a checkpoint with a flush each second), whose score divided by MEMORY's, from the same
  * run, is the figure to quote; {@link StoreKind#ROCKSDB_BULK} the same store opened for a bulk load (unsorted
- * memtables, as a restore uses it). {@link #targetOnly} is the RocksDB target alone on one thread, its ceiling per
+ * memtables). {@link #targetOnly} is the RocksDB target alone on one thread, its ceiling per
  * core.
  */
 @BenchmarkMode(Mode.Throughput)
@@ -70,8 +70,8 @@ public class StoreApplyBenchmark
     /** SETs per transaction in {@link #transactions}. */
     public static final int TRANSACTION_SETS = 4;
 
-    /** Records per batch in {@link #targetOnly}: a worker's batch when it has a backlog. */
-    static final int TARGET_ONLY_BATCH = 1024;
+    /** Records per batch in {@link #targetOnly}: a worker's batch when it has a backlog (its whole ring). */
+    static final int TARGET_ONLY_BATCH = DejournalContext.RING_SIZE_DEFAULT;
 
     private static final long APPLY_TIMEOUT_NS = TimeUnit.SECONDS.toNanos(300);
 

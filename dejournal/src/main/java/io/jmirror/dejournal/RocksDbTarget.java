@@ -189,13 +189,16 @@ public final class RocksDbTarget implements Target, StoreReader, AutoCloseable
     }
 
     /**
-     * Opens the store in {@code dir}, creating it if new, for loading many records with nobody reading until the
-     * load ends: a restore, or a new store filled from a journal. Its memtables are unsorted vectors instead of skip
-     * lists, so a write appends instead of searching its place among the memtable's nodes (the search is most of a
-     * write's cost: a cache miss per level for random keys), and a memtable is sorted once, when it is flushed. A
-     * read pays instead: while the memtable holds records, every read sorts a copy of it, which takes a large
+     * Opens the store in {@code dir}, creating it if new, for loading many records from one thread with nobody
+     * reading until the load ends. Its memtables are unsorted vectors instead of skip lists, so a write appends
+     * instead of searching its place among the memtable's nodes, and a memtable is sorted once, when it is flushed.
+     * A read pays instead: while the memtable holds records, every read sorts a copy of it, which takes a large
      * fraction of a second, so do not read (nor isolate readers) until the last {@link #checkpoint}, which flushes.
      * The files on disk are the same as {@link #open}'s: open the store with {@link #open} afterwards to serve reads.
+     * <p>
+     * Since {@link #open}'s store sorts each write (see {@link RocksDbWriter}), this is faster only for one thread
+     * writing straight into the target; through a dejournaler with two workers it was slower, so a restore uses
+     * {@link #open} (figures in bench/results/rocksdb-apply.md).
      *
      * @param dir the store's directory, which only it uses.
      * @return the open store, at its last checkpoint.
