@@ -555,11 +555,12 @@ final class MemberSession implements Agent
                 " resumeLsn=" + resumeLsn + " oldestLsnHeld=" + journal.startLsn());
             return;
         }
-        final long divergence = divergenceLsn(decoder.epoch(), resumeLsn);
+        final long divergence = divergenceLsn(decoder.helloJournalEpoch(), resumeLsn);
         if (divergence >= 0)
         {
             reject(RejectReason.DIVERGED, divergence, "member's journal runs beyond where a later epoch starts in " +
-                "the primary's: member=" + memberName + " memberEpoch=" + decoder.epoch() + " resumeLsn=" +
+                "the primary's: member=" + memberName + " journalEpoch=" + decoder.helloJournalEpoch() +
+                " knownEpoch=" + decoder.epoch() + " resumeLsn=" +
                 resumeLsn + " divergenceLsn=" + divergence + " reignEpoch=" + journal.epoch());
             return;
         }
@@ -627,10 +628,11 @@ final class MemberSession implements Agent
     }
 
     /**
-     * Where a member that says it is in {@code memberEpoch} and resumes at {@code resumeLsn} parts from this journal:
-     * the start of the first epoch after the member's in this journal's epoch history, when the member's journal runs
-     * beyond it (its bytes there were written in the member's epoch, which this journal left at that LSN). A member
-     * at or below that start, or in the reign epoch, has not diverged by what the history can tell.
+     * Where a member whose journal ends in {@code memberEpoch} (the HELLO's journal epoch, not the higher epoch it may
+     * know) and resumes at {@code resumeLsn} parts from this journal: the start of the first epoch after the member's
+     * in this journal's epoch history, when the member's journal runs beyond it (its bytes there were written in the
+     * member's epoch, which this journal left at that LSN). A member at or below that start, or in the reign epoch,
+     * has not diverged by what the history can tell.
      *
      * @return the divergence LSN, or -1 when none is seen.
      */

@@ -123,6 +123,15 @@ final class MessageDecoder
         return buffer.getLong(offset + HELLO_JOURNAL_ID_OFFSET);
     }
 
+    /**
+     * @return the epoch of the member's journal at its end (its last epoch start), 0 when it has no journal; the
+     * HELLO's epoch ({@link #epoch()}) is the highest the member knows and may be above it.
+     */
+    long helloJournalEpoch()
+    {
+        return buffer.getLong(offset + HELLO_JOURNAL_EPOCH_OFFSET);
+    }
+
     long helloResumeLsn()
     {
         return buffer.getLong(offset + HELLO_RESUME_LSN_OFFSET);

@@ -42,6 +42,7 @@ final class MessageEncoder
         final String memberName,
         final MemberRole role,
         final long journalId,
+        final long journalEpoch,
         final long resumeLsn,
         final int codecs)
     {
@@ -52,6 +53,7 @@ final class MessageEncoder
         header(buffer, TYPE_HELLO, length);
         buffer.putLong(HELLO_EPOCH_OFFSET, epoch);
         buffer.putLong(HELLO_JOURNAL_ID_OFFSET, journalId);
+        buffer.putLong(HELLO_JOURNAL_EPOCH_OFFSET, journalEpoch);
         buffer.putLong(HELLO_RESUME_LSN_OFFSET, resumeLsn);
         buffer.putInt(HELLO_CODECS_OFFSET, codecs);
         buffer.putByte(HELLO_ROLE_OFFSET, role.code());

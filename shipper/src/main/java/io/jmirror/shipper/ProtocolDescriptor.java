@@ -21,7 +21,7 @@ package io.jmirror.shipper;
 public final class ProtocolDescriptor
 {
     /** The protocol version this build speaks. A peer with another version is refused. */
-    public static final int VERSION = 2;
+    public static final int VERSION = 3;
 
     public static final int HEADER_LENGTH = 8;
     public static final int FRAME_LENGTH_OFFSET = 0;
@@ -53,7 +53,11 @@ public final class ProtocolDescriptor
      *  +---------------+---------------+-------------------------------+
      *  |      Member Name Length       |           Reserved            | 40
      *  +-------------------------------+-------------------------------+
-     *  |           Mirror Name (UTF-8) | Member Name (UTF-8)           | 44
+     *  |                           Reserved                            | 44
+     *  +---------------------------------------------------------------+
+     *  |                    Journal Epoch (8 bytes)                    | 48   epoch of the member's journal's end
+     *  +---------------------------------------------------------------+
+     *  |           Mirror Name (UTF-8) | Member Name (UTF-8)           | 56
      *  +---------------------------------------------------------------+
      */
     public static final int HELLO_EPOCH_OFFSET = EPOCH_OFFSET;
@@ -63,7 +67,9 @@ public final class ProtocolDescriptor
     public static final int HELLO_ROLE_OFFSET = 36;
     public static final int HELLO_MIRROR_NAME_LENGTH_OFFSET = 38;
     public static final int HELLO_MEMBER_NAME_LENGTH_OFFSET = 40;
-    public static final int HELLO_NAMES_OFFSET = 44;
+    /** Version 3: the epoch of the member's journal, which the known epoch at offset 8 may be above. */
+    public static final int HELLO_JOURNAL_EPOCH_OFFSET = 48;
+    public static final int HELLO_NAMES_OFFSET = 56;
 
     /*
      * WELCOME: primary -> member

@@ -313,11 +313,14 @@ public final class Receiver implements Agent, AutoCloseable
         qosTimeoutNs = TimeUnit.MILLISECONDS.toNanos(ctx.qosTimeoutMs());
         heartbeatIntervalNs = TimeUnit.MILLISECONDS.toNanos(ctx.heartbeatIntervalMs());
         final long journalId = null == journal ? 0 : journal.journalId();
+        // The primary checks the resume point against the epoch the journal's bytes were written in, which a
+        // higher epoch this member learned elsewhere says nothing about.
+        final long journalEpoch = null == journal ? 0 : journal.epoch();
         final long resumeLsn = null == replicator ? -1 : replicator.endLsn();
         frameWriter.reset();
         final long epoch = knownEpoch();
-        frameWriter.offer(encoder.hello(epoch, ctx.mirrorName(), ctx.memberName(), ctx.role(), journalId, resumeLsn,
-            ctx.acceptedCodecs()), null);
+        frameWriter.offer(encoder.hello(epoch, ctx.mirrorName(), ctx.memberName(), ctx.role(), journalId,
+            journalEpoch, resumeLsn, ctx.acceptedCodecs()), null);
         lastReceiveNs = nowNs;
         lastSendNs = nowNs;
         primaryEpoch = -1;

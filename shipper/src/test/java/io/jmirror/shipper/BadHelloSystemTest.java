@@ -88,30 +88,33 @@ class BadHelloSystemTest
         final MessageEncoder encoder = new MessageEncoder();
         final int none = Codec.NONE.bit();
         final long tail = journal.tailLsn();
-        final byte[] futureVersion = bytesOf(encoder.hello(EPOCH, "TEST", "dr-1", MemberRole.DR_ASYNC, 0, -1, none));
+        final byte[] futureVersion =
+            bytesOf(encoder.hello(EPOCH, "TEST", "dr-1", MemberRole.DR_ASYNC, 0, EPOCH, -1, none));
         futureVersion[ProtocolDescriptor.VERSION_OFFSET] = (byte)(ProtocolDescriptor.VERSION + 1);
         final List<BadHello> hellos = List.of(
             new BadHello("a name not on the allow-list", RejectReason.UNKNOWN_MEMBER,
-                bytesOf(encoder.hello(EPOCH, "TEST", "stranger", MemberRole.DR_ASYNC, 0, -1, none))),
+                bytesOf(encoder.hello(EPOCH, "TEST", "stranger", MemberRole.DR_ASYNC, 0, EPOCH, -1, none))),
             new BadHello("another mirror", RejectReason.WRONG_MIRROR,
-                bytesOf(encoder.hello(EPOCH, "OTHER", "dr-1", MemberRole.DR_ASYNC, 0, -1, none))),
+                bytesOf(encoder.hello(EPOCH, "OTHER", "dr-1", MemberRole.DR_ASYNC, 0, EPOCH, -1, none))),
             new BadHello("another protocol version", RejectReason.INCOMPATIBLE_VERSION, futureVersion),
             new BadHello("a DR async asking to be the backup", RejectReason.ROLE_MISMATCH,
-                bytesOf(encoder.hello(EPOCH, "TEST", "dr-1", MemberRole.BACKUP, 0, -1, none))),
+                bytesOf(encoder.hello(EPOCH, "TEST", "dr-1", MemberRole.BACKUP, 0, EPOCH, -1, none))),
             new BadHello("a copy of another journal", RejectReason.WRONG_JOURNAL,
-                bytesOf(encoder.hello(EPOCH, "TEST", "backup-1", MemberRole.BACKUP, journal.journalId() + 1, 0,
+                bytesOf(encoder.hello(EPOCH, "TEST", "backup-1", MemberRole.BACKUP, journal.journalId() + 1, EPOCH, 0,
                     none))),
             new BadHello("an unaligned resume LSN", RejectReason.LSN_UNALIGNED,
-                bytesOf(encoder.hello(EPOCH, "TEST", "backup-1", MemberRole.BACKUP, journal.journalId(), 12, none))),
+                bytesOf(encoder.hello(EPOCH, "TEST", "backup-1", MemberRole.BACKUP, journal.journalId(), EPOCH, 12,
+                    none))),
             new BadHello("a resume LSN past the primary's journal", RejectReason.LSN_AHEAD,
-                bytesOf(encoder.hello(EPOCH, "TEST", "backup-1", MemberRole.BACKUP, journal.journalId(),
+                bytesOf(encoder.hello(EPOCH, "TEST", "backup-1", MemberRole.BACKUP, journal.journalId(), EPOCH,
                     tail + 4096, none))),
             new BadHello("a resume LSN inside a record", RejectReason.LSN_NOT_A_RECORD,
-                bytesOf(encoder.hello(EPOCH, "TEST", "backup-1", MemberRole.BACKUP, journal.journalId(), 8, none))),
+                bytesOf(encoder.hello(EPOCH, "TEST", "backup-1", MemberRole.BACKUP, journal.journalId(), EPOCH, 8,
+                    none))),
             new BadHello("no codec in common", RejectReason.NO_COMMON_CODEC,
-                bytesOf(encoder.hello(EPOCH, "TEST", "dr-1", MemberRole.DR_ASYNC, 0, -1, 0))),
+                bytesOf(encoder.hello(EPOCH, "TEST", "dr-1", MemberRole.DR_ASYNC, 0, EPOCH, -1, 0))),
             new BadHello("a second backup while one is connected", RejectReason.SECOND_BACKUP,
-                bytesOf(encoder.hello(EPOCH, "TEST", "backup-2", MemberRole.BACKUP, 0, -1, none))));
+                bytesOf(encoder.hello(EPOCH, "TEST", "backup-2", MemberRole.BACKUP, 0, EPOCH, -1, none))));
 
         for (final BadHello hello : hellos)
         {

@@ -365,11 +365,12 @@ class EpochSystemTest
         awaitCaughtUp(dr);
         final MessageEncoder encoder = new MessageEncoder();
         final byte[] badNameLength = HexFormat.of().parseHex(
-            "18000000" + "07" + "02" + "0000" + "0900000000000000" + "e8030000" + "61626364"); // name length 1000
+            "18000000" + "07" + String.format("%02x", ProtocolDescriptor.VERSION) + "0000" + "0900000000000000" +
+                "e8030000" + "61626364"); // name length 1000
 
         try (Socket afterHello = connect())
         {
-            afterHello.getOutputStream().write(bytesOf(encoder.hello(2, "TEST", "backup-1", MemberRole.BACKUP, 0, -1,
+            afterHello.getOutputStream().write(bytesOf(encoder.hello(2, "TEST", "backup-1", MemberRole.BACKUP, 0, 2, -1,
                 Codec.NONE.bit())));
             final ByteBuffer welcome = readFrame(afterHello.getInputStream());
             assertNotNull(welcome);
@@ -427,7 +428,7 @@ class EpochSystemTest
         {
             try (Socket socket = connect())
             {
-                socket.getOutputStream().write(bytesOf(encoder.hello(2, "TEST", "backup-1", MemberRole.BACKUP, 0,
+                socket.getOutputStream().write(bytesOf(encoder.hello(2, "TEST", "backup-1", MemberRole.BACKUP, 0, 2,
                     resume[0], Codec.NONE.bit())));
                 final ByteBuffer reject = readFrame(socket.getInputStream());
                 assertNotNull(reject);
@@ -444,7 +445,7 @@ class EpochSystemTest
     }
 
     @Test
-    void aMemberBeyondTheNextEpochsStartIsRefusedDivergedWithThatLsnAndOneAtOrBelowItIsWelcomed() throws IOException
+    void aMemberWhoseJournalRunsBeyondTheNextEpochsStartIsRefusedDivergedWhateverEpochItKnows() throws IOException
     {
         startPrimary(1);
         append(appender, 200);
@@ -453,29 +454,32 @@ class EpochSystemTest
         final long tail = primaryJournal.tailLsn();
         final MessageEncoder encoder = new MessageEncoder();
         final long[][] cases = {
-            // {hello epoch, resume LSN, expected frame type, expected reject LSN}
-            {1, tail, TYPE_REJECT, epochTwoStart},
-            {1, epochTwoStart, TYPE_WELCOME, -1},
-            {2, tail, TYPE_WELCOME, -1},
-            {0, tail, TYPE_REJECT, 0}};
+            // {known epoch, journal epoch, resume LSN, expected frame type, expected reject LSN}
+            {1, 1, tail, TYPE_REJECT, epochTwoStart},
+            {1, 1, epochTwoStart, TYPE_WELCOME, -1},
+            {2, 2, tail, TYPE_WELCOME, -1},
+            {0, 0, tail, TYPE_REJECT, 0},
+            // Epoch 2 learned elsewhere (the arbiter, a STALE_EPOCH) while the journal's bytes are epoch 1's.
+            {2, 1, tail, TYPE_REJECT, epochTwoStart},
+            {2, 1, epochTwoStart, TYPE_WELCOME, -1}};
         for (final long[] c : cases)
         {
             try (Socket socket = connect())
             {
                 socket.getOutputStream().write(bytesOf(encoder.hello(c[0], "TEST", "dr-1", MemberRole.DR_ASYNC,
-                    primaryJournal.journalId(), c[1], Codec.NONE.bit())));
+                    primaryJournal.journalId(), c[1], c[2], Codec.NONE.bit())));
                 final ByteBuffer frame = readFrame(socket.getInputStream());
-                final String what = "helloEpoch=" + c[0] + " resumeLsn=" + c[1];
+                final String what = "knownEpoch=" + c[0] + " journalEpoch=" + c[1] + " resumeLsn=" + c[2];
                 assertNotNull(frame, what);
-                assertEquals((int)c[2], frame.get(TYPE_OFFSET), what);
-                if (c[2] == TYPE_REJECT)
+                assertEquals((int)c[3], frame.get(TYPE_OFFSET), what);
+                if (c[3] == TYPE_REJECT)
                 {
                     assertEquals(RejectReason.DIVERGED.code(), frame.getInt(REJECT_REASON_OFFSET), what);
-                    assertEquals(c[3], frame.getLong(REJECT_LSN_OFFSET), what);
+                    assertEquals(c[4], frame.getLong(REJECT_LSN_OFFSET), what);
                 }
                 else
                 {
-                    assertEquals(c[1], frame.getLong(WELCOME_START_LSN_OFFSET), what);
+                    assertEquals(c[2], frame.getLong(WELCOME_START_LSN_OFFSET), what);
                 }
             }
         }

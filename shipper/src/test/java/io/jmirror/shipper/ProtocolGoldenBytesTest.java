@@ -11,7 +11,7 @@ import static io.jmirror.shipper.ProtocolDescriptor.*;
 import static org.junit.jupiter.api.Assertions.*;
 
 /**
- * The encoding of every frame of protocol version 2, byte for byte, against bytes written out by hand from the
+ * The encoding of every frame of protocol version 3, byte for byte, against bytes written out by hand from the
  * diagrams in PROTOCOL.md; and the decoder's refusals of what does not fit them.
  */
 class ProtocolGoldenBytesTest
@@ -57,19 +57,22 @@ class ProtocolGoldenBytesTest
     {
         dirty();
         final byte[] expected = hex(
-            "2f000000 01 02 0000",      // frame length 47, HELLO, version 2, reserved
-            "0500000000000000",         // epoch 5
+            "3b000000 01 03 0000",      // frame length 59, HELLO, version 3, reserved
+            "0500000000000000",         // epoch 5 (the highest the member knows)
             "0807060504030201",         // journal id 0x0102030405060708
             "0010000000000000",         // resume LSN 4096
             "07000000",                 // codecs NONE|LZ4|ZSTD
             "01 00 0100",               // role BACKUP, reserved, mirror name length 1
             "0200 0000",                // member name length 2, reserved
+            "00000000",                 // reserved
+            "0400000000000000",         // journal epoch 4
             "4d",                       // "M"
             "6231");                    // "b1"
-        assertFrame(expected, encoder.hello(5, "M", "b1", MemberRole.BACKUP, 0x0102030405060708L, 4096, 7));
+        assertFrame(expected, encoder.hello(5, "M", "b1", MemberRole.BACKUP, 0x0102030405060708L, 4, 4096, 7));
         final MessageDecoder hello = decode(expected);
         assertEquals(TYPE_HELLO, hello.type());
         assertEquals(5, hello.epoch());
+        assertEquals(4, hello.helloJournalEpoch());
         assertEquals("M", hello.helloMirrorName());
         assertEquals("b1", hello.helloMemberName());
         assertEquals(4096, hello.helloResumeLsn());
@@ -80,7 +83,7 @@ class ProtocolGoldenBytesTest
     {
         dirty();
         final byte[] expected = hex(
-            "38000000 02 02 0000",      // frame length 56, WELCOME, version 2, reserved
+            "38000000 02 03 0000",      // frame length 56, WELCOME, version 3, reserved
             "0500000000000000",         // epoch 5
             "0807060504030201",         // journal id
             "0000040000000000",         // file length 256 KiB
@@ -99,7 +102,7 @@ class ProtocolGoldenBytesTest
     void rejectHasNoEpoch()
     {
         final byte[] expected = hex(
-            "1e000000 03 02 0000",      // frame length 30, REJECT, version 2, reserved
+            "1e000000 03 03 0000",      // frame length 30, REJECT, version 3, reserved
             "04000000",                 // reason LSN_PURGED
             "00000000",                 // reserved
             "0010000000000000",         // LSN 4096
@@ -113,7 +116,7 @@ class ProtocolGoldenBytesTest
     void batchHeader()
     {
         final byte[] expected = hex(
-            "b0000000 04 02 0000",      // frame length 48 + 128 payload, BATCH, version 2, reserved
+            "b0000000 04 03 0000",      // frame length 48 + 128 payload, BATCH, version 3, reserved
             "0500000000000000",         // epoch 5
             "0010000000000000",         // start LSN 4096
             "0011000000000000",         // end LSN 4352
@@ -130,7 +133,7 @@ class ProtocolGoldenBytesTest
     {
         dirty();
         final byte[] expected = hex(
-            "28000000 05 02 0000",      // frame length 40, ACK, version 2, reserved
+            "28000000 05 03 0000",      // frame length 40, ACK, version 3, reserved
             "0500000000000000",         // epoch 5
             "0011000000000000",         // received LSN 4352
             "0010000000000000",         // durable LSN 4096
@@ -146,7 +149,7 @@ class ProtocolGoldenBytesTest
     {
         dirty();
         final byte[] expected = hex(
-            "20000000 06 02 0000",      // frame length 32, HEARTBEAT, version 2, reserved
+            "20000000 06 03 0000",      // frame length 32, HEARTBEAT, version 3, reserved
             "0500000000000000",         // epoch 5
             "0068e5cf8b010000",         // sender time 1_700_000_000_000 ms
             "0010000000000000");        // LSN 4096
@@ -159,7 +162,7 @@ class ProtocolGoldenBytesTest
     {
         dirty();
         final byte[] expected = hex(
-            "1c000000 07 02 0000",      // frame length 28, STALE_EPOCH, version 2, reserved
+            "1c000000 07 03 0000",      // frame length 28, STALE_EPOCH, version 3, reserved
             "0600000000000000",         // epoch 6
             "08000000",                 // primary name length 8
             "6261636b75702d31");        // "backup-1"
@@ -175,7 +178,7 @@ class ProtocolGoldenBytesTest
     {
         dirty();
         final byte[] expected = hex(
-            "14000000 07 02 0000",      // frame length 20, STALE_EPOCH, version 2, reserved
+            "14000000 07 03 0000",      // frame length 20, STALE_EPOCH, version 3, reserved
             "0600000000000000",         // epoch 6
             "00000000");                // primary name length 0: not known
         assertFrame(expected, encoder.staleEpoch(6, null));
@@ -191,7 +194,7 @@ class ProtocolGoldenBytesTest
             "0010000000000000");        // LSN
         final ShipperException ex = assertThrows(ShipperException.class, () -> decode(versionOneHeartbeat));
         assertEquals(ShipperException.Code.PROTOCOL, ex.code());
-        assertTrue(ex.getMessage().contains("incompatible protocol version: version=1 supported=2"),
+        assertTrue(ex.getMessage().contains("incompatible protocol version: version=1 supported=" + VERSION),
             ex.getMessage());
     }
 
@@ -201,7 +204,7 @@ class ProtocolGoldenBytesTest
         for (final String nameLength : new String[] {"ffffffff", "00010000", "05000000", "00000080"})
         {
             final byte[] frame = hex(
-                "18000000 07 02 0000",  // frame length 24: room for 4 name bytes
+                "18000000 07 03 0000",  // frame length 24: room for 4 name bytes
                 "0600000000000000",
                 nameLength,             // -1, 256 (over 255), 5 (past the frame), huge
                 "61626364");
@@ -209,7 +212,7 @@ class ProtocolGoldenBytesTest
             assertEquals(ShipperException.Code.MALFORMED_FRAME, ex.code());
             assertTrue(ex.getMessage().contains("type=STALE_EPOCH"), ex.getMessage());
         }
-        final byte[] tooShort = hex("10000000 07 02 0000", "0600000000000000");
+        final byte[] tooShort = hex("10000000 07 03 0000", "0600000000000000");
         assertEquals(ShipperException.Code.MALFORMED_FRAME,
             assertThrows(ShipperException.class, () -> decode(tooShort)).code());
     }
