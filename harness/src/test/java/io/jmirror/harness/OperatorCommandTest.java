@@ -17,7 +17,7 @@ import static org.junit.jupiter.api.Assertions.*;
 
 /**
  * The command leaves the request where a node takes it and prints the node's answer; here a thread plays the node
- * (MirrorNodeSystemTest drives a real one).
+ * (MirrorNodeLinkCutSystemTest drives a real one).
  */
 @Timeout(30)
 class OperatorCommandTest

@@ -1,8 +1,6 @@
 package io.jmirror.shipper;
 
-import io.jmirror.journal.EpochStart;
 import io.jmirror.journal.Journal;
-import io.jmirror.journal.JournalConsumer;
 import io.jmirror.journal.StatusCounterType;
 import io.jmirror.journal.StatusFile;
 import org.agrona.CloseHelper;
@@ -23,9 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.locks.LockSupport;
 import java.util.function.LongSupplier;
 
 /**
@@ -47,16 +43,8 @@ import java.util.function.LongSupplier;
 public final class Primary implements AutoCloseable
 {
     private static final Logger LOG = LoggerFactory.getLogger(Primary.class);
-    /** Threads that can park in {@link #awaitCommitted} to be unparked by the backup's ack; more poll. */
-    private static final int COMMIT_WAITERS_MAX = 256;
     /** The name under which an unreadable positions file holds the whole journal for the member retention. */
     static final String UNKNOWN_POSITIONS = "(unreadable member positions)";
-    /** Longest park of a registered commit waiter: only a safety net, the ack or a gate change unparks it. */
-    private static final long COMMIT_WAIT_MAX_PARK_NS = TimeUnit.MILLISECONDS.toNanos(1);
-    /** Park of a commit waiter that found no free slot and so polls the ack. */
-    private static final long COMMIT_WAIT_POLL_NS = TimeUnit.MICROSECONDS.toNanos(50);
-    /** How often the transfer rates are computed from the byte counters. */
-    private static final long RATE_SAMPLE_INTERVAL_MS = 1000;
 
     private final PrimaryContext ctx;
     private final Journal journal;
@@ -68,9 +56,8 @@ public final class Primary implements AutoCloseable
     private final Map<String, MemberSession> registered = new HashMap<>();
     /** The allow-list, whose roles the failover layer may change ({@link #assignBackup}); read at each HELLO. */
     private final Map<String, AllowedMember> allowed = new ConcurrentHashMap<>();
-    private final Map<String, JournalConsumer> memberConsumers = new HashMap<>();
-    private final Map<String, Long> lastSeenMs = new HashMap<>();
-    private final MemberPositions positions;
+    /** The journal each member still needs; guarded by this. */
+    private final MemberRetention retention;
     private final AtomicLong errors = new AtomicLong();
     private final AtomicLong rejections = new AtomicLong();
     private final StatusFile statusFile;
@@ -82,21 +69,13 @@ public final class Primary implements AutoCloseable
     private final AtomicCounter epochCounter;
     private final AtomicCounter fencedEpochCounter;
     private final AtomicCounter waitingForReleaseCounter;
-    /** Every configured member's counters, from start to close, connected or not. */
-    private final Map<String, MemberStatusCounters> memberCounters = new HashMap<>();
-    /** Why each configured member last left, was refused or failed; guarded by this. */
-    private final Map<String, String> lastReasons = new HashMap<>();
-    private long lastRateSampleMs;
-    private final CommitWaiters commitWaiters = new CommitWaiters(COMMIT_WAITERS_MAX);
+    /** Every configured member's counters and why it last left, connected or not. */
+    private final MemberStatuses memberStatuses;
+    private final CommitPosition commitPosition;
     private volatile MemberSession backup;
     private final BackupGate backupGate = new BackupGate();
     private final LongSupplier journalDurableLsn;
     private volatile boolean isClosed;
-    /** The higher epoch that fenced this primary; 0 while it is not fenced. */
-    private volatile long fencedEpoch;
-    private volatile String fencedPrimaryName;
-    /** The commit position when the fence was published: what was committed before it stays committed. */
-    private long fencedCommitLsn = -1;
 
     private Primary(final PrimaryContext ctx) throws IOException
     {
@@ -114,13 +93,16 @@ public final class Primary implements AutoCloseable
         this.fencedEpochCounter = statusFile.newCounter(StatusCounterType.PRIMARY_FENCED_EPOCH, "");
         this.waitingForReleaseCounter = statusFile.newCounter(
             StatusCounterType.PRIMARY_WAITING_FOR_BACKUP_RELEASE, "");
-        for (final String name : ctx.members().keySet())
+        allowed.putAll(ctx.members());
+        this.memberStatuses = new MemberStatuses(this, journal, statusFile, ctx.members());
+        this.commitPosition = new CommitPosition(this, ctx, journal, backupGate, () -> backup, () -> isClosed,
+            fencedEpochCounter);
+        this.retention = new MemberRetention(ctx, journal, this::countError);
+        // The retention is guarded by this monitor, from its first use on.
+        synchronized (this)
         {
-            allowed.put(name, ctx.members().get(name));
-            memberCounters.put(name, new MemberStatusCounters(statusFile, name, ctx.members().get(name).role()));
+            retention.holdPersisted();
         }
-        this.positions = new MemberPositions(journal.dir());
-        holdPersistedPositions();
         this.server = ServerSocketChannel.open();
         try
         {
@@ -268,89 +250,14 @@ public final class Primary implements AutoCloseable
         {
             final long nowMs = System.currentTimeMillis();
             registered.remove(session.memberName());
-            lastSeenMs.put(session.memberName(), nowMs);
-            lastReasons.put(session.memberName(), session.status().reason());
-            final MemberStatusCounters counters = memberCounters.get(session.memberName());
-            counters.onSeen(nowMs);
-            counters.onDown(session.status().reason());
+            retention.onMemberLeft(session.memberName(), nowMs);
+            memberStatuses.onMemberLeft(session, nowMs);
         }
         if (backup == session)
         {
             backup = null;
-            commitWaiters.wakeAll();
+            commitPosition.wakeAll();
         }
-    }
-
-    /**
-     * After a restart: hold the journal from each member's persisted position, as if the member had just been seen,
-     * so a purge keeps what it needs until it is back or its retention passes. An unreadable file holds the whole
-     * journal for the same retention instead, under one name, and is counted and logged. Positions of an older epoch
-     * hold from at most where the next epoch started (a member may have cut its journal back to there since).
-     */
-    private synchronized void holdPersistedPositions()
-    {
-        final long nowMs = System.currentTimeMillis();
-        Map<String, Long> persisted;
-        try
-        {
-            final MemberPositions.Persisted read = positions.read();
-            persisted = read.positions();
-            if (read.epoch() >= 0 && read.epoch() < journal.epoch())
-            {
-                persisted = clampToLaterEpoch(read.epoch(), persisted);
-            }
-            else if (read.epoch() > journal.epoch())
-            {
-                // Written in a reign this journal was cut back below since: it describes another history.
-                LOG.info("member positions of a later epoch than the journal's not used: file={} epoch={} " +
-                    "journalEpoch={}", positions.file(), read.epoch(), journal.epoch());
-                persisted = Map.of();
-            }
-        }
-        catch (final ShipperException ex)
-        {
-            countError();
-            LOG.error("member positions unreadable, holding the whole journal for the member retention: {}",
-                ex.getMessage());
-            persisted = Map.of(UNKNOWN_POSITIONS, journal.startLsn());
-        }
-        for (final Map.Entry<String, Long> entry : persisted.entrySet())
-        {
-            final long lsn = Math.max(entry.getValue(), journal.startLsn());
-            memberConsumers.put(entry.getKey(), journal.registerConsumer("member:" + entry.getKey(), lsn));
-            lastSeenMs.put(entry.getKey(), nowMs);
-        }
-        if (!persisted.isEmpty())
-        {
-            LOG.info("member positions restored: file={} positions={}", positions.file(), persisted);
-        }
-    }
-
-    /**
-     * Positions written in an older epoch: a member may since have cut its journal back to where a later epoch
-     * started (never below the first of them, the lowest since epochs start in LSN order), so hold from there at
-     * most. A restart of this primary starts a new epoch, so this is the common case, and dropping the positions would
-     * let a purge remove what a member still needs. Without a known start, hold the whole journal.
-     */
-    private Map<String, Long> clampToLaterEpoch(final long writtenEpoch, final Map<String, Long> persisted)
-    {
-        long laterStart = journal.startLsn();
-        for (final EpochStart start : journal.epochHistory())
-        {
-            if (start.epoch() > writtenEpoch)
-            {
-                laterStart = start.lsn() == EpochStart.PURGED ? journal.startLsn() : start.lsn();
-                break;
-            }
-        }
-        final Map<String, Long> clamped = new HashMap<>();
-        for (final Map.Entry<String, Long> entry : persisted.entrySet())
-        {
-            clamped.put(entry.getKey(), Math.min(entry.getValue(), laterStart));
-        }
-        LOG.info("member positions of an older epoch held from at most the next epoch's start: file={} epoch={} " +
-            "journalEpoch={} heldFrom={}", positions.file(), writtenEpoch, journal.epoch(), laterStart);
-        return clamped;
     }
 
     /**
@@ -359,21 +266,8 @@ public final class Primary implements AutoCloseable
     synchronized void onMemberSeen(final String name, final long durableLsn)
     {
         final long nowMs = System.currentTimeMillis();
-        lastSeenMs.put(name, nowMs);
-        final MemberStatusCounters seen = memberCounters.get(name);
-        if (null != seen)
-        {
-            seen.onSeen(nowMs);
-        }
-        final JournalConsumer consumer = memberConsumers.get(name);
-        if (null == consumer)
-        {
-            memberConsumers.put(name, journal.registerConsumer("member:" + name, durableLsn));
-        }
-        else if (durableLsn > consumer.position())
-        {
-            consumer.position(durableLsn);
-        }
+        memberStatuses.onMemberSeen(name, nowMs);
+        retention.onMemberSeen(name, durableLsn, nowMs);
     }
 
     void onStateChange(final MemberSession session, final TransferStatus from, final TransferStatus to)
@@ -389,7 +283,7 @@ public final class Primary implements AutoCloseable
             {
                 checkBackupGate();
             }
-            commitWaiters.wakeAll();
+            commitPosition.wakeAll();
         }
     }
 
@@ -415,7 +309,7 @@ public final class Primary implements AutoCloseable
         if ((null == current || current.state() != TransferStatus.ACTIVE) &&
             backupGate.onNotActive(ctx.backupRelease(), journal.epoch()))
         {
-            commitWaiters.wakeAll();
+            commitPosition.wakeAll();
         }
     }
 
@@ -457,24 +351,9 @@ public final class Primary implements AutoCloseable
         final long nowMs = System.currentTimeMillis();
         synchronized (this)
         {
-            final List<String> expired = new ArrayList<>();
-            for (final Map.Entry<String, JournalConsumer> entry : memberConsumers.entrySet())
-            {
-                final Long seen = lastSeenMs.get(entry.getKey());
-                if (!registered.containsKey(entry.getKey()) &&
-                    (null == seen || nowMs - seen > ctx.memberRetentionMs()))
-                {
-                    expired.add(entry.getKey());
-                }
-            }
-            for (final String name : expired)
-            {
-                memberConsumers.remove(name).close();
-                LOG.info("member no longer holds journal files: member={} retentionMs={}", name,
-                    ctx.memberRetentionMs());
-            }
+            retention.forgetExpired(nowMs, registered.keySet());
             // Durable before any file goes, so a restarted primary holds what the members still need.
-            if (!persistPositions())
+            if (!retention.persist())
             {
                 return 0;
             }
@@ -520,84 +399,7 @@ public final class Primary implements AutoCloseable
      */
     public boolean awaitCommitted(final long lsn, final long timeoutNs)
     {
-        final long startNs = System.nanoTime();
-        if (0 != fencedEpoch)
-        {
-            return isCommittedBeforeFence(lsn);
-        }
-        if (!journal.awaitDurable(lsn, timeoutNs))
-        {
-            return false;
-        }
-        final MemberSession first = backup;
-        if (isCommitted(first, lsn))
-        {
-            return true;
-        }
-        // The last LSN this wait needs shipped and acked: lsn itself when a record starts there, else the byte below
-        // it, so that a wait for a position nothing starts at neither holds the session busy nor misses its unpark.
-        long lastNeededLsn = journal.tailLsn() > lsn ? lsn : lsn - 1;
-        if (null != first)
-        {
-            first.onCommitWait(lastNeededLsn);
-        }
-        final long spinStartNs = System.nanoTime();
-        final long spinNs = ctx.commitWaitSpinNs();
-        while (System.nanoTime() - spinStartNs < spinNs)
-        {
-            if (isCommitted(backup, lsn))
-            {
-                return true;
-            }
-            Thread.onSpinWait();
-        }
-        final int slot = commitWaiters.register(Thread.currentThread(), lastNeededLsn);
-        try
-        {
-            while (true)
-            {
-                if (isCommitted(backup, lsn))
-                {
-                    return true;
-                }
-                if (isClosed)
-                {
-                    throw new ShipperException(ShipperException.Code.CLOSED, "primary is closed");
-                }
-                long parkNs = CommitWaiters.NO_SLOT == slot ? COMMIT_WAIT_POLL_NS : COMMIT_WAIT_MAX_PARK_NS;
-                if (timeoutNs != Long.MAX_VALUE)
-                {
-                    final long remainingNs = timeoutNs - (System.nanoTime() - startNs);
-                    if (remainingNs <= 0)
-                    {
-                        return false;
-                    }
-                    parkNs = Math.min(parkNs, remainingNs);
-                }
-                if (lastNeededLsn < lsn && journal.tailLsn() > lsn)
-                {
-                    // lsn was a position and a record has been appended there since: it is needed too, so ship it now
-                    lastNeededLsn = lsn;
-                    final MemberSession gate = backup;
-                    if (null != gate)
-                    {
-                        gate.onCommitWait(lsn);
-                    }
-                }
-                if (journal.durableLsn() <= lsn && journal.tailLsn() > lsn)
-                {
-                    // the same case: the record must be durable here too, and under EVERY_COMMIT only a commit or an
-                    // await forces it
-                    journal.awaitDurable(lsn, parkNs);
-                    continue;
-                }
-                LockSupport.parkNanos(this, parkNs);
-            }
-        }
-        finally
-        {
-            commitWaiters.unregister(slot);
-        }
+        return commitPosition.awaitCommitted(lsn, timeoutNs);
     }
 
     /**
@@ -611,90 +413,7 @@ public final class Primary implements AutoCloseable
      */
     public CommitOutcome awaitCommit(final long lsn, final long timeoutNs)
     {
-        final long reignEpoch = journal.epoch();
-        try
-        {
-            if (awaitCommitted(lsn, timeoutNs))
-            {
-                return new CommitOutcome(CommitOutcome.Status.COMMITTED, lsn, reignEpoch, 0, null, "committed");
-            }
-            return new CommitOutcome(CommitOutcome.Status.TIMED_OUT, lsn, reignEpoch, 0, null,
-                "not acknowledged within " + timeoutNs + " ns: commitPosition=" + commitPosition());
-        }
-        catch (final ShipperException ex)
-        {
-            if (ShipperException.Code.NOT_PRIMARY == ex.code())
-            {
-                return new CommitOutcome(CommitOutcome.Status.INDETERMINATE, lsn, reignEpoch, fencedEpoch,
-                    fencedPrimaryName, ex.getMessage());
-            }
-            if (ShipperException.Code.CLOSED == ex.code())
-            {
-                return new CommitOutcome(CommitOutcome.Status.INDETERMINATE, lsn, reignEpoch, 0, null,
-                    "the primary closed before the commit was acknowledged");
-            }
-            throw ex;
-        }
-    }
-
-    /**
-     * Whether {@code lsn} is committed, by the rule of {@link #awaitCommitted(long)}: the commit position is the
-     * journal's durable LSN, lowered to the backup's acked durable LSN while the backup is ACTIVE. Positions are read
-     * before the tail, so a record appended at {@code lsn} meanwhile is waited for.
-     */
-    private boolean isCommitted(final MemberSession gate, final long lsn)
-    {
-        final boolean isCommitted = isCommittedNow(gate, lsn);
-        // Read after the positions: a fence not seen here is published after them, and freezes a position at least
-        // as high, so no answer given before the fence is contradicted after it.
-        return 0 == fencedEpoch ? isCommitted : isCommittedBeforeFence(lsn);
-    }
-
-    private boolean isCommittedNow(final MemberSession gate, final long lsn)
-    {
-        // The durable LSN is read before the gate: if the gate is seen open, this LSN is at most the one the gate
-        // records when it closes (BackupGate.onActive), which the backup must reach before it is reported ACTIVE.
-        long position = journal.durableLsn();
-        if (backupGate.isGating())
-        {
-            final long acked = backupGate.ackedDurableLsn();
-            if (acked < lsn)
-            {
-                return false; // the usual answer while waiting for the ack: nothing more to read
-            }
-            position = Math.min(position, acked);
-        }
-        return position > lsn || (position == lsn && journal.tailLsn() <= lsn);
-    }
-
-    /**
-     * The answer of a fenced primary: true when {@code lsn} was committed before the fence, else NOT_PRIMARY.
-     * Synchronized with {@link #onHigherEpoch}, so it reads the frozen position only once the fence is complete.
-     */
-    private synchronized boolean isCommittedBeforeFence(final long lsn)
-    {
-        final long position = fencedCommitLsn;
-        if (position > lsn || (position == lsn && journal.tailLsn() <= lsn))
-        {
-            return true;
-        }
-        throw new ShipperException(ShipperException.Code.NOT_PRIMARY, "not primary any more, a member knows a " +
-            "higher epoch: epoch=" + fencedEpoch + " primary=" + fencedPrimaryName + " reignEpoch=" + journal.epoch() +
-            " lsn=" + lsn + " committedLsn=" + position);
-    }
-
-    /**
-     * The commit position by the rule of {@link #awaitCommitted(long)}: the journal's durable LSN, lowered to the
-     * backup's acked durable LSN while the backup is ACTIVE.
-     */
-    private long commitPosition()
-    {
-        long position = journal.durableLsn();
-        if (backupGate.isGating())
-        {
-            position = Math.min(position, backupGate.ackedDurableLsn());
-        }
-        return position;
+        return commitPosition.awaitCommit(lsn, timeoutNs);
     }
 
     /**
@@ -708,32 +427,15 @@ public final class Primary implements AutoCloseable
      */
     void onHigherEpoch(final long epoch, final String primaryName, final String member, final String frame)
     {
-        final long committedLsn;
-        synchronized (this)
+        final long committedLsn = commitPosition.fence(epoch, primaryName);
+        if (CommitPosition.NOT_FENCED == committedLsn)
         {
-            if (epoch < fencedEpoch || (epoch == fencedEpoch && (null == primaryName || null != fencedPrimaryName)))
-            {
-                return;
-            }
-            if (epoch == fencedEpoch)
-            {
-                fencedPrimaryName = primaryName; // the same fence, now with its primary's name
-                return;
-            }
-            final boolean isFirst = 0 == fencedEpoch;
-            fencedPrimaryName = primaryName;
-            fencedEpoch = epoch; // published before the position is frozen: see isCommitted
-            if (isFirst)
-            {
-                fencedCommitLsn = commitPosition();
-            }
-            committedLsn = fencedCommitLsn;
-            fencedEpochCounter.setRelease(epoch);
+            return;
         }
         LOG.warn("primary fenced, it acknowledges no more commits and stops shipping: epoch={} primary={} " +
             "reignEpoch={} member={} frame={} committedLsn={}", epoch, primaryName, journal.epoch(), member, frame,
             committedLsn);
-        commitWaiters.wakeAll();
+        commitPosition.wakeAll();
         for (final MemberSession session : sessions)
         {
             session.wakeUp();
@@ -767,7 +469,7 @@ public final class Primary implements AutoCloseable
      */
     public boolean isFenced()
     {
-        return 0 != fencedEpoch;
+        return 0 != commitPosition.fencedEpoch();
     }
 
     /**
@@ -775,7 +477,7 @@ public final class Primary implements AutoCloseable
      */
     public long fencedEpoch()
     {
-        return fencedEpoch;
+        return commitPosition.fencedEpoch();
     }
 
     /**
@@ -783,7 +485,7 @@ public final class Primary implements AutoCloseable
      */
     public String fencedPrimaryName()
     {
-        return fencedPrimaryName;
+        return commitPosition.fencedPrimaryName();
     }
 
     /**
@@ -793,7 +495,7 @@ public final class Primary implements AutoCloseable
     {
         if (backup == session)
         {
-            commitWaiters.wake(durableLsn);
+            commitPosition.wake(durableLsn);
         }
     }
 
@@ -825,16 +527,6 @@ public final class Primary implements AutoCloseable
             }
         }
         return statuses;
-    }
-
-    private MemberStatus downStatus(final String name, final String reason)
-    {
-        final MemberStatusCounters counters = memberCounters.get(name);
-        final long durable = counters.durableLsn();
-        return new MemberStatus(name, allowed.get(name).role(), TransferStatus.DOWN.name(), null, null,
-            counters.sentLsn(), -1, durable, counters.appliedLsn(), durable < 0 ? -1 : Math.max(0,
-            journal.tailLsn() - durable), -1, counters.bytesRaw(), counters.bytesSent(), counters.batches(), -1,
-            null == reason ? "never connected" : reason, counters.lastSeenMs(), 0, 0);
     }
 
     /**
@@ -875,7 +567,7 @@ public final class Primary implements AutoCloseable
                     continue;
                 }
                 allowed.put(entry.name(), entry.withRole(next));
-                memberCounters.get(entry.name()).onRole(next);
+                memberStatuses.counters(entry.name()).onRole(next);
                 LOG.info("primary admits a member in another role: member={} role={} formerRole={} backup={}",
                     entry.name(), next, entry.role(), name);
                 final MemberSession session = registered.get(entry.name());
@@ -894,7 +586,7 @@ public final class Primary implements AutoCloseable
 
     MemberStatusCounters memberCounters(final String name)
     {
-        return memberCounters.get(name);
+        return memberStatuses.counters(name);
     }
 
     synchronized boolean isRegistered(final MemberSession session)
@@ -907,28 +599,12 @@ public final class Primary implements AutoCloseable
      */
     void onRejected(final String name, final RejectReason why, final String reason)
     {
-        final MemberStatusCounters counters = null == name ? null : memberCounters.get(name);
-        if (null != counters)
-        {
-            counters.onReject(why, reason);
-            synchronized (this)
-            {
-                lastReasons.put(name, reason);
-            }
-        }
+        memberStatuses.onRejected(name, why, reason);
     }
 
     void onMemberError(final String name, final String reason)
     {
-        final MemberStatusCounters counters = memberCounters.get(name);
-        if (null != counters)
-        {
-            counters.onError("link failed: " + reason);
-            synchronized (this)
-            {
-                lastReasons.put(name, "link failed: " + reason);
-            }
-        }
+        memberStatuses.onMemberError(name, reason);
     }
 
     /**
@@ -946,9 +622,10 @@ public final class Primary implements AutoCloseable
         synchronized (this)
         {
             session = registered.get(name);
-            reason = lastReasons.get(name);
+            reason = memberStatuses.lastReason(name);
         }
-        return null == session ? downStatus(name, reason) : session.status();
+        return null == session ? memberStatuses.downStatus(name, allowed.get(name).role(), reason) :
+            session.status();
     }
 
     /**
@@ -985,15 +662,7 @@ public final class Primary implements AutoCloseable
         checkBackupGate();
         waitingForReleaseCounter.setRelease(backupGate.isWaitingForRelease() ? 1 : 0);
         journalErrorsCounter.setRelease(journal.agentErrors());
-        final long nowMs = System.currentTimeMillis();
-        if (nowMs - lastRateSampleMs >= RATE_SAMPLE_INTERVAL_MS)
-        {
-            lastRateSampleMs = nowMs;
-            for (final MemberStatusCounters counters : memberCounters.values())
-            {
-                counters.sampleRates(nowMs);
-            }
-        }
+        memberStatuses.sampleRates(System.currentTimeMillis());
     }
 
     void countError()
@@ -1048,31 +717,6 @@ public final class Primary implements AutoCloseable
     }
 
     /**
-     * Write each member's position to the journal directory; a failure is counted and logged.
-     *
-     * @return whether they were written.
-     */
-    private synchronized boolean persistPositions()
-    {
-        final Map<String, Long> current = new java.util.TreeMap<>();
-        for (final Map.Entry<String, JournalConsumer> entry : memberConsumers.entrySet())
-        {
-            current.put(entry.getKey(), entry.getValue().position());
-        }
-        try
-        {
-            positions.write(journal.epoch(), current);
-            return true;
-        }
-        catch (final ShipperException ex)
-        {
-            countError();
-            LOG.error("member positions not written, so nothing is purged: {}", ex.getMessage(), ex);
-            return false;
-        }
-    }
-
-    /**
      * Stop listening and close every member session. Safe to call twice.
      */
     @Override
@@ -1083,7 +727,7 @@ public final class Primary implements AutoCloseable
             return;
         }
         isClosed = true;
-        commitWaiters.wakeAll();
+        commitPosition.wakeAll();
         CloseHelper.quietClose(listenerRunner);
         CloseHelper.quietClose(server);
         for (final AgentRunner runner : sessionRunners)
@@ -1092,14 +736,9 @@ public final class Primary implements AutoCloseable
         }
         synchronized (this)
         {
-            persistPositions();
-            for (final JournalConsumer consumer : memberConsumers.values())
-            {
-                consumer.close();
-            }
-            memberConsumers.clear();
+            retention.close();
         }
-        CloseHelper.closeAll(memberCounters.values());
+        memberStatuses.close();
         CloseHelper.quietClose(statusFile);
         LOG.info("primary closed: address={}", address);
     }

@@ -259,8 +259,8 @@ final class SimPrimarySide
     }
 
     /**
-     * The production rule ({@code Primary.isCommittedNow}): durable here, and acked durable by the backup while the
-     * gate holds commits for it.
+     * The production rule ({@code CommitPosition.isCommittedNow}): durable here, and acked durable by the backup while
+     * the gate holds commits for it.
      */
     private boolean isCommitted(final long lsn)
     {

@@ -19,10 +19,10 @@
  * of the journal below it), shipping (HELLO, batches, heartbeats, acks and STALE_EPOCH as messages; the primary's
  * per-member sessions CATCHUP/ACTIVE/TROUBLE, ACTIVE when caught up as {@code MemberSession.isCaughtUp} says; a
  * refused HELLO as in {@code MemberSession}), the commit rule of
- * {@code Primary.isCommittedNow}, stalled members (they run nothing and read what arrived when they resume, their
- * clock jumped), the network (delay, loss, duplication and so reordering, links cut one way or both, arbiter requests
- * delivered after their sender gave up, answers lost), and the operator, who in the heal phase rebuilds a member
- * that says it cannot go on (FAILED, or must be rebuilt). Async members draw their faults, their links' fate and
+ * {@code CommitPosition.isCommittedNow}, stalled members (they run nothing and read what arrived when they resume,
+ * their clock jumped), the network (delay, loss, duplication and so reordering, links cut one way or both, arbiter
+ * requests delivered after their sender gave up, answers lost), and the operator, who in the heal phase rebuilds a
+ * member that says it cannot go on (FAILED, or must be rebuilt). Async members draw their faults, their links' fate and
  * their arbiter round trips from a random source of their own, so adding them leaves the failover members' draws as
  * they were. Transactions (and so rollback of open ones) and the operator's promotion of an async member are not
  * modelled yet.
