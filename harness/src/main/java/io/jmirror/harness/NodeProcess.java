@@ -25,9 +25,15 @@ final class NodeProcess implements AutoCloseable
     private final String name;
     private final List<String> command;
     private final Path logFile;
-    private Process process;
-    private BufferedWriter stdin;
-    private BlockingQueue<String> answers;
+    private volatile Process process;
+    private volatile BufferedWriter stdin;
+    private volatile BlockingQueue<String> answers;
+    /**
+     * Set once the running JVM said {@code @ready}. Until then {@link #call} refuses: its answer and the
+     * {@code @ready} line would come through the same queue, and whichever thread polled first could take the other's
+     * (a status query during a restart once took {@code @ready}, and the restart failed on the query's answer).
+     */
+    private volatile boolean isReady;
 
     NodeProcess(final String name, final List<String> nodeArgs, final Path logFile, final String maxHeap)
     {
@@ -54,6 +60,7 @@ final class NodeProcess implements AutoCloseable
      */
     String start(final Duration timeout)
     {
+        isReady = false;
         final ProcessBuilder builder = new ProcessBuilder(command)
             .redirectError(ProcessBuilder.Redirect.appendTo(logFile.toFile()));
         try
@@ -76,6 +83,7 @@ final class NodeProcess implements AutoCloseable
         {
             throw new IllegalStateException("node " + name + " did not start: " + ready + " (log: " + logFile + ")");
         }
+        isReady = true;
         return ready.substring("@ready".length()).trim();
     }
 
@@ -108,9 +116,10 @@ final class NodeProcess implements AutoCloseable
      */
     synchronized List<String> call(final String line, final Duration timeout)
     {
-        if (!isAlive())
+        if (!isAlive() || !isReady)
         {
-            throw new IllegalStateException("node " + name + " is not running: cannot send '" + line + "'");
+            throw new IllegalStateException("node " + name + " is not running" + (isAlive() ? " yet" : "") +
+                ": cannot send '" + line + "'");
         }
         try
         {
