@@ -200,6 +200,15 @@ final class MemberRetention
     void close()
     {
         persist();
+        release();
+    }
+
+    /**
+     * Unregisters the members' consumers from the journal without writing the positions: for a primary that failed
+     * to start, whose journal (the embedder's, which outlives it) must not keep files for it.
+     */
+    void release()
+    {
         for (final JournalConsumer consumer : memberConsumers.values())
         {
             consumer.close();

@@ -103,9 +103,11 @@ public final class Primary implements AutoCloseable
         {
             retention.holdPersisted();
         }
-        this.server = ServerSocketChannel.open();
+        ServerSocketChannel opened = null;
         try
         {
+            opened = ServerSocketChannel.open();
+            this.server = opened;
             server.setOption(StandardSocketOptions.SO_REUSEADDR, true);
             server.bind(ctx.bindAddress());
             server.configureBlocking(false);
@@ -117,7 +119,13 @@ public final class Primary implements AutoCloseable
         }
         catch (final IOException | RuntimeException ex)
         {
-            CloseHelper.quietClose(server);
+            CloseHelper.quietClose(opened);
+            synchronized (this)
+            {
+                // The journal is the embedder's and outlives this failed start: it must not keep files for it.
+                retention.release();
+            }
+            memberStatuses.close();
             CloseHelper.quietClose(statusFile);
             throw ex;
         }

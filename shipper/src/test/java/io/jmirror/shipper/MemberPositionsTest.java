@@ -11,6 +11,9 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -122,6 +125,34 @@ class MemberPositionsTest
                 forgetful.purge();
                 assertTrue(journal.startLsn() > memberLsn, "control: startLsn=" + journal.startLsn());
             }
+        }
+    }
+
+    @Test
+    void aPrimaryThatCannotListenLeavesTheJournalHoldingNothingForIt() throws IOException
+    {
+        try (Journal journal = journal())
+        {
+            append(journal, 1_000);
+            final long memberLsn = journal.tailLsn();
+            try (Primary primary = primary(journal))
+            {
+                primary.onMemberSeen("dr-1", memberLsn);
+            }
+            append(journal, 2_000);
+            try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress()))
+            {
+                final InetSocketAddress busy = new InetSocketAddress(InetAddress.getLoopbackAddress(),
+                    taken.getLocalPort());
+                final ShipperException refused = assertThrows(ShipperException.class, () -> Primary.start(
+                    new PrimaryContext().journal(journal).insecure(true).memberRetentionMs(60_000).bindAddress(busy)
+                        .member(AllowedMember.of("dr-1", MemberRole.DR_ASYNC))));
+                assertTrue(refused.getMessage().contains("cannot listen"), refused.getMessage());
+            }
+            // The failed primary read dr-1's position and held its files; with it gone, the journal purges them.
+            journal.purge();
+            assertTrue(journal.startLsn() > memberLsn, "nothing holds the member's files after the failed start: " +
+                "startLsn=" + journal.startLsn() + " memberLsn=" + memberLsn);
         }
     }
 
