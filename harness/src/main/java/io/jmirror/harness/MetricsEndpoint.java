@@ -22,6 +22,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -31,13 +32,17 @@ import org.slf4j.LoggerFactory;
  * A node's meters as Prometheus text over HTTP ({@code GET /metrics}), for the monitoring an operator already runs.
  * The meters are jmirror's Micrometer binders in a Prometheus registry. A failover node changes role, and with it
  * what it has to show (a primary's members, or its own receiving and applying): the endpoint asks for the binders
- * again whenever the node's parts change, and binds them into a fresh registry. One thread serves scrapes.
+ * again whenever the node's parts change, and binds them into a fresh registry. Two threads serve requests, so a
+ * long read of another path on the same port ({@link #handle}, a data check reading a store) does not hold up a
+ * scrape; scrapes themselves take turns.
  */
 final class MetricsEndpoint implements AutoCloseable
 {
     /** Prometheus text exposition format 0.0.4. */
     static final String CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
     static final String PATH = "/metrics";
+    /** Threads that serve requests: a scrape and one long read of another path at the same time. */
+    static final int SERVING_THREADS = 2;
     private static final Logger LOG = LoggerFactory.getLogger(MetricsEndpoint.class);
 
     private final HttpServer server;
@@ -56,9 +61,10 @@ final class MetricsEndpoint implements AutoCloseable
         this.server = server;
         this.parts = parts;
         this.binders = binders;
-        this.executor = Executors.newSingleThreadExecutor((runnable) ->
+        final AtomicInteger threads = new AtomicInteger();
+        this.executor = Executors.newFixedThreadPool(SERVING_THREADS, (runnable) ->
         {
-            final Thread thread = new Thread(runnable, "jmirror-metrics");
+            final Thread thread = new Thread(runnable, "jmirror-metrics-" + threads.incrementAndGet());
             thread.setDaemon(true);
             return thread;
         });
@@ -112,8 +118,8 @@ final class MetricsEndpoint implements AutoCloseable
     }
 
     /**
-     * Serve more than the meters on the same port and thread: {@code handler} answers every request under
-     * {@code path}.
+     * Serve more than the meters on the same port: {@code handler} answers every request under {@code path}, on the
+     * endpoint's threads, at the same time as a scrape; it must be safe to call from two threads at once.
      */
     void handle(final String path, final HttpHandler handler)
     {

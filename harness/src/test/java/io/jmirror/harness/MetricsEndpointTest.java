@@ -35,6 +35,8 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
@@ -159,6 +161,46 @@ class MetricsEndpointTest
             final HttpResponse<String> metrics = get(endpoint, MetricsEndpoint.PATH);
             assertEquals(200, metrics.statusCode());
             assertEquals(MetricsEndpoint.CONTENT_TYPE, metrics.headers().firstValue("Content-Type").orElse(null));
+        }
+    }
+
+    @Test
+    void aScrapeIsAnsweredWhileAnotherPathIsStillBeingRead() throws Exception
+    {
+        final CountDownLatch reading = new CountDownLatch(1);
+        final CountDownLatch release = new CountDownLatch(1);
+        try (MetricsEndpoint endpoint = MetricsEndpoint.start(new InetSocketAddress("127.0.0.1", 0)))
+        {
+            endpoint.handle("/slow", (exchange) ->
+            {
+                reading.countDown();
+                try
+                {
+                    // A long store read: it ends only when the test lets it.
+                    release.await(60, TimeUnit.SECONDS);
+                }
+                catch (final InterruptedException ex)
+                {
+                    Thread.currentThread().interrupt();
+                }
+                exchange.sendResponseHeaders(204, -1);
+                exchange.close();
+            });
+            final CompletableFuture<HttpResponse<String>> slow = http.sendAsync(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + endpoint.address().getPort() + "/slow"))
+                    .timeout(Duration.ofSeconds(60)).build(), HttpResponse.BodyHandlers.ofString());
+            assertTrue(reading.await(30, TimeUnit.SECONDS), "the slow read started");
+            try
+            {
+                final HttpResponse<String> metrics = http.send(HttpRequest.newBuilder(URI.create(endpoint.url()))
+                    .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+                assertEquals(200, metrics.statusCode(), "the scrape did not wait for the slow read");
+            }
+            finally
+            {
+                release.countDown();
+            }
+            assertEquals(204, slow.get(30, TimeUnit.SECONDS).statusCode());
         }
     }
 
