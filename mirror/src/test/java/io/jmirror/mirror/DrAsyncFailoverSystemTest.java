@@ -3,7 +3,6 @@ package io.jmirror.mirror;
 import io.jmirror.dejournal.GlobalStore;
 import io.jmirror.dejournal.StoreTarget;
 import io.jmirror.journal.BeforeImage;
-import io.jmirror.journal.GlobalName;
 import io.jmirror.journal.JournalAppender;
 import io.jmirror.journal.SubscriptKey;
 import io.jmirror.journal.SyncPolicy;
@@ -11,21 +10,14 @@ import io.jmirror.shipper.LoopbackProxy;
 import io.jmirror.shipper.MemberRole;
 import io.jmirror.shipper.MemberStatus;
 import io.jmirror.shipper.TransferStatus;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 import static io.jmirror.mirror.Loopback.await;
-import static io.jmirror.mirror.Loopback.freeAddress;
 import static org.junit.jupiter.api.Assertions.*;
 
 /**
@@ -34,32 +26,12 @@ import static org.junit.jupiter.api.Assertions.*;
  * when the backup takes over, it undoes and cuts what the old primary sent it alone and ends equal to the new primary.
  */
 @Timeout(40)
-class DrAsyncFailoverSystemTest
+class DrAsyncFailoverSystemTest extends MirrorNodeFixture
 {
-    private static final String MIRROR = "CLINIC";
-    private static final long QOS_MS = 600;
-    private static final GlobalName G = GlobalName.of("USER", "Acct");
-
-    @TempDir
-    Path dir;
-    private final List<AutoCloseable> closeables = new ArrayList<>();
-    private final InetSocketAddress addressA = freeAddress();
-    private final InetSocketAddress addressB = freeAddress();
-    private final InetSocketAddress addressD = freeAddress();
-
-    @AfterEach
-    void close() throws Exception
-    {
-        for (int i = closeables.size() - 1; i >= 0; i--)
-        {
-            closeables.get(i).close();
-        }
-    }
-
     @Test
     void aDrAsyncPromotedToFailoverMemberBecomesTheActiveBackupAndTakesOverWithEveryAcknowledgedCommit()
     {
-        final Arbiter arbiter = startArbiter();
+        final Arbiter arbiter = startArbiterWithDr();
         final GlobalStore storeA = new GlobalStore();
         final GlobalStore storeD = new GlobalStore();
         final MirrorNode a = startNode(context("node-a", storeA, arbiter.address()).initialPrimary(true));
@@ -99,7 +71,7 @@ class DrAsyncFailoverSystemTest
     void aDrAsyncAheadOfTheBackupAtATakeoverUndoesAndCutsItsExtraRecordsAndEndsEqualToTheNewPrimary()
         throws IOException
     {
-        final Arbiter arbiter = startArbiter();
+        final Arbiter arbiter = startArbiterWithDr();
         final LoopbackProxy backupToPrimary = new LoopbackProxy(addressA);
         final LoopbackProxy arbiterOfA = new LoopbackProxy(arbiter.address());
         closeables.add(backupToPrimary);
@@ -161,7 +133,10 @@ class DrAsyncFailoverSystemTest
         return null == member || null == member.dejournaler() ? -1 : member.dejournaler().appliedLsn();
     }
 
-    private Arbiter startArbiter()
+    /**
+     * An arbiter that also knows dr-1, so it can promote it to failover member.
+     */
+    private Arbiter startArbiterWithDr()
     {
         final Arbiter arbiter = Arbiter.start(new ArbiterContext().dir(dir.resolve("arbiter")).insecure(true)
             .qosTimeoutMs(QOS_MS).member(MIRROR, "node-a").member(MIRROR, "node-b").asyncMember(MIRROR, "dr-1"));
@@ -184,23 +159,4 @@ class DrAsyncFailoverSystemTest
         closeables.add(node);
         return node;
     }
-
-    private static void write(final MirrorNode primary, final GlobalStore store, final long from, final long to)
-    {
-        final JournalAppender appender = primary.journal().newAppender();
-        for (long i = from; i <= to; i++)
-        {
-            appender.set(0, G, SubscriptKey.of(i), bytes("v" + i));
-            store.set("USER", "Acct", SubscriptKey.of(i), bytes("v" + i));
-        }
-        assertTrue(primary.primary().awaitCommitted(primary.journal().tailLsn(), TimeUnit.SECONDS.toNanos(10)),
-            "acknowledged: " + from + ".." + to);
-    }
-
-    private static byte[] bytes(final String s)
-    {
-        return s.getBytes(StandardCharsets.UTF_8);
-    }
-
-
 }

@@ -36,7 +36,7 @@ abstract class MirrorNodeFixture
     final List<AutoCloseable> closeables = new ArrayList<>();
     final InetSocketAddress addressA = freeAddress();
     final InetSocketAddress addressB = freeAddress();
-    private final InetSocketAddress addressD = freeAddress();
+    final InetSocketAddress addressD = freeAddress();
 
     @AfterEach
     void close() throws Exception
@@ -85,6 +85,7 @@ abstract class MirrorNodeFixture
             appender.set(0, G, SubscriptKey.of(i), bytes("v" + i));
             store.set("USER", "Acct", SubscriptKey.of(i), bytes("v" + i));
         }
-        assertTrue(primary.primary().awaitCommitted(primary.journal().tailLsn(), TimeUnit.SECONDS.toNanos(10)));
+        assertTrue(primary.primary().awaitCommitted(primary.journal().tailLsn(), TimeUnit.SECONDS.toNanos(10)),
+            "acknowledged: " + from + ".." + to);
     }
 }
