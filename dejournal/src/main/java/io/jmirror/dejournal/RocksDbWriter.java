@@ -3,6 +3,7 @@ package io.jmirror.dejournal;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Path;
+import java.util.Arrays;
 
 import io.jmirror.journal.JournalRecord;
 import io.jmirror.journal.RecordType;
@@ -57,7 +58,7 @@ final class RocksDbWriter
     private final UnsafeBuffer staged = new UnsafeBuffer(stagedBytes);
     private ByteBuffer keyView = stagedBytes.duplicate();
     private ByteBuffer valueView = stagedBytes.duplicate();
-    private final int[] records = new int[MAX_GATHERED_RECORDS];
+    private int[] records = new int[MAX_GATHERED_RECORDS];
     private int recordCount;
     private int stagedLength;
     private boolean isGathering;
@@ -88,11 +89,11 @@ final class RocksDbWriter
         switch (type)
         {
             case SET:
-                stage(record, type, record.valueLength());
+                stage(record, record.valueLength());
                 break;
             case KILL:
             case ZKILL:
-                stage(record, type, 0);
+                stage(record, 0);
                 break;
             default:
                 return;
@@ -104,7 +105,7 @@ final class RocksDbWriter
         lastLsn = record.lsn();
     }
 
-    private void stage(final JournalRecord record, final RecordType type, final int valueLength)
+    private void stage(final JournalRecord record, final int valueLength)
     {
         final int at = stagedLength;
         ensureCapacity(at + HEADER_LENGTH + RocksDbKeyDescriptor.MAX_NAMES_LENGTH + record.keyLength() + valueLength);
@@ -123,6 +124,11 @@ final class RocksDbWriter
             staged.putBytes(end, record.buffer(), record.valueOffset(), valueLength);
         }
         stagedLength = end + valueLength;
+        if (recordCount == records.length)
+        {
+            // A call that applies two records may pass the bound by one before writeIfDue writes.
+            records = Arrays.copyOf(records, 2 * records.length);
+        }
         records[recordCount++] = at;
     }
 

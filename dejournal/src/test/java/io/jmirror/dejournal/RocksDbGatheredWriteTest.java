@@ -118,6 +118,31 @@ class RocksDbGatheredWriteTest
     }
 
     @Test
+    void pairsOfRecordsThatPassTheBoundByOneAreAllWritten()
+    {
+        final JournalAppender appender = journal.newAppender();
+        // One record, then pairs: the pair that ends at bound + 1 is added whole before the batch is written.
+        final int records = 1 + RocksDbWriter.MAX_GATHERED_RECORDS + 2;
+        for (int i = 0; i < records; i++)
+        {
+            appender.set(0, A, SubscriptKey.of(i), bytes("v" + i));
+        }
+        final List<JournalRecord> all = readAll();
+
+        target.beginBatch(0);
+        target.apply(all.get(0), 0);
+        for (int i = 1; i + 1 < all.size(); i += 2)
+        {
+            target.apply(all.get(i), all.get(i + 1), 0);
+        }
+        target.endBatch(0);
+        for (int i = 0; i < records; i++)
+        {
+            assertArrayEquals(bytes("v" + i), target.get(DB, "A", SubscriptKey.of(i)), "node " + i);
+        }
+    }
+
+    @Test
     void aRecordThatFailsInABatchEndsGatheringSoALaterUndoIsWrittenAtOnce()
     {
         final JournalAppender appender = journal.newAppender();
