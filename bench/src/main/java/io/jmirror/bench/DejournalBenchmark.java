@@ -57,7 +57,9 @@ import org.openjdk.jmh.annotations.TearDown;
  * <p>
  * The workload is 1000 globals of one database, keys {@code (int, "name")} and 100-byte values (160-byte frames).
  * With {@link Distribution#ZIPF} a few globals take most records, as real applications do, which loads the worker
- * that owns them more than the others.
+ * that owns them more than the others. {@link #apply}'s store lives for the whole trial, so after the first
+ * invocation every record overwrites a node; the insert-heavy load, where almost every record makes a new node,
+ * needs an empty store per invocation and is {@link StoreApplyBenchmark#insert} (in-memory and RocksDB stores).
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
