@@ -3,6 +3,7 @@ package io.jmirror.harness;
 import io.jmirror.dejournal.DejournalContext;
 import io.jmirror.dejournal.DejournalStatus;
 import io.jmirror.dejournal.Dejournaler;
+import io.jmirror.dejournal.ForwardingTarget;
 import io.jmirror.dejournal.GlobalStore;
 import io.jmirror.dejournal.RocksDbTarget;
 import io.jmirror.dejournal.StoreTarget;
@@ -140,16 +141,15 @@ final class RestoreCommand implements Callable<Integer>
     /**
      * The store as the restore sees it: starting at {@code --from}, and skipping other databases.
      */
-    private static final class Restoring implements Target
+    private static final class Restoring extends ForwardingTarget
     {
-        private final Target store;
         private final long from;
         private final Set<String> databases;
         private final java.util.concurrent.atomic.AtomicLong applied = new java.util.concurrent.atomic.AtomicLong();
 
         Restoring(final Target store, final long from, final Set<String> databases)
         {
-            this.store = store;
+            super(store);
             this.from = from;
             this.databases = databases;
         }
@@ -159,33 +159,9 @@ final class RestoreCommand implements Callable<Integer>
         {
             if (null == databases || databases.contains(record.database()))
             {
-                store.apply(record, worker);
+                target.apply(record, worker);
                 applied.incrementAndGet();
             }
-        }
-
-        @Override
-        public void beginBatch(final int worker)
-        {
-            store.beginBatch(worker);
-        }
-
-        @Override
-        public void endBatch(final int worker)
-        {
-            store.endBatch(worker);
-        }
-
-        @Override
-        public void onTransactionMarker(final JournalRecord record)
-        {
-            store.onTransactionMarker(record);
-        }
-
-        @Override
-        public void checkpoint(final long appliedLsn)
-        {
-            store.checkpoint(appliedLsn);
         }
 
         @Override
